@@ -1,0 +1,77 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Spar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spar", targets: ["spar"]),
+        .library(name: "SparCore", targets: ["SparCore"]),
+        .library(name: "SparEngine", targets: ["SparEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .target(name: "SparCore", swiftSettings: strict),
+        .target(name: "SparStorage", dependencies: ["SparCore"], swiftSettings: strict),
+        .target(
+            name: "SparSQLite",
+            dependencies: ["SparCore", "SparStorage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SparInterchange",
+            dependencies: ["SparCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SparEngine",
+            dependencies: ["SparCore", "SparStorage", "SparInterchange"],
+            swiftSettings: strict
+        ),
+        .target(name: "SparDemo", dependencies: ["SparCore"], swiftSettings: strict),
+        .target(
+            name: "SparCLI",
+            dependencies: [
+                "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "spar",
+            dependencies: ["SparCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SparTestSupport",
+            dependencies: ["SparCore", "SparStorage"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparCoreTests",
+            dependencies: ["SparCore", "SparInterchange", "SparTestSupport"],
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparEngineTests",
+            dependencies: ["SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo", "SparTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparCLITests",
+            dependencies: ["SparCLI", "spar", "SparCore", "SparTestSupport"],
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Foundation
+import SparCore
+import SparDemo
+import SparEngine
+import SparInterchange
+import SparSQLite
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure ledger ingest and KPI query speed; compare with DuckDB on the same events.",
+        discussion: """
+            Run it on a release build: swift run -c release spar bench. It generates synthetic events for a
+            synthetic enterprise, ingests them into a fresh SQLite ledger, rebuilds the KPI projection, computes
+            every KPI for every scope over the whole period and over each month, runs random scope × window
+            queries, writes the events as CSV and runs bench/duckdb_baseline.py on them (DuckDB from pip).
+            """
+    )
+
+    @Option(help: "Approximate number of events to generate.")
+    var events = 10_000_000
+
+    @Option(help: "Work units in the synthetic enterprise.")
+    var units = 2000
+
+    @Option(help: "Days of events.")
+    var days = 365
+
+    @Option(help: "Random scope × window queries.")
+    var queries = 10_000
+
+    @Option(help: "Working folder (ledger and CSV).")
+    var dir = "bench/out"
+
+    @Option(help: "Python interpreter for the DuckDB baseline ('' to skip).")
+    var python = "python3"
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 1
+
+    func run() async throws {
+        do {
+            try await bench()
+        } catch {
+            throw ExitCode(Console.fail(error).code)
+        }
+    }
+
+    func bench() async throws {
+        #if DEBUG
+            Console.err("note: this is a debug build; measure with swift run -c release spar bench")
+        #endif
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dbPath = dir + "/bench.sqlite"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
+        let model = DemoGenerator.benchmarkModel(units: units)
+        let start = DemoGenerator.defaultStart
+        let end = start.adding(seconds: Int64(days) * 86_400)
+        let rate = DemoGenerator.eventsPerUnitDay
+        let intensity = Double(events) / (Double(units) * Double(days) * rate)
+        let generator = DemoGenerator(model: model, seed: seed, start: start, days: days, intensity: intensity)
+        Console.out("spar bench: \(units) units, \(days) days, target \(events) events (intensity \(String(format: intensity, digits: 3)))")
+
+        var clock = Stopwatch()
+        var all: [Event] = []
+        all.reserveCapacity(events + events / 10)
+        generator.forEachEvent { all.append($0) }
+        let generated = clock.lap()
+        Console.out("  generate        \(all.count) events in \(ms(generated)) ms")
+
+        let store = try SQLiteLedgerStore(path: dbPath)
+        _ = try await LedgerPlantModel.record(model, in: store, allowNewVersion: true, recordedAt: .now, recordedBy: "bench")
+        let ingest = IngestEvents(model: model, store: store, recordedBy: "bench", now: { .now })
+        clock = Stopwatch()
+        var accepted = 0
+        var i = 0
+        while i < all.count {
+            let batch = all[i..<min(i + 10_000, all.count)].map { (line: Int?.none, event: $0) }
+            let report = try await ingest.ingest(events: batch)
+            accepted += report.accepted
+            if !report.rejections.isEmpty { throw CLIError("bench events were rejected: \(report.rejections[0])") }
+            i += 10_000
+        }
+        let ingestTime = clock.lap()
+        Console.out("  ingest          \(accepted) events in \(ms(ingestTime)) ms = \(perSecond(accepted, ingestTime)) events/s (validated, canonical JSON, SQLite WAL, synchronous=FULL, 10k per transaction)")
+
+        clock = Stopwatch()
+        let engine = try await LedgerProjection.load(store: store, model: model, plantModelVersion: nil)
+        let rebuild = clock.lap()
+        Console.out("  rebuild         projection from the ledger in \(ms(rebuild)) ms = \(perSecond(accepted, rebuild)) events/s")
+
+        clock = Stopwatch()
+        let yearly = engine.elementsForAllScopes(from: start, to: end)
+        var kpiCount = 0
+        for (path, el) in yearly {
+            kpiCount += engine.makeResult(query: KPIQuery(scope: path, from: start, to: end), elements: el, singleUnit: path.isWorkUnit).kpis.count
+        }
+        let year = clock.lap()
+        Console.out("  all scopes      \(yearly.count) scopes × \(KPICatalogue.all.count) KPIs over the whole period in \(ms(year)) ms")
+
+        clock = Stopwatch()
+        var monthStart = start
+        var months = 0
+        while monthStart < end {
+            let monthEnd = min(end, monthStart.adding(seconds: 30 * 86_400))
+            let m = engine.elementsForAllScopes(from: monthStart, to: monthEnd)
+            for (path, el) in m {
+                kpiCount += engine.makeResult(query: KPIQuery(scope: path, from: monthStart, to: monthEnd), elements: el, singleUnit: path.isWorkUnit).kpis.count
+            }
+            monthStart = monthEnd
+            months += 1
+        }
+        let monthly = clock.lap()
+        Console.out("  each month      \(months) × \(yearly.count) scopes in \(ms(monthly)) ms")
+
+        var rng = BenchRandom(seed: seed)
+        let paths = model.allPaths
+        var latencies: [Double] = []
+        latencies.reserveCapacity(queries)
+        for _ in 0..<queries {
+            let path = paths[Int(rng.next() % UInt64(paths.count))]
+            let length = Int64(3600 + rng.next() % UInt64(30 * 86_400))
+            let offset = Int64(rng.next() % UInt64(max(1, Int64(days) * 86_400 - length)))
+            let from = start.adding(seconds: offset)
+            let q = KPIQuery(scope: path, from: from, to: from.adding(seconds: length))
+            let t0 = Stopwatch()
+            _ = try engine.result(q)
+            latencies.append(t0.elapsed)
+        }
+        latencies.sort()
+        let p50 = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
+        let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        Console.out("  random queries  \(queries) scope × window (1 h – 30 d): p50 \(String(format: p50 * 1000, digits: 3)) ms, p99 \(String(format: p99 * 1000, digits: 3)) ms")
+
+        let csv = dir + "/events.csv"
+        try BenchCSV.write(all, model: model, to: csv)
+        Console.out("  csv             \(csv)")
+        if !python.isEmpty {
+            let script = "bench/duckdb_baseline.py"
+            let result = try runBaseline(python: python, script: script, csv: csv, from: start, to: end)
+            if let duck = result {
+                Console.out("  duckdb          same time-model aggregation per unit over the whole period: \(ms(duck)) ms")
+                Console.out("  ratio           spar all-scopes period / duckdb = \(String(format: year / duck, digits: 2))")
+            }
+        }
+        _ = kpiCount
+    }
+
+    func runBaseline(python: String, script: String, csv: String, from: Timestamp, to: Timestamp) throws -> Double? {
+        guard FileManager.default.fileExists(atPath: script) else {
+            Console.err("  duckdb          skipped: \(script) not found (run from the package folder)")
+            return nil
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python, script, csv, String(from.milliseconds), String(to.milliseconds)]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard p.terminationStatus == 0, let line = text.split(separator: "\n").last(where: { $0.hasPrefix("seconds ") }),
+            let seconds = Double(line.dropFirst("seconds ".count))
+        else {
+            Console.err("  duckdb          skipped: the baseline failed (pip install duckdb?)\n\(text)")
+            return nil
+        }
+        return seconds
+    }
+
+    func ms(_ seconds: Double) -> String { String(format: seconds * 1000, digits: 1) }
+    func perSecond(_ n: Int, _ seconds: Double) -> String { String(Int((Double(n) / max(seconds, 1e-9)).rounded())) }
+}
+
+struct Stopwatch {
+    let started = DispatchTime.now().uptimeNanoseconds
+    var lapStart = DispatchTime.now().uptimeNanoseconds
+
+    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { lapStart = now }
+        return Double(now - lapStart) / 1e9
+    }
+}
+
+struct BenchRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed ^ 0x5DEE_CE66_D1CE_5EED }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The events as CSV for the DuckDB baseline: one row per state or count event.
+enum BenchCSV {
+    static func write(_ events: [Event], model: PlantModel, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot write \(path)") }
+        guard let h = FileHandle(forWritingAtPath: path) else { throw CLIError("cannot write \(path)") }
+        defer { try? h.close() }
+        let index = PlantModel.Index(model)
+        var buffer = "unit,ts,type,category,good,scrap,rework\n"
+        for e in events {
+            switch e.payload {
+            case .state(let s):
+                let c = s.category ?? s.reason.flatMap { index.reasons[$0]?.category }
+                buffer += "\(e.unit),\(e.ts.milliseconds),state,\(c?.rawValue ?? ""),0,0,0\n"
+            case .count(let c):
+                buffer += "\(e.unit),\(e.ts.milliseconds),count,,\(c.good),\(c.scrap),\(c.rework)\n"
+            default:
+                continue
+            }
+            if buffer.utf8.count > 1 << 20 {
+                h.write(Data(buffer.utf8))
+                buffer = ""
+            }
+        }
+        h.write(Data(buffer.utf8))
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import SparCore
+import SparDemo
+import SparEngine
+import SparInterchange
+import SparSQLite
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Build the demo aerospace enterprise into a ledger and print its KPI roll-up.",
+        discussion: """
+            Generates the plant model and several weeks of shop-floor events (deterministic for a seed),
+            ingests them into an SQLite ledger and prints enterprise → site → area OEE, availability,
+            effectiveness and quality. Running it again on the same file is idempotent.
+            """
+    )
+
+    @Option(help: "SQLite ledger file.")
+    var db: String = "spar-data/demo.sqlite"
+
+    @Option(help: "Seed of the event generator.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Days of events.")
+    var days = 28
+
+    @Option(help: "First day (RFC 3339).")
+    var start: String = DemoGenerator.defaultStart.rfc3339
+
+    @Option(help: "Also write the plant model (plant.yaml) and events (events.jsonl) to this folder.")
+    var export: String?
+
+    func run() async throws {
+        do {
+            try await demo()
+        } catch {
+            throw ExitCode(Console.fail(error).code)
+        }
+    }
+
+    func demo() async throws {
+        guard days > 0 else { throw CLIError("--days must be positive") }
+        let from = try parseTime(start, option: "--start")
+        let model = DemoEnterprise.plantModel()
+        let started = Date()
+        let events = DemoGenerator(model: model, seed: seed, start: from, days: days).events()
+        Console.out("generated \(events.count) events for \(model.resolvedWorkUnits.count) work units over \(days) days (seed \(seed))")
+        if let export { try DemoCommand.export(model: model, events: events, to: export) }
+
+        let store = try SQLiteLedgerStore(path: db)
+        let user = ProcessInfo.processInfo.environment["USER"] ?? "local"
+        let version = try await LedgerPlantModel.record(
+            model, in: store, allowNewVersion: true, recordedAt: .now, recordedBy: "local:\(user)")
+        let ingest = IngestEvents(model: model, store: store, recordedBy: "local:\(user)", now: { .now })
+        var report = IngestReport()
+        var i = 0
+        while i < events.count {
+            let chunk = events[i..<min(i + 5000, events.count)].map { (line: Int?.none, event: $0) }
+            report.add(try await ingest.ingest(events: chunk))
+            i += 5000
+        }
+        Console.out(
+            "ledger \(db): \(report.accepted) accepted, \(report.duplicates) already there, \(report.rejections.count) rejected "
+                + "(\(String(format: Date().timeIntervalSince(started), digits: 1)) s)")
+        for r in report.rejections.prefix(10) { Console.err("rejected: \(r)") }
+
+        let engine = try await LedgerProjection.load(store: store, model: model, plantModelVersion: version)
+        let to = from.adding(seconds: Int64(days) * 86_400)
+        Console.out("")
+        Console.out(RollupTable.render(engine: engine, model: model, from: from, to: to, depth: 3))
+        Console.out("")
+        Console.out("Try:")
+        let unit = model.resolvedWorkUnits[0].path
+        Console.out("  swift run spar kpi --db \(db) --scope \(unit) --from \(from.rfc3339) --to \(to.rfc3339)")
+        Console.out("  swift run spar kpi --db \(db) --scope \(model.enterprise) --from \(from.rfc3339) --to \(to.rfc3339) --format json")
+        Console.out("  swift run spar kpi --db \(db) --scope \(unit) --from \(from.rfc3339) --to \(to.rfc3339) --explain oee")
+    }
+
+    static func export(model: PlantModel, events: [Event], to folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PlantModelFile.canonicalJSON(model).write(toFile: folder + "/plant.json", atomically: true, encoding: .utf8)
+        var text = ""
+        for e in events.sorted(by: { ($0.ts, $0.id) < ($1.ts, $1.id) }) {
+            text += EventCoding.canonical(e)
+            text += "\n"
+        }
+        try text.write(toFile: folder + "/events.jsonl", atomically: true, encoding: .utf8)
+        Console.out("wrote \(folder)/plant.json and \(folder)/events.jsonl")
+    }
+}
+
+/// The enterprise → site → area table.
+enum RollupTable {
+    static func render(engine: KPIEngine, model: PlantModel, from: Timestamp, to: Timestamp, depth: Int) -> String {
+        let all = engine.elementsForAllScopes(from: from, to: to)
+        var lines = [
+            "KPIs from \(from.rfc3339) to \(to.rfc3339) (ISO 22400-2; ratios; times in hours)",
+            KPITable.pad("scope", 44) + ["OEE", "avail", "effect", "quality", "APT h", "PBT h", "PQ", "units"]
+                .map { KPITable.pad($0, 9, right: true) }.joined(),
+        ]
+        for path in model.allPaths where path.depth <= depth {
+            guard let el = all[path] else { continue }
+            let r = engine.makeResult(
+                query: KPIQuery(scope: path, from: from, to: to), elements: el, singleUnit: path.isWorkUnit)
+            func k(_ id: String) -> String { r.kpi(id)?.number.map { KPITable.number($0, digits: 3) } ?? "–" }
+            let label = String(repeating: "  ", count: path.depth - 1) + (path.components.last ?? "")
+            lines.append(
+                KPITable.pad(label, 44)
+                    + [k("oee"), k("availability"), k("effectiveness"), k("qualityRatio"),
+                       KPITable.number(Double(el.apt) / 3_600_000, digits: 1),
+                       KPITable.number(Double(el.pbt) / 3_600_000, digits: 1), KPITable.number(el.pq, digits: 0),
+                       String(el.units)]
+                    .map { KPITable.pad($0, 9, right: true) }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+}

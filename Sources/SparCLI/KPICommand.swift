@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import SparCore
+import SparEngine
+import SparInterchange
+import SparSQLite
+import SparStorage
+
+struct KPICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kpi",
+        abstract: "Compute the ISO 22400-2 KPIs of a scope over a window.",
+        discussion: """
+            Give the events either as a JSON Lines file (--events, with --plant) or as an ingested ledger (--db).
+            The scope is any prefix of a work unit path (enterprise/site/area/workCenter/workUnit).
+            """
+    )
+
+    @Option(help: "Plant model (plant.yaml or plant.json). Optional with --db: the ledger's model is used.")
+    var plant: String?
+
+    @Option(help: "Events as JSON Lines.")
+    var events: String?
+
+    @Option(help: "SQLite ledger file.")
+    var db: String?
+
+    @Option(help: "Equipment path: enterprise[/site[/area[/workCenter[/workUnit]]]].")
+    var scope: String
+
+    @Option(help: "Window start, RFC 3339 with offset (inclusive).")
+    var from: String
+
+    @Option(help: "Window end, RFC 3339 with offset (exclusive).")
+    var to: String
+
+    @Option(help: "Restrict the window to one shift's windows.")
+    var shift: String?
+
+    @Option(help: "Output: table or json.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Explain one KPI: formula, interpretation and the element values used.")
+    var explain: String?
+
+    enum OutputFormat: String, ExpressibleByArgument { case table, json }
+
+    func run() async throws {
+        do {
+            let query = KPIQuery(
+                scope: EquipmentPath(scope), from: try parseTime(from, option: "--from"), to: try parseTime(to, option: "--to"),
+                shift: shift)
+            let engine = try await loadEngine(scope: query.scope)
+            let result = try engine.result(query)
+            if let explain {
+                guard let definition = KPICatalogue.definition(explain) else {
+                    throw CLIError("unknown KPI '\(explain)'; known: \(KPICatalogue.all.map(\.id).joined(separator: ", "))")
+                }
+                Console.out(KPITable.explain(definition, result))
+            } else if format == .json {
+                Console.out(KPIResultJSON.text(result))
+            } else {
+                Console.out(KPITable.render(result))
+            }
+        } catch let e as ExitCodeError {
+            throw ExitCode(e.code)
+        } catch {
+            throw ExitCode(Console.fail(error).code)
+        }
+    }
+
+    func loadEngine(scope: EquipmentPath) async throws -> KPIEngine {
+        switch (events, db) {
+        case (let file?, nil):
+            guard let plant else { throw CLIError("--events needs --plant") }
+            let model = try PlantModelFile.load(path: plant)
+            let store = InMemoryLedgerStore()
+            var reader = try LineReader(path: file)
+            let ingest = IngestEvents(
+                model: model, store: store, recordedBy: "local", maxFutureSkew: Int64.max / 4,
+                now: { Timestamp(milliseconds: 0) })
+            var rejections: [EventRejection] = []
+            while true {
+                let lines = reader.next(max: 10_000)
+                if lines.isEmpty { break }
+                rejections += try await ingest.ingest(lines: lines).rejections
+            }
+            if !rejections.isEmpty {
+                for r in rejections.prefix(50) { Console.err("rejected: \(r)") }
+                throw CLIError("\(rejections.count) event(s) in \(file) were rejected; fix them or ingest the valid ones into a ledger")
+            }
+            return try await LedgerProjection.load(
+                store: store, model: model, plantModelVersion: PlantModelFile.fingerprint(model), scope: scope)
+        case (nil, let path?):
+            let store = try SQLiteLedgerStore(path: path)
+            guard let (stored, version) = try await LedgerPlantModel.latest(in: store) else {
+                throw CLIError("the ledger \(path) holds no plant model yet; run spar ingest --plant first")
+            }
+            if let plant {
+                let given = try PlantModelFile.load(path: plant)
+                let gv = PlantModelFile.fingerprint(given)
+                if gv != version {
+                    throw CLIError("\(plant) (\(gv)) is not the plant model the ledger holds (\(version))")
+                }
+            }
+            return try await LedgerProjection.load(store: store, model: stored, plantModelVersion: version, scope: scope)
+        default:
+            throw CLIError("give exactly one of --events FILE or --db FILE")
+        }
+    }
+}
+
+func parseTime(_ text: String, option: String) throws -> Timestamp {
+    guard let t = Timestamp(rfc3339: text) else {
+        throw CLIError("\(option) '\(text)' is not an RFC 3339 time with an offset (e.g. 2026-03-02T06:00:00Z)")
+    }
+    return t
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `spar`: the command-line shell over Spar's engine.
+public struct SparCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "spar",
+        abstract: "Spar: ISO 22400 KPIs and an append-only ledger for manufacturing operations.",
+        subcommands: [DemoCommand.self, IngestCommand.self, KPICommand.self, RebuildCommand.self, BenchCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,172 @@
+/// The KPI projection: the plant model plus every unit's history, answering KPI queries.
+///
+/// Built from the set of accepted events (any order); corrections are applied here, so the original
+/// events stay as they were recorded.
+public struct KPIEngine: Sendable {
+    public let model: PlantModel
+    public let plantModelVersion: String?
+    let index: PlantModel.Index
+    let histories: [EquipmentPath: UnitHistory]
+    let sourceNames: [String]
+    let units: [ResolvedWorkUnit]
+
+    public init(model: PlantModel, events: [Event], plantModelVersion: String? = nil) {
+        self.model = model
+        self.plantModelVersion = plantModelVersion
+        index = PlantModel.Index(model)
+        units = model.resolvedWorkUnits
+        var names: [String] = []
+        var ids: [String: Int32] = [:]
+        func sourceIndex(_ name: String) -> Int32 {
+            if let i = ids[name] { return i }
+            let i = Int32(names.count)
+            names.append(name)
+            ids[name] = i
+            return i
+        }
+        var byUnit: [EquipmentPath: [Event]] = [:]
+        for e in KPIEngine.effectiveEvents(events) { byUnit[e.unit, default: []].append(e) }
+        var hs: [EquipmentPath: UnitHistory] = [:]
+        for (path, evs) in byUnit {
+            hs[path] = UnitHistory(path: path, events: evs, sourceIndex: sourceIndex)
+        }
+        histories = hs
+        sourceNames = names
+    }
+
+    /// Applies corrections: each corrected event is replaced or voided by its latest correction
+    /// (by event time, then id). Corrections that name an unknown event or another correction change nothing.
+    public static func effectiveEvents(_ events: [Event]) -> [Event] {
+        var latest: [EventID: Event] = [:]
+        var originals: [Event] = []
+        for e in events {
+            if case .correction(let c) = e.payload {
+                if let cur = latest[c.corrects], (cur.ts, cur.id) > (e.ts, e.id) { continue }
+                latest[c.corrects] = e
+            } else {
+                originals.append(e)
+            }
+        }
+        if latest.isEmpty { return originals }
+        var out: [Event] = []
+        out.reserveCapacity(originals.count)
+        for e in originals {
+            guard let fix = latest[e.id], case .correction(let c) = fix.payload else {
+                out.append(e)
+                continue
+            }
+            if let r = c.replacement { out.append(r) }
+        }
+        return out
+    }
+
+    /// Work units under a scope, in model order.
+    public func units(in scope: EquipmentPath) -> [ResolvedWorkUnit] {
+        units.filter { scope.isPrefix(of: $0.path) }
+    }
+
+    /// Answers one query.
+    public func result(_ query: KPIQuery) throws(KPIQueryError) -> KPIResult {
+        let inScope = units(in: query.scope)
+        guard !inScope.isEmpty else {
+            throw KPIQueryError(field: "scope", reason: "'\(query.scope)' is not in the plant model (no work unit under it)")
+        }
+        guard query.from < query.to else {
+            throw KPIQueryError(field: "to", reason: "the window is empty: to (\(query.to)) must be after from (\(query.from))")
+        }
+        if let shift = query.shift {
+            let known = inScope.contains { u in
+                u.calendarID.flatMap { index.calendars[$0] }?.shifts.contains { $0.name == shift } ?? false
+            }
+            guard known else {
+                throw KPIQueryError(field: "shift", reason: "no calendar of a unit under '\(query.scope)' has a shift named '\(shift)'")
+            }
+        }
+        var cache = ScheduleCache()
+        var total = TimeModelElements()
+        for unit in inScope {
+            total.add(elements(of: unit, range: Interval(query.from, query.to), shift: query.shift, cache: &cache))
+        }
+        return makeResult(query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit)
+    }
+
+    /// Elements of every path of the hierarchy over one window, computed once per unit and summed upwards.
+    public func elementsForAllScopes(from: Timestamp, to: Timestamp) -> [EquipmentPath: TimeModelElements] {
+        var cache = ScheduleCache()
+        var out: [EquipmentPath: TimeModelElements] = [:]
+        for unit in units {
+            let el = elements(of: unit, range: Interval(from, to), shift: nil, cache: &cache)
+            var p: EquipmentPath? = unit.path
+            while let path = p {
+                out[path, default: TimeModelElements()].add(el)
+                p = path.parent
+            }
+        }
+        return out
+    }
+
+    public func makeResult(query: KPIQuery, elements: TimeModelElements, singleUnit: Bool) -> KPIResult {
+        let (kpis, warnings) = KPICatalogue.compute(elements, singleUnit: singleUnit)
+        return KPIResult(
+            query: query, elements: elements, kpis: kpis, warnings: warnings,
+            lineage: KPILineage(
+                sources: elements.sources.sorted(), events: elements.events, units: elements.units,
+                formulaVersion: KPICatalogue.formulaVersion, definitionVersion: KPICatalogue.definitionVersion,
+                plantModelVersion: plantModelVersion))
+    }
+
+    struct ScheduleCache {
+        var schedules: [String: CalendarSchedule] = [:]
+        var zones: [String: LocalTime] = [:]
+    }
+
+    func elements(of unit: ResolvedWorkUnit, range: Interval, shift: String?, cache: inout ScheduleCache)
+        -> TimeModelElements
+    {
+        let key = "\(unit.calendarID ?? "")\u{1F}\(unit.timeZone)"
+        let schedule: CalendarSchedule
+        if let s = cache.schedules[key] {
+            schedule = s
+        } else {
+            let zone = cache.zones[unit.timeZone] ?? LocalTime(identifier: unit.timeZone) ?? LocalTime(identifier: "UTC")!
+            cache.zones[unit.timeZone] = zone
+            schedule = CalendarSchedule(calendar: unit.calendarID.flatMap { index.calendars[$0] }, zone: zone, range: range)
+            cache.schedules[key] = schedule
+        }
+        let window: IntervalSet
+        if let shift {
+            window = schedule.shifts[shift] ?? IntervalSet()
+        } else {
+            window = IntervalSet([range])
+        }
+        guard let history = histories[unit.path] else {
+            var el = TimeModelElements()
+            el.units = 1
+            el.pot = schedule.plannedOperation.intersection(window).milliseconds
+            el.pdot = schedule.plannedDown.intersection(window).milliseconds
+            return el
+        }
+        let names = sourceNames
+        return history.elements(
+            window: window, range: range, schedule: schedule, reasons: index.reasons,
+            sourceName: { names[Int($0)] })
+    }
+}
+
+extension KPIEngine {
+    /// Size of the projection.
+    public struct Statistics: Sendable {
+        public var units: Int
+        public var events: Int
+    }
+
+    public var statistics: Statistics {
+        Statistics(
+            units: histories.count,
+            events: histories.values.reduce(0) { acc, h in
+                acc + h.states.count + h.counts.count + h.orders.count + h.clockSpans.count + h.workSpans.count
+                    + h.measurements.count + h.materials.count + h.energy.count
+                    + h.maintenance.values.reduce(0) { $0 + $1.count }
+            })
+    }
+}

@@ -1,0 +1,47 @@
+/// A KPI question: a scope (any prefix of a work unit path), a window `[from, to)`, optionally one shift.
+public struct KPIQuery: Sendable, Hashable {
+    public var scope: EquipmentPath
+    public var from: Timestamp
+    public var to: Timestamp
+    public var shift: String?
+
+    public init(scope: EquipmentPath, from: Timestamp, to: Timestamp, shift: String? = nil) {
+        self.scope = scope
+        self.from = from
+        self.to = to
+        self.shift = shift
+    }
+}
+
+/// Where a KPI value's inputs came from.
+public struct KPILineage: Sendable, Hashable {
+    public var sources: [String]
+    public var events: Int
+    public var units: Int
+    public var formulaVersion: String
+    public var definitionVersion: String
+    /// Content hash of the plant model the value was computed with, when known.
+    public var plantModelVersion: String?
+}
+
+/// The answer to a ``KPIQuery``: elements, KPIs, warnings and lineage.
+public struct KPIResult: Sendable {
+    public var query: KPIQuery
+    public var elements: TimeModelElements
+    public var kpis: [(String, KPIValue)]
+    public var warnings: [String]
+    public var lineage: KPILineage
+
+    public func kpi(_ id: String) -> KPIValue? { kpis.first { $0.0 == id }?.1 }
+}
+
+/// Why a KPI query cannot be answered.
+public struct KPIQueryError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var field: String
+    public var reason: String
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+    public var description: String { "\(field): \(reason)" }
+}

@@ -1,0 +1,149 @@
+/// Everything one work unit reported, sorted by event time, ready for window queries.
+///
+/// A value type built from the unit's effective events (corrections applied). Records are sorted by
+/// `(ts, id)`, so every sum is taken in the same order whatever order the events arrived in.
+public struct UnitHistory: Sendable {
+    static let openEnd = Timestamp(milliseconds: Int64.max / 4)
+
+    struct Tag: Sendable {
+        var source: Int32
+    }
+
+    struct StateRecord: Sendable {
+        var ts: Timestamp
+        var category: TimeCategory?
+        var reason: String?
+        var source: Int32
+    }
+
+    struct CountRecord: Sendable {
+        var ts: Timestamp
+        var count: Count
+        var source: Int32
+    }
+
+    struct OrderSpan: Sendable {
+        var order: String
+        var span: Interval
+        var plannedRunTimePerUnit: Double?
+        var plannedScrapQuantity: Double?
+        var sources: [Int32]
+    }
+
+    struct SpanRecord: Sendable {
+        var span: Interval
+        var sources: [Int32]
+    }
+
+    struct PointRecord<Value: Sendable>: Sendable {
+        var ts: Timestamp
+        var value: Value
+        var source: Int32
+    }
+
+    public let path: EquipmentPath
+    var states: [StateRecord] = []
+    var counts: [CountRecord] = []
+    var orders: [OrderSpan] = []
+    var clockSpans: [SpanRecord] = []
+    var workSpans: [SpanRecord] = []
+    var maintenance: [MaintenanceAction.Kind: [SpanRecord]] = [:]
+    var measurements: [PointRecord<Measurement>] = []
+    var materials: [PointRecord<MaterialMovement>] = []
+    var energy: [PointRecord<Double>] = []
+
+    /// Builds the history from effective events of this unit (any order).
+    init(path: EquipmentPath, events: [Event], sourceIndex: (String) -> Int32) {
+        self.path = path
+        let sorted = events.sorted { ($0.ts, $0.id) < ($1.ts, $1.id) }
+        var openOrders: [String: (Timestamp, OrderAction, Int32)] = [:]
+        var openClock: [String: (Timestamp, Int32)] = [:]
+        var openWork: [String: (Timestamp, Int32)] = [:]
+        var openMaintenance: [MaintenanceAction.Kind: (Timestamp, Int32)] = [:]
+        for e in sorted {
+            let src = sourceIndex(e.source)
+            switch e.payload {
+            case .state(let s):
+                states.append(StateRecord(ts: e.ts, category: s.category, reason: s.reason, source: src))
+            case .count(let c):
+                counts.append(CountRecord(ts: e.ts, count: c, source: src))
+            case .order(let o):
+                switch o.action {
+                case .start:
+                    if let (start, prev, psrc) = openOrders[o.order] {
+                        orders.append(OrderSpan(order: o.order, span: Interval(start, e.ts),
+                            plannedRunTimePerUnit: prev.plannedRunTimePerUnit,
+                            plannedScrapQuantity: prev.plannedScrapQuantity, sources: [psrc]))
+                    }
+                    openOrders[o.order] = (e.ts, o, src)
+                case .end:
+                    if let (start, prev, psrc) = openOrders.removeValue(forKey: o.order) {
+                        orders.append(OrderSpan(order: o.order, span: Interval(start, e.ts),
+                            plannedRunTimePerUnit: prev.plannedRunTimePerUnit,
+                            plannedScrapQuantity: prev.plannedScrapQuantity, sources: [psrc, src]))
+                    }
+                }
+            case .labor(let l):
+                switch l.action {
+                case .clockIn:
+                    if openClock[l.worker] == nil { openClock[l.worker] = (e.ts, src) }
+                case .clockOut:
+                    if let (start, s0) = openClock.removeValue(forKey: l.worker) {
+                        clockSpans.append(SpanRecord(span: Interval(start, e.ts), sources: [s0, src]))
+                    }
+                case .start:
+                    let key = l.worker + "\u{1F}" + (l.order ?? "")
+                    if openWork[key] == nil { openWork[key] = (e.ts, src) }
+                case .stop:
+                    let key = l.worker + "\u{1F}" + (l.order ?? "")
+                    if let (start, s0) = openWork.removeValue(forKey: key) {
+                        workSpans.append(SpanRecord(span: Interval(start, e.ts), sources: [s0, src]))
+                    }
+                }
+            case .maintenance(let m):
+                switch m.action {
+                case .start:
+                    if openMaintenance[m.kind] == nil { openMaintenance[m.kind] = (e.ts, src) }
+                case .end:
+                    if let (start, s0) = openMaintenance.removeValue(forKey: m.kind) {
+                        maintenance[m.kind, default: []].append(SpanRecord(span: Interval(start, e.ts), sources: [s0, src]))
+                    }
+                }
+            case .measurement(let m):
+                measurements.append(PointRecord(ts: e.ts, value: m, source: src))
+            case .material(let m):
+                materials.append(PointRecord(ts: e.ts, value: m, source: src))
+            case .energy(let kwh):
+                energy.append(PointRecord(ts: e.ts, value: kwh, source: src))
+            case .correction:
+                break
+            }
+        }
+        let end = UnitHistory.openEnd
+        for (order, (start, o, s)) in openOrders.sorted(by: { $0.key < $1.key }) {
+            orders.append(OrderSpan(order: order, span: Interval(start, end), plannedRunTimePerUnit: o.plannedRunTimePerUnit,
+                plannedScrapQuantity: o.plannedScrapQuantity, sources: [s]))
+        }
+        for (_, (start, s)) in openClock.sorted(by: { $0.key < $1.key }) {
+            clockSpans.append(SpanRecord(span: Interval(start, end), sources: [s]))
+        }
+        for (_, (start, s)) in openWork.sorted(by: { $0.key < $1.key }) {
+            workSpans.append(SpanRecord(span: Interval(start, end), sources: [s]))
+        }
+        for (kind, (start, s)) in openMaintenance.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            maintenance[kind, default: []].append(SpanRecord(span: Interval(start, end), sources: [s]))
+        }
+        orders.sort { ($0.span.start, $0.order) < ($1.span.start, $1.order) }
+    }
+
+    /// Index of the first record whose time is at or after `t`.
+    static func lowerBound<T>(_ items: [T], _ t: Timestamp, _ key: (T) -> Timestamp) -> Int {
+        var lo = 0
+        var hi = items.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if key(items[mid]) < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}

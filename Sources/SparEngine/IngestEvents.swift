@@ -1,0 +1,139 @@
+import SparCore
+import SparInterchange
+import SparStorage
+
+/// What an ingest run did.
+public struct IngestReport: Sendable {
+    public var lines = 0
+    public var accepted = 0
+    public var duplicates = 0
+    public var rejections: [EventRejection] = []
+
+    public init() {}
+
+    public mutating func add(_ other: IngestReport) {
+        lines += other.lines
+        accepted += other.accepted
+        duplicates += other.duplicates
+        rejections += other.rejections
+    }
+}
+
+/// Validates events against the plant model and appends the valid ones to the ledger, idempotently.
+///
+/// Each batch is one ledger transaction: what a batch's report acknowledges is durable.
+public struct IngestEvents: Sendable {
+    public let model: PlantModel
+    public let store: any LedgerStore
+    public let recordedBy: String
+    /// Events more than this far ahead of the server clock are refused (clock skew), milliseconds.
+    public let maxFutureSkew: Int64
+    let validator: EventValidator
+    let now: @Sendable () -> Timestamp
+
+    public init(
+        model: PlantModel, store: any LedgerStore, recordedBy: String, maxFutureSkew: Int64 = 300_000,
+        now: @escaping @Sendable () -> Timestamp
+    ) {
+        self.model = model
+        self.store = store
+        self.recordedBy = recordedBy
+        self.maxFutureSkew = maxFutureSkew
+        self.now = now
+        validator = EventValidator(model: model)
+    }
+
+    /// Ingests numbered JSON Lines records (blank lines are skipped).
+    public func ingest(lines: [(Int, Substring)]) async throws -> IngestReport {
+        var decoded: [(Int, Result<Event, EventRejection>)] = []
+        decoded.reserveCapacity(lines.count)
+        var report = IngestReport()
+        for (n, text) in lines where !text.allSatisfy(\.isWhitespace) {
+            report.lines += 1
+            decoded.append((n, EventCoding.decode(line: text, lineNumber: n)))
+        }
+        report.add(try await ingest(decoded: decoded))
+        report.lines = decoded.count
+        return report
+    }
+
+    /// Ingests already decoded events (`line` numbers are for the report).
+    public func ingest(events: [(line: Int?, event: Event)]) async throws -> IngestReport {
+        var report = try await ingest(decoded: events.map { ($0.line ?? 0, .success($0.event)) })
+        report.lines = events.count
+        return report
+    }
+
+    func ingest(decoded: [(Int, Result<Event, EventRejection>)]) async throws -> IngestReport {
+        var report = IngestReport()
+        let clock = now()
+        var pending: [(line: Int, event: Event, entry: PendingEntry)] = []
+        var batchIDs: [String: Event] = [:]
+        var targets: [String] = []
+        for (n, result) in decoded {
+            switch result {
+            case .failure(let r):
+                report.rejections.append(r)
+            case .success(let e):
+                if let problem = validator.problem(with: e, line: n) {
+                    report.rejections.append(problem)
+                    continue
+                }
+                if e.ts.milliseconds > clock.milliseconds + maxFutureSkew {
+                    report.rejections.append(
+                        EventRejection(line: n, id: e.id.rawValue, field: "ts",
+                            reason: "\(e.ts) is in the future (server time \(clock)); check the source's clock"))
+                    continue
+                }
+                if case .correction(let c) = e.payload, batchIDs[c.corrects.rawValue] == nil {
+                    targets.append(c.corrects.rawValue)
+                }
+                if batchIDs[e.id.rawValue] == nil { batchIDs[e.id.rawValue] = e }
+                pending.append((n, e, PendingEntry(
+                    id: e.id.rawValue, kind: .event, ts: e.ts, unit: e.unit.description, type: e.type, source: e.source,
+                    body: EventCoding.canonical(e))))
+            }
+        }
+        let stored = try await store.bodies(ids: targets)
+        var batch: [PendingEntry] = []
+        var lines: [Int] = []
+        for p in pending {
+            if case .correction(let c) = p.event.payload {
+                let target = c.corrects.rawValue
+                let targetType: String?
+                if let b = batchIDs[target], b.id != p.event.id {
+                    targetType = b.type
+                } else if let body = stored[target] {
+                    targetType = body.contains("\"type\":\"correction\"") ? "correction" : "event"
+                } else {
+                    targetType = nil
+                }
+                guard let targetType else {
+                    report.rejections.append(
+                        EventRejection(line: p.line, id: p.event.id.rawValue, field: "corrects",
+                            reason: "no accepted event has id '\(target)'"))
+                    continue
+                }
+                if targetType == "correction" {
+                    report.rejections.append(
+                        EventRejection(line: p.line, id: p.event.id.rawValue, field: "corrects",
+                            reason: "'\(target)' is itself a correction; correct the original event instead"))
+                    continue
+                }
+            }
+            batch.append(p.entry)
+            lines.append(p.line)
+        }
+        let outcomes = try await store.append(batch, recordedAt: clock, recordedBy: recordedBy)
+        for (i, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .accepted: report.accepted += 1
+            case .duplicate: report.duplicates += 1
+            case .rejected(let reason, let field):
+                report.rejections.append(EventRejection(line: lines[i], id: batch[i].id, field: field, reason: reason))
+            }
+        }
+        report.rejections.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+        return report
+    }
+}

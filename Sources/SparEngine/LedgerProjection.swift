@@ -1,0 +1,28 @@
+import Foundation
+import SparCore
+import SparInterchange
+import SparStorage
+
+/// Builds the KPI projection from what a ledger holds.
+public enum LedgerProjection {
+    public struct CorruptEntry: Error, Sendable, CustomStringConvertible {
+        public var rejection: EventRejection
+        public var description: String { "a ledger entry does not decode: \(rejection)" }
+    }
+
+    /// Decodes stored event bodies for the units under `scope` (all when nil) and builds the engine.
+    public static func load(
+        store: any LedgerStore, model: PlantModel, plantModelVersion: String?, scope: EquipmentPath? = nil
+    ) async throws -> KPIEngine {
+        let bodies = try await store.eventBodies(unitPrefix: scope?.description)
+        var events: [Event] = []
+        events.reserveCapacity(bodies.count)
+        for body in bodies {
+            switch EventCoding.decode(line: Substring(body), lineNumber: nil) {
+            case .success(let e): events.append(e)
+            case .failure(let r): throw CorruptEntry(rejection: r)
+            }
+        }
+        return KPIEngine(model: model, events: events, plantModelVersion: plantModelVersion)
+    }
+}

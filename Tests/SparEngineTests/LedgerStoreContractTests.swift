@@ -1,0 +1,88 @@
+import Foundation
+import SparCore
+import SparSQLite
+import SparStorage
+import SparTestSupport
+import Testing
+
+/// The storage contract every backend honours.
+@Suite("Ledger store contract")
+struct LedgerStoreContractTests {
+    enum Backend: String, CaseIterable, Sendable { case memory, sqlite }
+
+    static func make(_ backend: Backend) throws -> any LedgerStore {
+        switch backend {
+        case .memory: return InMemoryLedgerStore()
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("spar-\(UUID().uuidString).sqlite").path
+            return try SQLiteLedgerStore(path: path)
+        }
+    }
+
+    static func entry(_ id: String, _ ts: Int64, type: String = "count", unit: String = "e/s/a/w/u1", body: String? = nil)
+        -> PendingEntry
+    {
+        PendingEntry(id: id, kind: .event, ts: Timestamp(milliseconds: ts), unit: unit, type: type, source: "mes",
+            body: body ?? #"{"id":"\#(id)"}"#)
+    }
+
+    @Test("append answers accepted, duplicate or rejected per entry, in batch order", arguments: Backend.allCases)
+    func appendOutcomes(backend: Backend) async throws {
+        let store = try Self.make(backend)
+        let now = Timestamp(milliseconds: 1)
+        let first = try await store.append([Self.entry("a", 10), Self.entry("b", 20)], recordedAt: now, recordedBy: "t")
+        #expect(first == [.accepted(seq: 1), .accepted(seq: 2)])
+        let second = try await store.append(
+            [Self.entry("a", 10), Self.entry("b", 20, body: "{}"), Self.entry("c", 30), Self.entry("c", 30)],
+            recordedAt: now, recordedBy: "t")
+        #expect(second[0] == .duplicate(seq: 1))
+        #expect(second[1] == .rejected(reason: "id 'b' was already accepted with different content", field: "id"))
+        #expect(second[2] == .accepted(seq: 3))
+        #expect(second[3] == .duplicate(seq: 3))
+        #expect(try await store.count(kind: .event) == 3)
+        #expect(try await store.bodies(ids: ["a", "zz"]) == ["a": #"{"id":"a"}"#])
+    }
+
+    @Test("a unit has at most one state event per instant", arguments: Backend.allCases)
+    func oneStatePerInstant(backend: Backend) async throws {
+        let store = try Self.make(backend)
+        let now = Timestamp(milliseconds: 1)
+        let out = try await store.append(
+            [Self.entry("s1", 10, type: "state"), Self.entry("s2", 10, type: "state"),
+             Self.entry("s3", 10, type: "state", unit: "e/s/a/w/u2")],
+            recordedAt: now, recordedBy: "t")
+        #expect(out[0] == .accepted(seq: 1))
+        guard case .rejected(_, let field) = out[1] else {
+            Issue.record("second state at the same instant should be rejected")
+            return
+        }
+        #expect(field == "ts")
+        #expect(out[2] == .accepted(seq: 2))
+    }
+
+    @Test("event bodies filter by unit prefix and always include corrections", arguments: Backend.allCases)
+    func eventBodiesByPrefix(backend: Backend) async throws {
+        let store = try Self.make(backend)
+        _ = try await store.append(
+            [Self.entry("a", 1, unit: "e/s/a/w/u1"), Self.entry("b", 2, unit: "e/s/a/w/u10"),
+             Self.entry("c", 3, unit: "e/t/a/w/u1"), Self.entry("d", 4, type: "correction", unit: "e/t/a/w/u1")],
+            recordedAt: Timestamp(milliseconds: 1), recordedBy: "t")
+        #expect(try await store.eventBodies(unitPrefix: "e/s/a/w/u1") == [#"{"id":"a"}"#, #"{"id":"d"}"#])
+        #expect(try await store.eventBodies(unitPrefix: "e/s").count == 3)
+        #expect(try await store.eventBodies(unitPrefix: nil).count == 4)
+    }
+
+    @Test("SQLite: WAL, synchronous FULL, and the ledger refuses UPDATE and DELETE")
+    func sqliteGuarantees() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("spar-\(UUID().uuidString).sqlite").path
+        let store = try SQLiteLedgerStore(path: path)
+        #expect(try store.synchronousLevel() == 2)
+        #expect(try store.journalMode() == "wal")
+        _ = try await store.append([Self.entry("a", 1)], recordedAt: Timestamp(milliseconds: 1), recordedBy: "t")
+        #expect(throws: (any Error).self) { try store.executeForTesting("UPDATE ledger SET body = '{}' WHERE id = 'a'") }
+        #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM ledger WHERE id = 'a'") }
+        // A second process opening the same file sees what was committed.
+        let reopened = try SQLiteLedgerStore(path: path)
+        #expect(try await reopened.bodies(ids: ["a"]) == ["a": #"{"id":"a"}"#])
+    }
+}
