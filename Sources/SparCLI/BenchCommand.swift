@@ -55,7 +55,8 @@ struct BenchCommand: AsyncParsableCommand {
         let dbPath = dir + "/bench.sqlite"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
         let model = DemoGenerator.benchmarkModel(units: units)
-        let start = DemoGenerator.defaultStart
+        // A fixed past year, so that no event is refused as being in the future.
+        let start = Timestamp(seconds: CivilDate.days(2025, 1, 6) * 86_400)
         let end = start.adding(seconds: Int64(days) * 86_400)
         let rate = DemoGenerator.eventsPerUnitDay
         let intensity = Double(events) / (Double(units) * Double(days) * rate)

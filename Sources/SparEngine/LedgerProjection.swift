@@ -17,8 +17,9 @@ public enum LedgerProjection {
         let bodies = try await store.eventBodies(unitPrefix: scope?.description)
         var events: [Event] = []
         events.reserveCapacity(bodies.count)
+        let decoder = JSONDecoder()
         for body in bodies {
-            switch EventCoding.decode(line: Substring(body), lineNumber: nil) {
+            switch EventCoding.decode(data: Data(body.utf8), lineNumber: nil, using: decoder) {
             case .success(let e): events.append(e)
             case .failure(let r): throw CorruptEntry(rejection: r)
             }

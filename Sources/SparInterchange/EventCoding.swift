@@ -5,33 +5,123 @@ import SparCore
 public enum EventCoding {
     /// Decodes one JSON Lines record. The rejection names the line, the id (when readable) and the field.
     public static func decode(line text: Substring, lineNumber: Int?) -> Result<Event, EventRejection> {
-        let value: JSONValue
-        do {
-            value = try JSONValue.parse(Data(text.utf8))
-        } catch {
-            return .failure(EventRejection(line: lineNumber, reason: "malformed JSON: \(describe(error))"))
-        }
-        return decode(value, lineNumber: lineNumber)
+        decode(data: Data(text.utf8), lineNumber: lineNumber)
     }
 
-    /// Decodes one event object.
-    public static func decode(_ value: JSONValue, lineNumber: Int?) -> Result<Event, EventRejection> {
-        guard case .object(let o) = value else {
-            return .failure(EventRejection(line: lineNumber, reason: "an event must be a JSON object"))
-        }
-        var id: String?
-        if case .string(let s)? = o["id"] { id = s }
+    /// Decodes one JSON event object.
+    public static func decode(data: Data, lineNumber: Int?, using decoder: JSONDecoder = JSONDecoder())
+        -> Result<Event, EventRejection>
+    {
+        let wire: EventWire
         do {
-            guard let idText = id else {
-                if o["id"] == nil { throw FieldError("id", "missing") }
-                throw FieldError("id", "must be a string")
-            }
-            guard !idText.isEmpty else { throw FieldError("id", "must not be empty") }
-            return .success(try decodeBody(o, id: EventID(idText), prefix: ""))
-        } catch let e as FieldError {
-            return .failure(EventRejection(line: lineNumber, id: id, field: e.field, reason: e.reason))
+            wire = try decoder.decode(EventWire.self, from: data)
+        } catch let e as DecodingError {
+            return .failure(rejection(e, lineNumber: lineNumber, data: data))
         } catch {
-            return .failure(EventRejection(line: lineNumber, id: id, reason: "\(error)"))
+            return .failure(EventRejection(line: lineNumber, reason: "malformed JSON: \(error)"))
+        }
+        do {
+            guard let idText = wire.id else { throw FieldError("id", "missing") }
+            guard !idText.isEmpty else { throw FieldError("id", "must not be empty") }
+            return .success(try decodeBody(wire, id: EventID(idText), prefix: ""))
+        } catch let e as FieldError {
+            return .failure(EventRejection(line: lineNumber, id: wire.id, field: e.field, reason: e.reason))
+        } catch {
+            return .failure(EventRejection(line: lineNumber, id: wire.id, reason: "\(error)"))
+        }
+    }
+
+    /// Decodes one event given as a parsed JSON value (an element of a JSON array, say).
+    public static func decode(_ value: JSONValue, lineNumber: Int?) -> Result<Event, EventRejection> {
+        decode(data: Data(value.canonical.utf8), lineNumber: lineNumber)
+    }
+
+    static func rejection(_ e: DecodingError, lineNumber: Int?, data: Data) -> EventRejection {
+        func field(_ path: [any CodingKey]) -> String? {
+            path.isEmpty ? nil : path.map(\.stringValue).joined(separator: ".")
+        }
+        // Recover the id for the report when the object itself is readable.
+        let id = (try? JSONDecoder().decode(IDOnly.self, from: data))?.id
+        switch e {
+        case .typeMismatch(let type, let c):
+            guard let f = field(c.codingPath) else {
+                return EventRejection(line: lineNumber, id: id, reason: "an event must be a JSON object")
+            }
+            let expected: String
+            switch type {
+            case is Double.Type: expected = "a number"
+            case is Bool.Type: expected = "true or false"
+            case is String.Type: expected = "a string"
+            default: expected = "an object"
+            }
+            return EventRejection(line: lineNumber, id: id, field: f, reason: "must be \(expected)")
+        case .valueNotFound(_, let c):
+            return EventRejection(line: lineNumber, id: id, field: field(c.codingPath), reason: "missing")
+        case .keyNotFound(let k, let c):
+            return EventRejection(line: lineNumber, id: id, field: field(c.codingPath + [k]), reason: "missing")
+        case .dataCorrupted(let c):
+            if let f = field(c.codingPath) {
+                return EventRejection(line: lineNumber, id: id, field: f, reason: c.debugDescription)
+            }
+            let detail = c.underlyingError.map { "\($0.localizedDescription)" } ?? c.debugDescription
+            return EventRejection(line: lineNumber, reason: "malformed JSON: \(detail)")
+        @unknown default:
+            return EventRejection(line: lineNumber, id: id, reason: "malformed JSON: \(e)")
+        }
+    }
+
+    struct IDOnly: Decodable { var id: String? }
+
+    /// The contract's fields, all optional: presence and ranges are checked after decoding, field by field.
+    final class EventWire: Decodable {
+        var id, ts, source, unit, type: String?
+        var state, reason, order, action, material: String?
+        var plannedRunTimePerUnit, plannedQuantity, plannedSetupTime, plannedScrapQuantity: Double?
+        var good, scrap, rework: Double?
+        var worker, kind, characteristic, flow, corrects: String?
+        var value, lsl, usl, quantity, kwh: Double?
+        var void: Bool?
+        var replacement: EventWire?
+        var hasReplacement = false
+
+        enum CodingKeys: String, CodingKey {
+            case id, ts, source, unit, type, state, reason, order, action, material, plannedRunTimePerUnit,
+                plannedQuantity, plannedSetupTime, plannedScrapQuantity, good, scrap, rework, worker, kind,
+                characteristic, flow, corrects, value, lsl, usl, quantity, kwh, void, replacement
+        }
+
+        required init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decodeIfPresent(String.self, forKey: .id)
+            ts = try c.decodeIfPresent(String.self, forKey: .ts)
+            source = try c.decodeIfPresent(String.self, forKey: .source)
+            unit = try c.decodeIfPresent(String.self, forKey: .unit)
+            type = try c.decodeIfPresent(String.self, forKey: .type)
+            state = try c.decodeIfPresent(String.self, forKey: .state)
+            reason = try c.decodeIfPresent(String.self, forKey: .reason)
+            order = try c.decodeIfPresent(String.self, forKey: .order)
+            action = try c.decodeIfPresent(String.self, forKey: .action)
+            material = try c.decodeIfPresent(String.self, forKey: .material)
+            plannedRunTimePerUnit = try c.decodeIfPresent(Double.self, forKey: .plannedRunTimePerUnit)
+            plannedQuantity = try c.decodeIfPresent(Double.self, forKey: .plannedQuantity)
+            plannedSetupTime = try c.decodeIfPresent(Double.self, forKey: .plannedSetupTime)
+            plannedScrapQuantity = try c.decodeIfPresent(Double.self, forKey: .plannedScrapQuantity)
+            good = try c.decodeIfPresent(Double.self, forKey: .good)
+            scrap = try c.decodeIfPresent(Double.self, forKey: .scrap)
+            rework = try c.decodeIfPresent(Double.self, forKey: .rework)
+            worker = try c.decodeIfPresent(String.self, forKey: .worker)
+            kind = try c.decodeIfPresent(String.self, forKey: .kind)
+            characteristic = try c.decodeIfPresent(String.self, forKey: .characteristic)
+            flow = try c.decodeIfPresent(String.self, forKey: .flow)
+            corrects = try c.decodeIfPresent(String.self, forKey: .corrects)
+            value = try c.decodeIfPresent(Double.self, forKey: .value)
+            lsl = try c.decodeIfPresent(Double.self, forKey: .lsl)
+            usl = try c.decodeIfPresent(Double.self, forKey: .usl)
+            quantity = try c.decodeIfPresent(Double.self, forKey: .quantity)
+            kwh = try c.decodeIfPresent(Double.self, forKey: .kwh)
+            void = try c.decodeIfPresent(Bool.self, forKey: .void)
+            replacement = try c.decodeIfPresent(EventWire.self, forKey: .replacement)
+            hasReplacement = replacement != nil
         }
     }
 
@@ -45,118 +135,109 @@ public enum EventCoding {
     }
 
     struct Fields {
-        let o: [String: JSONValue]
         let prefix: String
 
-        func string(_ k: String) throws -> String {
-            guard let v = o[k] else { throw FieldError(prefix + k, "missing") }
-            guard case .string(let s) = v else { throw FieldError(prefix + k, "must be a string") }
+        func string(_ k: String, _ v: String?) throws -> String {
+            guard let s = v else { throw FieldError(prefix + k, "missing") }
             guard !s.isEmpty else { throw FieldError(prefix + k, "must not be empty") }
             return s
         }
-        func optionalString(_ k: String) throws -> String? {
-            guard let v = o[k], v != .null else { return nil }
-            return try string(k)
+        func optionalString(_ k: String, _ v: String?) throws -> String? {
+            guard let v else { return nil }
+            return try string(k, v)
         }
-        func number(_ k: String, nonNegative: Bool = true) throws -> Double {
-            guard let v = o[k] else { throw FieldError(prefix + k, "missing") }
-            guard case .number(let n) = v, n.isFinite else { throw FieldError(prefix + k, "must be a number") }
+        func number(_ k: String, _ v: Double?, nonNegative: Bool = true) throws -> Double {
+            guard let n = v else { throw FieldError(prefix + k, "missing") }
+            guard n.isFinite else { throw FieldError(prefix + k, "must be a number") }
             if nonNegative, n < 0 { throw FieldError(prefix + k, "must not be negative (got \(JSONValue.format(n)))") }
             return n
         }
-        func optionalNumber(_ k: String) throws -> Double? {
-            guard let v = o[k], v != .null else { return nil }
-            return try number(k)
+        func optionalNumber(_ k: String, _ v: Double?) throws -> Double? {
+            guard v != nil else { return nil }
+            return try number(k, v)
         }
-        func choice<T: RawRepresentable & CaseIterable>(_ k: String, _: T.Type) throws -> T where T.RawValue == String {
-            let s = try string(k)
-            guard let v = T(rawValue: s) else {
+        func choice<T: RawRepresentable & CaseIterable>(_ k: String, _ v: String?, _: T.Type) throws -> T
+        where T.RawValue == String {
+            let s = try string(k, v)
+            guard let value = T(rawValue: s) else {
                 throw FieldError(prefix + k, "'\(s)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            return v
+            return value
         }
     }
 
-    static func decodeBody(_ o: [String: JSONValue], id: EventID, prefix: String) throws -> Event {
-        let f = Fields(o: o, prefix: prefix)
-        let tsText = try f.string("ts")
+    static func decodeBody(_ w: EventWire, id: EventID, prefix: String) throws -> Event {
+        let f = Fields(prefix: prefix)
+        let tsText = try f.string("ts", w.ts)
         guard let ts = Timestamp(rfc3339: tsText) else {
             throw FieldError(prefix + "ts", "'\(tsText)' is not an RFC 3339 time with an offset (e.g. 2026-03-02T06:00:00Z)")
         }
-        let source = try f.string("source")
-        let unit = EquipmentPath(try f.string("unit"))
-        let type = try f.string("type")
+        let source = try f.string("source", w.source)
+        let unit = EquipmentPath(try f.string("unit", w.unit))
+        let type = try f.string("type", w.type)
         let payload: EventPayload
         switch type {
         case "state":
-            var category: TimeCategory?
-            if o["state"] != nil { category = try f.choice("state", TimeCategory.self) }
-            let reason = try f.optionalString("reason")
+            let category = try w.state.map { _ in try f.choice("state", w.state, TimeCategory.self) }
+            let reason = try f.optionalString("reason", w.reason)
             if category == nil, reason == nil { throw FieldError(prefix + "state", "missing (give state, reason or both)") }
             payload = .state(StateChange(category: category, reason: reason))
         case "order":
-            let action = try f.choice("action", StartEnd.self)
-            let order = try f.string("order")
+            let action = try f.choice("action", w.action, StartEnd.self)
+            let order = try f.string("order", w.order)
             if action == .start {
-                let pru = try f.number("plannedRunTimePerUnit")
+                let pru = try f.number("plannedRunTimePerUnit", w.plannedRunTimePerUnit)
                 if pru == 0 { throw FieldError(prefix + "plannedRunTimePerUnit", "must be positive") }
                 payload = .order(
                     OrderAction(
-                        order: order, action: action, material: try f.string("material"), plannedRunTimePerUnit: pru,
-                        plannedQuantity: try f.number("plannedQuantity"),
-                        plannedSetupTime: try f.optionalNumber("plannedSetupTime"),
-                        plannedScrapQuantity: try f.optionalNumber("plannedScrapQuantity")))
+                        order: order, action: action, material: try f.string("material", w.material),
+                        plannedRunTimePerUnit: pru, plannedQuantity: try f.number("plannedQuantity", w.plannedQuantity),
+                        plannedSetupTime: try f.optionalNumber("plannedSetupTime", w.plannedSetupTime),
+                        plannedScrapQuantity: try f.optionalNumber("plannedScrapQuantity", w.plannedScrapQuantity)))
             } else {
                 payload = .order(OrderAction(order: order, action: action))
             }
         case "count":
             payload = .count(
-                Count(good: try f.number("good"), scrap: try f.number("scrap"), rework: try f.number("rework"),
-                      order: try f.optionalString("order")))
+                Count(good: try f.number("good", w.good), scrap: try f.number("scrap", w.scrap),
+                      rework: try f.number("rework", w.rework), order: try f.optionalString("order", w.order)))
         case "labor":
             payload = .labor(
-                LaborAction(worker: try f.string("worker"), action: try f.choice("action", LaborAction.Action.self),
-                            order: try f.optionalString("order")))
+                LaborAction(worker: try f.string("worker", w.worker),
+                            action: try f.choice("action", w.action, LaborAction.Action.self),
+                            order: try f.optionalString("order", w.order)))
         case "maintenance":
             payload = .maintenance(
-                MaintenanceAction(kind: try f.choice("kind", MaintenanceAction.Kind.self),
-                                  action: try f.choice("action", StartEnd.self)))
+                MaintenanceAction(kind: try f.choice("kind", w.kind, MaintenanceAction.Kind.self),
+                                  action: try f.choice("action", w.action, StartEnd.self)))
         case "measurement":
-            let lsl = try f.number("lsl", nonNegative: false)
-            let usl = try f.number("usl", nonNegative: false)
+            let lsl = try f.number("lsl", w.lsl, nonNegative: false)
+            let usl = try f.number("usl", w.usl, nonNegative: false)
             if usl <= lsl { throw FieldError(prefix + "usl", "must be greater than lsl (\(JSONValue.format(lsl)))") }
             payload = .measurement(
-                Measurement(characteristic: try f.string("characteristic"), value: try f.number("value", nonNegative: false),
-                            lsl: lsl, usl: usl))
+                Measurement(characteristic: try f.string("characteristic", w.characteristic),
+                            value: try f.number("value", w.value, nonNegative: false), lsl: lsl, usl: usl))
         case "material":
             payload = .material(
-                MaterialMovement(flow: try f.choice("flow", MaterialMovement.Flow.self), material: try f.string("material"),
-                                 quantity: try f.number("quantity")))
+                MaterialMovement(flow: try f.choice("flow", w.flow, MaterialMovement.Flow.self),
+                                 material: try f.string("material", w.material),
+                                 quantity: try f.number("quantity", w.quantity)))
         case "energy":
-            payload = .energy(kwh: try f.number("kwh"))
+            payload = .energy(kwh: try f.number("kwh", w.kwh))
         case "correction":
             guard prefix.isEmpty else { throw FieldError(prefix + "type", "a replacement cannot be a correction") }
-            let corrects = EventID(try f.string("corrects"))
+            let corrects = EventID(try f.string("corrects", w.corrects))
             if corrects == id { throw FieldError("corrects", "an event cannot correct itself") }
-            let isVoid: Bool
-            switch o["void"] {
-            case nil, .null?: isVoid = false
-            case .bool(let b)?: isVoid = b
-            default: throw FieldError("void", "must be true or false")
-            }
-            switch (o["replacement"], isVoid) {
-            case (nil, false), (.null?, false):
+            switch (w.replacement, w.void ?? false) {
+            case (nil, false):
                 throw FieldError("replacement", "missing (give a replacement event or void: true)")
-            case (.some(let r), true) where r != .null:
+            case (_?, true):
                 throw FieldError("void", "give either a replacement or void: true, not both")
-            case (nil, true), (.null?, true):
+            case (nil, true):
                 payload = .correction(Correction(corrects: corrects, replacement: nil))
-            case (.object(let r)?, false):
-                if r["id"] != nil { throw FieldError("replacement.id", "a replacement has no id of its own") }
-                let replacement = try decodeBody(r, id: id, prefix: "replacement.")
-                payload = .correction(Correction(corrects: corrects, replacement: replacement))
-            default:
-                throw FieldError("replacement", "must be an event object")
+            case (let r?, false):
+                if r.id != nil { throw FieldError("replacement.id", "a replacement has no id of its own") }
+                payload = .correction(Correction(corrects: corrects, replacement: try decodeBody(r, id: id, prefix: "replacement.")))
             }
         default:
             throw FieldError(
@@ -219,14 +300,4 @@ public enum EventCoding {
 
     /// The event's canonical bytes: what idempotency compares and what the ledger stores.
     public static func canonical(_ e: Event) -> String { jsonValue(e).canonical }
-
-    static func describe(_ error: any Error) -> String {
-        if let d = error as? DecodingError {
-            switch d {
-            case .dataCorrupted(let c): return c.underlyingError.map { "\($0.localizedDescription)" } ?? c.debugDescription
-            default: return "\(d)"
-            }
-        }
-        return "\(error)"
-    }
 }

@@ -53,7 +53,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                     CREATE TABLE ledger (
                         seq INTEGER PRIMARY KEY,
                         id TEXT NOT NULL UNIQUE,
-                        kind TEXT NOT NULL CHECK (kind IN ('event', 'plantModel')),
+                        kind TEXT NOT NULL,
                         ts INTEGER NOT NULL,
                         unit TEXT NOT NULL,
                         type TEXT NOT NULL,
@@ -64,6 +64,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                     );
                     CREATE INDEX ledger_unit_ts ON ledger(unit, ts);
                     CREATE INDEX ledger_type ON ledger(type);
+                    CREATE INDEX ledger_kind ON ledger(kind, seq);
                     CREATE UNIQUE INDEX ledger_state_instant ON ledger(unit, ts) WHERE kind = 'event' AND type = 'state';
                     CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
                         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be updated'); END;
@@ -145,6 +146,13 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func latestPlantModel() async throws -> LedgerEntry? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE kind = 'plantModel' ORDER BY seq DESC LIMIT 1")
+                .map(SQLiteLedgerStore.entry)
+        }
+    }
+
+    public func entries(kind: LedgerEntryKind) async throws -> [LedgerEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE kind = ? ORDER BY seq", arguments: [kind.rawValue])
                 .map(SQLiteLedgerStore.entry)
         }
     }

@@ -50,6 +50,8 @@ public actor InMemoryLedgerStore: LedgerStore {
 
     public func latestPlantModel() -> LedgerEntry? { rows.last { $0.entry.kind == .plantModel } }
 
+    public func entries(kind: LedgerEntryKind) -> [LedgerEntry] { rows.filter { $0.entry.kind == kind } }
+
     public func entries(afterSeq: Int64, limit: Int) -> [LedgerEntry] {
         Array(rows.lazy.filter { $0.seq > afterSeq }.prefix(limit))
     }

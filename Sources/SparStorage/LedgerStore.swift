@@ -28,6 +28,8 @@ public enum LedgerEntryKind: String, Sendable, Hashable, CaseIterable {
     case event
     /// A version of the plant model.
     case plantModel
+    /// A version of the MOM blueprint (function map, data ownership, KPI mappings).
+    case blueprint
 }
 
 /// One stored ledger entry.
@@ -82,6 +84,9 @@ public protocol LedgerStore: Sendable {
 
     /// The latest plant model entry, if any.
     func latestPlantModel() async throws -> LedgerEntry?
+
+    /// Every entry of one kind, in sequence order.
+    func entries(kind: LedgerEntryKind) async throws -> [LedgerEntry]
 
     /// Entries in sequence order, from `afterSeq` (exclusive), at most `limit`.
     func entries(afterSeq: Int64, limit: Int) async throws -> [LedgerEntry]
