@@ -9,6 +9,7 @@ public struct KPIEngine: Sendable {
     let histories: [EquipmentPath: UnitHistory]
     let sourceNames: [String]
     let units: [ResolvedWorkUnit]
+    var indexes: [EquipmentPath: UnitTimeIndex] = [:]
 
     public init(model: PlantModel, events: [Event], plantModelVersion: String? = nil) {
         self.model = model
@@ -58,6 +59,29 @@ public struct KPIEngine: Sendable {
             if let r = c.replacement { out.append(r) }
         }
         return out
+    }
+
+    /// The same engine with every unit's time and quantity totals pre-aggregated over `horizon`: queries whose
+    /// window lies inside it read cumulative sums instead of scanning events. Values equal the plain engine's
+    /// up to floating-point rounding of quantity sums.
+    public func indexed(over horizon: Interval) -> KPIEngine {
+        var copy = self
+        var schedules: [String: CalendarSchedule] = [:]
+        for unit in units {
+            guard let history = histories[unit.path] else { continue }
+            let key = "\(unit.calendarID ?? "")\u{1F}\(unit.timeZone)"
+            let schedule: CalendarSchedule
+            if let s = schedules[key] {
+                schedule = s
+            } else {
+                let zone = LocalTime(identifier: unit.timeZone) ?? LocalTime(identifier: "UTC")!
+                schedule = CalendarSchedule(
+                    calendar: unit.calendarID.flatMap { index.calendars[$0] }, zone: zone, range: horizon)
+                schedules[key] = schedule
+            }
+            copy.indexes[unit.path] = UnitTimeIndex(history: history, schedule: schedule, horizon: horizon, reasons: index.reasons)
+        }
+        return copy
     }
 
     /// Work units under a scope, in model order.
@@ -148,7 +172,7 @@ public struct KPIEngine: Sendable {
         }
         let names = sourceNames
         return history.elements(
-            window: window, range: range, schedule: schedule, reasons: index.reasons,
+            window: window, range: range, schedule: schedule, reasons: index.reasons, index: indexes[unit.path],
             sourceName: { names[Int($0)] })
     }
 }

@@ -20,6 +20,8 @@ public struct UnitHistory: Sendable {
         var ts: Timestamp
         var count: Count
         var source: Int32
+        /// Planned run time per unit from the order the count names, else the order running at `ts`.
+        var plannedRunTimePerUnit: Double?
     }
 
     struct OrderSpan: Sendable {
@@ -66,7 +68,7 @@ public struct UnitHistory: Sendable {
             case .state(let s):
                 states.append(StateRecord(ts: e.ts, category: s.category, reason: s.reason, source: src))
             case .count(let c):
-                counts.append(CountRecord(ts: e.ts, count: c, source: src))
+                counts.append(CountRecord(ts: e.ts, count: c, source: src, plannedRunTimePerUnit: nil))
             case .order(let o):
                 switch o.action {
                 case .start:
@@ -134,6 +136,36 @@ public struct UnitHistory: Sendable {
             maintenance[kind, default: []].append(SpanRecord(span: Interval(start, end), sources: [s]))
         }
         orders.sort { ($0.span.start, $0.order) < ($1.span.start, $1.order) }
+        resolvePlannedRunTimes()
+    }
+
+    /// Sets each count's PRU: the order it names (running at the count, else its latest start before it, else any),
+    /// or the latest-started order running on the unit at the count.
+    private mutating func resolvePlannedRunTimes() {
+        guard !orders.isEmpty else { return }
+        var byOrder: [String: [Int]] = [:]
+        for (i, o) in orders.enumerated() { byOrder[o.order, default: []].append(i) }
+        func runs(_ o: OrderSpan, at t: Timestamp) -> Bool {
+            o.span.start <= t && (t < o.span.end || o.span.start == o.span.end)
+        }
+        for k in counts.indices {
+            let t = counts[k].ts
+            if let name = counts[k].count.order {
+                guard let indices = byOrder[name] else { continue }
+                let started = indices.filter { orders[$0].span.start <= t }
+                let chosen = started.last { runs(orders[$0], at: t) } ?? started.last ?? indices.first
+                counts[k].plannedRunTimePerUnit = chosen.flatMap { orders[$0].plannedRunTimePerUnit }
+            } else {
+                var i = UnitHistory.lowerBound(orders, t.adding(milliseconds: 1)) { $0.span.start } - 1
+                while i >= 0 {
+                    if runs(orders[i], at: t) {
+                        counts[k].plannedRunTimePerUnit = orders[i].plannedRunTimePerUnit
+                        break
+                    }
+                    i -= 1
+                }
+            }
+        }
     }
 
     /// Index of the first record whose time is at or after `t`.

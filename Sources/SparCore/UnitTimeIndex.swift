@@ -1,0 +1,343 @@
+/// Pre-aggregated time and quantity totals of one unit over a fixed horizon, so that a window query reads
+/// a few cumulative sums instead of every event in the window.
+///
+/// The unit's timeline is cut into segments where either its state or its calendar class changes (outside
+/// POT, calendar planned down, busy). Cumulative milliseconds per (class, state) are kept at every 64th
+/// segment; a window `[a, b)` is `cum(b) − cum(a)`, each `cum` a binary search plus at most 63 segments.
+/// Counts and energy readings carry prefix sums. Failures are listed once with their repair end, so FE,
+/// TTR and TTF need no scan of the states. Built from a ``UnitHistory`` and the unit's calendar; the result
+/// equals the direct computation up to floating-point rounding of quantity sums.
+struct UnitTimeIndex: Sendable {
+    static let stride = 64
+    static let states = 7  // unknown + the six categories
+    static let codes = 3 * 8
+
+    let horizon: Interval
+    var starts: [Int64] = []
+    var codes: [UInt8] = []
+    var checkpoints: [Int64] = []
+
+    /// Prefix sums over counts: [pq, gq, sq, rq, PRU×PQ, quantity without PRU] in POT, then quantity outside POT.
+    var countTimes: [Int64] = []
+    var countSums: [Double] = []
+    static let countFields = 7
+
+    var energyTimes: [Int64] = []
+    var energySums: [Double] = []
+
+    struct Failure: Sendable {
+        var entry: Int64
+        /// When the unit left the failure reason; nil while it is still open.
+        var repairEnd: Int64?
+        /// End of the previous failure, or nil for the first.
+        var previousEnd: Int64?
+    }
+    var failures: [Failure] = []
+    var stateTimes: [Int64] = []
+    var failureEntries: [Int64] = []
+    var stateSources = SourceMasks([])
+    var countSources = SourceMasks([])
+    var energySources = SourceMasks([])
+
+    static func stateIndex(_ c: TimeCategory?) -> Int {
+        switch c {
+        case nil: 0
+        case .production?: 1
+        case .setup?: 2
+        case .delay?: 3
+        case .down?: 4
+        case .plannedDown?: 5
+        case .idle?: 6
+        }
+    }
+
+    init(history h: UnitHistory, schedule: CalendarSchedule, horizon: Interval, reasons: [String: ReasonCode]) {
+        self.horizon = horizon
+        let pot = schedule.plannedOperation
+        let calendarDown = schedule.plannedDown
+        var points: [Int64] = [horizon.start.milliseconds]
+        for iv in pot.intervals + calendarDown.intervals {
+            points.append(iv.start.milliseconds)
+            points.append(iv.end.milliseconds)
+        }
+        for s in h.states where s.ts > horizon.start && s.ts < horizon.end { points.append(s.ts.milliseconds) }
+        points = Array(Set(points.filter { $0 >= horizon.start.milliseconds && $0 < horizon.end.milliseconds })).sorted()
+        var stateCursor = 0
+        var current: TimeCategory?
+        var currentKnown = false
+        starts.reserveCapacity(points.count)
+        codes.reserveCapacity(points.count)
+        var running = [Int64](repeating: 0, count: UnitTimeIndex.codes)
+        for (k, p) in points.enumerated() {
+            while stateCursor < h.states.count, h.states[stateCursor].ts.milliseconds <= p {
+                let s = h.states[stateCursor]
+                current = s.category ?? s.reason.flatMap { reasons[$0]?.category }
+                currentKnown = true
+                stateCursor += 1
+            }
+            let t = Timestamp(milliseconds: p)
+            let cls = calendarDown.contains(t) ? 1 : (pot.contains(t) ? 2 : 0)
+            let code = UInt8(cls * 8 + (currentKnown ? UnitTimeIndex.stateIndex(current) : 0))
+            if k % UnitTimeIndex.stride == 0 { checkpoints += running }
+            starts.append(p)
+            codes.append(code)
+            let end = k + 1 < points.count ? points[k + 1] : horizon.end.milliseconds
+            running[Int(code)] += end - p
+        }
+
+        var sums = [Double](repeating: 0, count: UnitTimeIndex.countFields)
+        countSums = sums
+        for c in h.counts {
+            let q = c.count.good + c.count.scrap + c.count.rework
+            if pot.contains(c.ts) {
+                sums[0] += q
+                sums[1] += c.count.good
+                sums[2] += c.count.scrap
+                sums[3] += c.count.rework
+                if let pru = c.plannedRunTimePerUnit { sums[4] += pru * q } else if q > 0 { sums[5] += q }
+            } else {
+                sums[6] += q
+            }
+            countTimes.append(c.ts.milliseconds)
+            countSums += sums
+        }
+        var e = 0.0
+        energySums = [0]
+        for r in h.energy {
+            e += r.value
+            energyTimes.append(r.ts.milliseconds)
+            energySums.append(e)
+        }
+
+        stateTimes = h.states.map(\.ts.milliseconds)
+        stateSources = SourceMasks(h.states.map(\.source))
+        countSources = SourceMasks(h.counts.map(\.source))
+        energySources = SourceMasks(h.energy.map(\.source))
+
+        var k = 0
+        var previousEnd: Int64?
+        while k < h.states.count {
+            guard let code = h.states[k].reason, reasons[code]?.failure == true else {
+                k += 1
+                continue
+            }
+            let isEntry = k == 0 || h.states[k - 1].reason != code
+            var j = k + 1
+            while j < h.states.count, h.states[j].reason == code { j += 1 }
+            let end = j < h.states.count ? h.states[j].ts.milliseconds : nil
+            if isEntry {
+                failures.append(Failure(entry: h.states[k].ts.milliseconds, repairEnd: end, previousEnd: previousEnd))
+            }
+            previousEnd = end ?? Int64.max
+            k = j
+        }
+        failureEntries = failures.map(\.entry)
+    }
+
+    func covers(_ range: Interval) -> Bool { horizon.start <= range.start && range.end <= horizon.end }
+
+    /// Cumulative milliseconds per code from the horizon start up to `t`.
+    func cumulative(_ t: Int64, into out: inout [Int64], sign: Int64) {
+        var lo = 0
+        var hi = starts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if starts[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        let k = lo - 1
+        guard k >= 0 else { return }
+        let base = (k / UnitTimeIndex.stride) * UnitTimeIndex.stride
+        let cp = (k / UnitTimeIndex.stride) * UnitTimeIndex.codes
+        for c in 0..<UnitTimeIndex.codes { out[c] += sign * checkpoints[cp + c] }
+        var i = base
+        while i < k {
+            out[Int(codes[i])] += sign * (starts[i + 1] - starts[i])
+            i += 1
+        }
+        out[Int(codes[k])] += sign * (t - starts[k])
+    }
+
+    /// Milliseconds per code inside `window` (a subset of the horizon).
+    func times(_ window: IntervalSet) -> [Int64] {
+        var out = [Int64](repeating: 0, count: UnitTimeIndex.codes)
+        for iv in window.intervals {
+            cumulative(iv.end.milliseconds, into: &out, sign: 1)
+            cumulative(iv.start.milliseconds, into: &out, sign: -1)
+        }
+        return out
+    }
+
+    static func lowerBound(_ xs: [Int64], _ t: Int64) -> Int {
+        var lo = 0
+        var hi = xs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if xs[mid] < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Count sums (see `countSums`) of the counts whose time lies in `window`.
+    func countTotals(_ window: IntervalSet) -> (sums: [Double], records: Int) {
+        var out = [Double](repeating: 0, count: UnitTimeIndex.countFields)
+        var n = 0
+        let f = UnitTimeIndex.countFields
+        for iv in window.intervals {
+            let a = UnitTimeIndex.lowerBound(countTimes, iv.start.milliseconds)
+            let b = UnitTimeIndex.lowerBound(countTimes, iv.end.milliseconds)
+            n += b - a
+            for c in 0..<f { out[c] += countSums[b * f + c] - countSums[a * f + c] }
+        }
+        return (out, n)
+    }
+
+    func energyTotal(_ window: IntervalSet) -> (kwh: Double, records: Int) {
+        var total = 0.0
+        var n = 0
+        for iv in window.intervals {
+            let a = UnitTimeIndex.lowerBound(energyTimes, iv.start.milliseconds)
+            let b = UnitTimeIndex.lowerBound(energyTimes, iv.end.milliseconds)
+            n += b - a
+            total += energySums[b] - energySums[a]
+        }
+        return (total, n)
+    }
+}
+
+/// Which sources appear in a range of records: a bitmask per record (source index < 64) and the OR of each
+/// block of 64, so a range query reads at most two partial blocks.
+struct SourceMasks: Sendable {
+    var masks: [UInt64] = []
+    var blocks: [UInt64] = []
+
+    init(_ sources: [Int32]) {
+        masks = sources.map { $0 < 64 ? UInt64(1) << UInt64($0) : 0 }
+        var b: UInt64 = 0
+        for (i, m) in masks.enumerated() {
+            if i % 64 == 0, i > 0 {
+                blocks.append(b)
+                b = 0
+            }
+            b |= m
+        }
+        if !masks.isEmpty { blocks.append(b) }
+    }
+
+    /// OR of the masks of records `a..<b`.
+    func union(_ a: Int, _ b: Int) -> UInt64 {
+        var out: UInt64 = 0
+        var i = a
+        while i < b {
+            if i % 64 == 0, i + 64 <= b {
+                out |= blocks[i / 64]
+                i += 64
+            } else {
+                out |= masks[i]
+                i += 1
+            }
+        }
+        return out
+    }
+}
+
+extension UnitTimeIndex {
+    /// POT, PDOT, APT, AUST, ADET, ADOT, idle, unscheduled time, unplanned work and failures over `window`;
+    /// returns the number of state events used and adds their sources to `sources`.
+    func stateElements(window: IntervalSet, range: Interval, into el: inout TimeModelElements, sources: inout UInt64)
+        -> Int
+    {
+        let v = times(window)
+        func at(_ cls: Int, _ state: Int) -> Int64 { v[cls * 8 + state] }
+        var calendarDown: Int64 = 0
+        var busy: Int64 = 0
+        for st in 0..<UnitTimeIndex.states {
+            calendarDown += at(1, st)
+            busy += at(2, st)
+        }
+        el.pot = calendarDown + busy
+        el.pdot = calendarDown + at(2, 5)
+        el.apt = at(2, 1)
+        el.aust = at(2, 2)
+        el.adet = at(2, 3)
+        el.adot = at(2, 4)
+        el.idle = at(2, 6)
+        el.unplannedWork = at(1, 1)
+        for (i, category) in [TimeCategory.production, .setup, .delay, .down, .plannedDown, .idle].enumerated() {
+            let outside = at(0, i + 1)
+            if outside > 0 { el.unscheduled[category] = outside }
+        }
+
+        var lo = UnitTimeIndex.lowerBound(failureEntries, range.start.milliseconds)
+        while lo < failures.count, failures[lo].entry < range.end.milliseconds {
+            let f = failures[lo]
+            lo += 1
+            guard window.contains(Timestamp(milliseconds: f.entry)) else { continue }
+            let ttr = (f.repairEnd ?? range.end.milliseconds) - f.entry
+            let from = max(f.previousEnd ?? range.start.milliseconds, range.start.milliseconds)
+            var ttf: Int64 = 0
+            if from < f.entry {
+                let part = window.intersection(Interval(Timestamp(milliseconds: from), Timestamp(milliseconds: f.entry)))
+                ttf = times(part)[2 * 8 + 1]
+            }
+            el.fe += 1
+            el.ttr += ttr
+            el.ttf += ttf
+            el.tbf += ttf + ttr
+        }
+        return stateUsage(window, sources: &sources)
+    }
+
+    /// State events whose interval overlaps the window.
+    func stateUsage(_ window: IntervalSet, sources: inout UInt64) -> Int {
+        var used = 0
+        var next = 0
+        for iv in window.intervals {
+            let a = max(next, stateUpperBound(iv.start.milliseconds) - 1, 0)
+            let b = UnitTimeIndex.lowerBound(stateTimes, iv.end.milliseconds)
+            if b > a {
+                used += b - a
+                sources |= stateSources.union(a, b)
+                next = b
+            }
+        }
+        return used
+    }
+
+    func stateUpperBound(_ t: Int64) -> Int {
+        var lo = 0
+        var hi = stateTimes.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if stateTimes[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    func countElements(window: IntervalSet, into el: inout TimeModelElements, sources: inout UInt64) -> Int {
+        let (c, n) = countTotals(window)
+        el.pq = c[0]
+        el.gq = c[1]
+        el.sq = c[2]
+        el.rq = c[3]
+        el.plannedTimeForProduced = c[4]
+        el.quantityWithoutPRU = c[5]
+        el.unscheduledQuantity = c[6]
+        for iv in window.intervals {
+            let a = UnitTimeIndex.lowerBound(countTimes, iv.start.milliseconds)
+            let b = UnitTimeIndex.lowerBound(countTimes, iv.end.milliseconds)
+            sources |= countSources.union(a, b)
+        }
+        return n
+    }
+
+    func energyElements(window: IntervalSet, into el: inout TimeModelElements, sources: inout UInt64) -> Int {
+        let (kwh, n) = energyTotal(window)
+        if n > 0 { el.ec = kwh }
+        for iv in window.intervals {
+            let a = UnitTimeIndex.lowerBound(energyTimes, iv.start.milliseconds)
+            let b = UnitTimeIndex.lowerBound(energyTimes, iv.end.milliseconds)
+            sources |= energySources.union(a, b)
+        }
+        return n
+    }
+}
