@@ -27,7 +27,9 @@ extension UnitHistory {
         var aoet: Int64 = 0
         var psq: Double?
         var anyOrder = false
-        for o in orders where o.span.start < range.end && o.span.end > range.start {
+        for i in orderLookup.candidates(range) {
+            let o = orders[i]
+            guard o.span.start < range.end, o.span.end > range.start else { continue }
             let t = window.overlapMilliseconds(o.span)
             let touches = t > 0 || window.contains(o.span.start)
             guard touches else { continue }
@@ -69,9 +71,11 @@ extension UnitHistory {
         }
 
         // Labor: each worker's clocked time (PWT) and time on orders (APWT).
-        func spanTotal(_ records: [SpanRecord]) -> Int64? {
+        func spanTotal(_ records: [SpanRecord], _ lookup: SpanLookup) -> Int64? {
             var total: Int64?
-            for r in records where r.span.start < range.end && r.span.end > range.start {
+            for i in lookup.candidates(range) {
+                let r = records[i]
+                guard r.span.start < range.end, r.span.end > range.start else { continue }
                 let t = window.overlapMilliseconds(r.span)
                 if t > 0 || window.contains(r.span.start) {
                     total = (total ?? 0) + t
@@ -80,13 +84,13 @@ extension UnitHistory {
             }
             return total
         }
-        el.pwt = spanTotal(clockSpans)
-        el.apwt = spanTotal(workSpans)
+        el.pwt = spanTotal(clockSpans, clockLookup)
+        el.apwt = spanTotal(workSpans, workLookup)
         if el.pwt != nil, el.apwt == nil { el.apwt = 0 }
         if el.apwt != nil, el.pwt == nil { el.pwt = 0 }
 
-        let cmt = spanTotal(maintenance[.corrective] ?? [])
-        let pmt = spanTotal(maintenance[.preventive] ?? [])
+        let cmt = spanTotal(maintenance[.corrective] ?? [], maintenanceLookup[.corrective] ?? SpanLookup([]))
+        let pmt = spanTotal(maintenance[.preventive] ?? [], maintenanceLookup[.preventive] ?? SpanLookup([]))
         if cmt != nil || pmt != nil {
             el.cmt = cmt ?? 0
             el.pmt = pmt ?? 0

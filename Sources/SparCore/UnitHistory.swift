@@ -53,6 +53,10 @@ public struct UnitHistory: Sendable {
     var measurements: [PointRecord<Measurement>] = []
     var materials: [PointRecord<MaterialMovement>] = []
     var energy: [PointRecord<Double>] = []
+    var orderLookup = SpanLookup([])
+    var clockLookup = SpanLookup([])
+    var workLookup = SpanLookup([])
+    var maintenanceLookup: [MaintenanceAction.Kind: SpanLookup] = [:]
 
     /// Builds the history from effective events of this unit (any order).
     init(path: EquipmentPath, events: [Event], sourceIndex: (String) -> Int32) {
@@ -136,6 +140,15 @@ public struct UnitHistory: Sendable {
             maintenance[kind, default: []].append(SpanRecord(span: Interval(start, end), sources: [s]))
         }
         orders.sort { ($0.span.start, $0.order) < ($1.span.start, $1.order) }
+        clockSpans.sort { ($0.span.start, $0.span.end) < ($1.span.start, $1.span.end) }
+        workSpans.sort { ($0.span.start, $0.span.end) < ($1.span.start, $1.span.end) }
+        for kind in Array(maintenance.keys) {
+            maintenance[kind]?.sort { ($0.span.start, $0.span.end) < ($1.span.start, $1.span.end) }
+        }
+        orderLookup = SpanLookup(orders.map(\.span))
+        clockLookup = SpanLookup(clockSpans.map(\.span))
+        workLookup = SpanLookup(workSpans.map(\.span))
+        maintenanceLookup = maintenance.mapValues { SpanLookup($0.map(\.span)) }
         resolvePlannedRunTimes()
     }
 
