@@ -18,13 +18,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .target(name: "SparCore", swiftSettings: strict),
-        .target(name: "SparStorage", dependencies: ["SparCore"], swiftSettings: strict),
+        .target(
+            name: "SparLedgerIntegrity",
+            dependencies: ["SparCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(name: "SparStorage", dependencies: ["SparCore", "SparLedgerIntegrity"], swiftSettings: strict),
         .target(
             name: "SparSQLite",
-            dependencies: ["SparCore", "SparStorage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SparCore", "SparStorage", "SparLedgerIntegrity", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -42,7 +50,7 @@ let package = Package(
             name: "SparCLI",
             dependencies: [
                 "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SparLedgerIntegrity", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -64,13 +72,30 @@ let package = Package(
         ),
         .testTarget(
             name: "SparEngineTests",
-            dependencies: ["SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo", "SparTestSupport"],
+            dependencies: [
+                "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo", "SparTestSupport",
+                "SparLedgerIntegrity",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparBlueprintTests",
+            dependencies: ["SparCore", "SparInterchange", "SparEngine", "SparStorage", "SparDemo", "SparTestSupport"],
+            resources: [.copy("Resources")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SparCLITests",
             dependencies: ["SparCLI", "spar", "SparCore", "SparTestSupport"],
             resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparIntegrityTests",
+            dependencies: [
+                "SparLedgerIntegrity", "SparStorage", "SparSQLite", "SparCore", "spar",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -20,6 +20,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "SQLite ledger file.")
     var db: String = "spar-data/demo.sqlite"
 
+    @Option(help: "Checkpoint signing key file (default: $SPAR_LEDGER_KEY, else <db>.key; created with mode 0600).")
+    var key: String?
+
     @Option(help: "Seed of the event generator.")
     var seed: UInt64 = 42
 
@@ -49,10 +52,13 @@ struct DemoCommand: AsyncParsableCommand {
         Console.out("generated \(events.count) events for \(model.resolvedWorkUnits.count) work units over \(days) days (seed \(seed))")
         if let export { try DemoCommand.export(model: model, events: events, to: export) }
 
-        let store = try SQLiteLedgerStore(path: db)
+        let store = try LedgerKeyLocation(db: db, option: key).open()
         let user = ProcessInfo.processInfo.environment["USER"] ?? "local"
         let version = try await LedgerPlantModel.record(
             model, in: store, allowNewVersion: true, recordedAt: .now, recordedBy: "local:\(user)")
+        _ = try await LedgerBlueprint.record(
+            DemoBlueprint.blueprint(), plant: model, reason: "demo blueprint", in: store, recordedAt: .now,
+            recordedBy: "local:\(user)")
         let ingest = IngestEvents(model: model, store: store, recordedBy: "local:\(user)", now: { .now })
         var report = IngestReport()
         var i = 0
@@ -76,6 +82,8 @@ struct DemoCommand: AsyncParsableCommand {
         Console.out("  swift run spar kpi --db \(db) --scope \(unit) --from \(from.rfc3339) --to \(to.rfc3339)")
         Console.out("  swift run spar kpi --db \(db) --scope \(model.enterprise) --from \(from.rfc3339) --to \(to.rfc3339) --format json")
         Console.out("  swift run spar kpi --db \(db) --scope \(unit) --from \(from.rfc3339) --to \(to.rfc3339) --explain oee")
+        Console.out("  swift run spar verify --db \(db)")
+        Console.out("  swift run spar map analyze --db \(db)")
     }
 
     static func export(model: PlantModel, events: [Event], to folder: String) throws {

@@ -19,6 +19,9 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "SQLite ledger file (created if missing).")
     var db: String = "spar-data/spar.sqlite"
 
+    @Option(help: "Checkpoint signing key file (default: $SPAR_LEDGER_KEY, else <db>.key; created with mode 0600).")
+    var key: String?
+
     @Option(help: "Plant model (plant.yaml or plant.json). Optional once the ledger holds one.")
     var plant: String?
 
@@ -52,7 +55,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     func ingest() async throws -> IngestReport {
         guard batchSize > 0 else { throw CLIError("--batch-size must be positive") }
-        let store = try SQLiteLedgerStore(path: db)
+        let store = try LedgerKeyLocation(db: db, option: key).open()
         let user = ProcessInfo.processInfo.environment["SPAR_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "local"
         let model: PlantModel
         if let plant {

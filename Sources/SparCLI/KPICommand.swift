@@ -50,8 +50,9 @@ struct KPICommand: AsyncParsableCommand {
             let query = KPIQuery(
                 scope: EquipmentPath(scope), from: try parseTime(from, option: "--from"), to: try parseTime(to, option: "--to"),
                 shift: shift)
-            let engine = try await loadEngine(scope: query.scope)
-            let result = try engine.result(query)
+            let (engine, blueprintVersion) = try await loadEngine(scope: query.scope)
+            var result = try engine.result(query)
+            result.lineage.blueprintVersion = blueprintVersion
             if let explain {
                 guard let definition = KPICatalogue.definition(explain) else {
                     throw CLIError("unknown KPI '\(explain)'; known: \(KPICatalogue.all.map(\.id).joined(separator: ", "))")
@@ -69,7 +70,8 @@ struct KPICommand: AsyncParsableCommand {
         }
     }
 
-    func loadEngine(scope: EquipmentPath) async throws -> KPIEngine {
+    /// The projection, and the blueprint version in force when the ledger holds one.
+    func loadEngine(scope: EquipmentPath) async throws -> (KPIEngine, String?) {
         switch (events, db) {
         case (let file?, nil):
             guard let plant else { throw CLIError("--events needs --plant") }
@@ -89,8 +91,9 @@ struct KPICommand: AsyncParsableCommand {
                 for r in rejections.prefix(50) { Console.err("rejected: \(r)") }
                 throw CLIError("\(rejections.count) event(s) in \(file) were rejected; fix them or ingest the valid ones into a ledger")
             }
-            return try await LedgerProjection.load(
+            let engine = try await LedgerProjection.load(
                 store: store, model: model, plantModelVersion: PlantModelFile.fingerprint(model), scope: scope)
+            return (engine, nil)
         case (nil, let path?):
             let store = try SQLiteLedgerStore(path: path)
             guard let (stored, version) = try await LedgerPlantModel.latest(in: store) else {
@@ -103,7 +106,8 @@ struct KPICommand: AsyncParsableCommand {
                     throw CLIError("\(plant) (\(gv)) is not the plant model the ledger holds (\(version))")
                 }
             }
-            return try await LedgerProjection.load(store: store, model: stored, plantModelVersion: version, scope: scope)
+            let engine = try await LedgerProjection.load(store: store, model: stored, plantModelVersion: version, scope: scope)
+            return (engine, try await LedgerBlueprint.latest(in: store)?.version)
         default:
             throw CLIError("give exactly one of --events FILE or --db FILE")
         }

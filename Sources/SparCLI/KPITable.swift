@@ -52,7 +52,8 @@ enum KPITable {
         lines.append(
             "lineage  sources: \(r.lineage.sources.joined(separator: ", ")); events: \(r.lineage.events); units: \(r.lineage.units); "
                 + "formula \(r.lineage.formulaVersion) / \(r.lineage.definitionVersion)"
-                + (r.lineage.plantModelVersion.map { "; plant model \($0)" } ?? ""))
+                + (r.lineage.plantModelVersion.map { "; plant model \($0)" } ?? "")
+                + (r.lineage.blueprintVersion.map { "; blueprint \($0)" } ?? ""))
         return lines.joined(separator: "\n")
     }
 

@@ -5,7 +5,10 @@ public struct SparCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "spar",
         abstract: "Spar: ISO 22400 KPIs and an append-only ledger for manufacturing operations.",
-        subcommands: [DemoCommand.self, IngestCommand.self, KPICommand.self, RebuildCommand.self, BenchCommand.self]
+        subcommands: [
+            DemoCommand.self, IngestCommand.self, KPICommand.self, RebuildCommand.self, BenchCommand.self, MapCommand.self,
+            VerifyCommand.self, CheckpointCommand.self, ProofCommand.self,
+        ]
     )
 
     public init() {}

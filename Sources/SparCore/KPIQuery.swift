@@ -22,6 +22,8 @@ public struct KPILineage: Sendable, Hashable {
     public var definitionVersion: String
     /// Content hash of the plant model the value was computed with, when known.
     public var plantModelVersion: String?
+    /// Version of the MOM blueprint (site KPI mappings and local extensions) in force, when the ledger holds one.
+    public var blueprintVersion: String?
 }
 
 /// The answer to a ``KPIQuery``: elements, KPIs, warnings and lineage.

@@ -33,8 +33,6 @@ public struct DemoGenerator: Sendable {
     public static let defaultStart = Timestamp(seconds: CivilDate.days(2026, 9, 7) * 86_400)
     /// Four weeks.
     public static let defaultDays = 28
-    /// The seed `spar demo` uses unless told otherwise.
-    public static let defaultSeed: UInt64 = 22_400
     /// Events per work unit per calendar day at intensity 1.0, averaged over the benchmark model's mix of
     /// two- and three-shift units (the demo model's rate is about the same).
     public static let eventsPerUnitDay = fixedEventsPerUnitDay + sampledEventsPerUnitDay
@@ -44,20 +42,35 @@ public struct DemoGenerator: Sendable {
     /// The part of ``eventsPerUnitDay`` that is proportional to the sampling rate (counts with their measurements
     /// and backflush, energy readings), measured on the benchmark model.
     static let sampledEventsPerUnitDay = 66.0
+    /// The lowest sampling multiplier: energy every 50 h, a periodic count every 12–38 production hours. There
+    /// the volume is about 44 events per unit-day; below that, ``thinning(forIntensity:)`` takes over.
+    static let minimumSampling = 0.02
+    /// Below this many events per unit-day (intensity ≈ 0.38) the otherwise realistic-rate streams are thinned.
+    static let thinningThreshold = 42.0
+    /// With thinning, the events per unit-day that do not depend on it (shift starts and ends, failures, energy,
+    /// periodic counts), measured on the benchmark model.
+    static let unthinnedEventsPerUnitDay = 3.2
+    /// With thinning, the events per unit-day proportional to it, measured on the benchmark model.
+    static let thinnedEventsPerUnitDay = 35.6
 
     /// The plant model the events are generated for.
     public let model: PlantModel
+    /// The random seed; the same seed always gives the same events.
     public let seed: UInt64
     /// The first instant of the generated range.
     public let start: Timestamp
+    /// How many 24-hour days are generated.
     public let days: Int
-    /// Scales the high-volume events (counts, measurements, energy readings); 1.0 is the realistic rate.
+    /// Multiplies the event volume (about `intensity × eventsPerUnitDay` events per unit per day) by sampling
+    /// counts, measurements and energy readings more or less often; 1.0 is the realistic rate.
     public let intensity: Double
 
     let plans: [UnitPlan]
     let reasons: ReasonPlan
     /// The rate multiplier of counts and energy readings that makes the volume about `intensity` times the base.
     private(set) var sampling: Double
+    /// Below 1 (low intensities only), how much the otherwise realistic-rate streams are thinned.
+    private(set) var thinning: Double
 
     /// Prepares a generator; events are produced lazily by ``events()`` or ``forEachEvent(_:)``.
     ///
@@ -67,7 +80,7 @@ public struct DemoGenerator: Sendable {
     ///   - seed: the random seed; the same seed always gives the same events.
     ///   - start: the first instant generated.
     ///   - days: how many 24-hour days to generate (negative counts as 0).
-    ///   - intensity: scales counts, measurements and energy readings (clamped to 0.01…100; 1.0 is realistic).
+    ///   - intensity: multiplies the event volume, see ``intensity`` (clamped to 0.01…100; 1.0 is realistic).
     public init(
         model: PlantModel, seed: UInt64, start: Timestamp = DemoGenerator.defaultStart,
         days: Int = DemoGenerator.defaultDays, intensity: Double = 1.0
@@ -80,16 +93,26 @@ public struct DemoGenerator: Sendable {
         reasons = ReasonPlan(model: model)
         plans = DemoGenerator.plan(model)
         sampling = DemoGenerator.sampling(forIntensity: self.intensity)
+        thinning = DemoGenerator.thinning(forIntensity: self.intensity)
     }
 
-    /// A generator with an explicit sampling multiplier (for calibrating the volume model).
-    init(model: PlantModel, seed: UInt64, start: Timestamp, days: Int, sampling: Double) {
+    /// A generator with an explicit sampling multiplier and thinning (for calibrating the volume model).
+    init(model: PlantModel, seed: UInt64, start: Timestamp, days: Int, sampling: Double, thinning: Double = 1) {
         self.init(model: model, seed: seed, start: start, days: days)
         self.sampling = sampling
+        self.thinning = thinning
     }
 
     static func sampling(forIntensity intensity: Double) -> Double {
-        max(0.02, (intensity * eventsPerUnitDay - fixedEventsPerUnitDay) / sampledEventsPerUnitDay)
+        max(minimumSampling, (intensity * eventsPerUnitDay - fixedEventsPerUnitDay) / sampledEventsPerUnitDay)
+    }
+
+    /// 1 (no thinning) unless `intensity` asks for fewer events than the lowest sampling gives; then the
+    /// thinning, below 1, that makes the volume about `intensity × eventsPerUnitDay` (no lower than 0.01).
+    static func thinning(forIntensity intensity: Double) -> Double {
+        let target = intensity * eventsPerUnitDay
+        guard target < thinningThreshold else { return 1 }
+        return min(0.99, max(0.01, (target - unthinnedEventsPerUnitDay) / thinnedEventsPerUnitDay))
     }
 
     /// The generated time range, `[start, start + days)`.
@@ -123,7 +146,8 @@ public struct DemoGenerator: Sendable {
     public static func benchmarkModel(units: Int) -> PlantModel { DemoEnterprise.benchmarkModel(units: units) }
 
     func simulate(_ plan: UnitPlan) -> [Event] {
-        var simulation = UnitSimulation(plan: plan, reasons: reasons, seed: seed, range: range, sampling: sampling)
+        var simulation = UnitSimulation(
+            plan: plan, reasons: reasons, seed: seed, range: range, sampling: sampling, thinning: thinning)
         return simulation.run()
     }
 

@@ -7,6 +7,12 @@ import SparCore
 /// with counts, minor delays); failures and their repair run in wall-clock time and may outlast the block; outside
 /// blocks it is on a break (planned down) or off shift (idle). Labor and energy are derived afterwards from the
 /// crews and the state timeline.
+///
+/// With a `thinning` below 1 (low intensities) the streams that otherwise keep their realistic rate are thinned
+/// too: orders are `1/thinning` times larger; minor delays `1/thinning` times rarer but longer (waits for demand
+/// too), preventive maintenance and calibrations rarer; only a `thinning` share of the units report their breaks
+/// and of the shifts report a count at their end and labor; lab samples are rarer and inventory snapshots weekly
+/// at most. At `thinning` 1 none of this applies and not one random draw differs.
 struct UnitSimulation {
     struct Draft {
         var ts: Int64
@@ -58,6 +64,10 @@ struct UnitSimulation {
     let rangeEnd: Int64
     /// Multiplies the rate of counts (with their measurements and backflush) and energy readings.
     let sampling: Double
+    /// Below 1, thins orders, delays, planned stops, labor, breaks, shift-end counts, samples and inventory.
+    let thinning: Double
+    /// Whether thinning applies (`thinning < 1`); when false the simulation is exactly the realistic one.
+    let sparse: Bool
     var rng: SplitMix64
 
     // Traits of this unit, drawn once.
@@ -68,13 +78,20 @@ struct UnitSimulation {
     let measurementBias: [Double]
     let measurementSigma: [Double]
     let failureStates: [StateChange]
+    /// Whether the MES reports the calendar's breaks as states (always, unless thinned).
+    let reportsBreaks: Bool
 
     var drafts: [Draft] = []
     var segments: [(ts: Int64, category: TimeCategory)] = []
     var lastStateTs = Int64.min
     var current: StateChange?
+    /// On a break the MES does not report (see ``reportsBreaks``): the unit rests, its reported state stays.
+    var resting = false
     var crews: [Crew] = []
+    /// Working time: crew windows minus the calendar's planned down windows, in time order.
     var blocks: [Block] = []
+    /// The calendar's planned down windows inside planned operation time.
+    var breaks = IntervalSet()
 
     var order: OrderState?
     var orderNumber = 0
@@ -85,12 +102,14 @@ struct UnitSimulation {
     var untilDelay: Int64 = 0
     var untilFailure: Int64 = 0
 
-    init(plan: UnitPlan, reasons: ReasonPlan, seed: UInt64, range: Interval, sampling: Double) {
+    init(plan: UnitPlan, reasons: ReasonPlan, seed: UInt64, range: Interval, sampling: Double, thinning: Double = 1) {
         self.plan = plan
         self.reasons = reasons
         rangeStart = range.start.milliseconds
         rangeEnd = range.end.milliseconds
         self.sampling = sampling
+        self.thinning = min(1, thinning)
+        sparse = thinning < 1
         var rng = SplitMix64(seed: seed, stream: plan.unit.path.description)
         performance = rng.uniform(0.84, 0.93)
         scrapRate = rng.uniform(0.01, 0.03)
@@ -106,6 +125,7 @@ struct UnitSimulation {
         measurementBias = bias
         measurementSigma = sigma
         failureStates = reasons.failures(for: plan.profile)
+        reportsBreaks = !sparse || rng.chance(thinning)
         self.rng = rng
     }
 
@@ -171,8 +191,6 @@ struct UnitSimulation {
         breaks = schedule.plannedDown
     }
 
-    var breaks = IntervalSet()
-
     /// The state of the unit at an instant outside every block: on a break or off shift.
     func gapState(at t: Int64) -> StateChange {
         breaks.contains(Timestamp(milliseconds: t)) ? reasons.pause : reasons.offShift
@@ -209,8 +227,13 @@ struct UnitSimulation {
                 b = j
                 continue
             }
-            flushCount(at: block.end - 1000)
             let next = b + 1 < blocks.count ? blocks[b + 1] : nil
+            if !sparse {
+                flushCount(at: block.end - 1000)
+            } else if next?.crew != block.crew, rng.chance(thinning) {
+                // Thinned: only some shifts end with a count.
+                flushCount(at: block.end - 1000)
+            }
             if next?.crew != block.crew { flushRework(before: block.end) }
             if let next, next.start == block.end {
                 // Shift change without a gap: the unit carries on.
@@ -225,7 +248,7 @@ struct UnitSimulation {
     mutating func maybePlannedStop(in block: Block, at t: inout Int64) {
         let length = block.end - block.start
         guard length >= 2 * Self.hour else { return }
-        let hours = Double(length) / Double(Self.hour)
+        let hours = Double(length) / Double(Self.hour) * (sparse ? thinning.squareRoot() : 1)
         if rng.chance(hours / 110) {
             let d = min(rng.minutes(60, 240), length - 30 * Self.minute)
             setState(t, reasons.preventive)
@@ -263,8 +286,10 @@ struct UnitSimulation {
                 t = e
             case .delay(let state, let remaining):
                 setState(t, state)
-                t = min(block.end, t + remaining)
-                activity = .production
+                let e = min(block.end, t + remaining)
+                // A stretched (thinned) delay carries on into the next block; a realistic one ends with the block.
+                activity = sparse && e - t < remaining ? .delay(state, remaining: remaining - (e - t)) : .production
+                t = e
             case .production:
                 guard var o = order else {
                     activity = nil
@@ -297,7 +322,8 @@ struct UnitSimulation {
                 }
                 if untilDelay <= 0 {
                     untilDelay = drawDelayInterval()
-                    activity = .delay(pickDelay(), remaining: rng.minutes(5, 40))
+                    let state = pickDelay()
+                    activity = .delay(state, remaining: stretched(rng.minutes(5, 40)))
                 }
             case nil:
                 return nil
@@ -311,7 +337,7 @@ struct UnitSimulation {
             activity = .production
         } else if !waitedForDemand, rng.chance(0.12) {
             waitedForDemand = true
-            activity = .waiting(remaining: rng.minutes(15, 120))
+            activity = .waiting(remaining: stretched(rng.minutes(15, 120)))
         } else {
             waitedForDemand = false
             startOrder(at: t)
@@ -351,7 +377,8 @@ struct UnitSimulation {
         orderNumber += 1
         let p = plan.profile
         let pru = rng.uniform(p.plannedRunTimePerUnit.lowerBound, p.plannedRunTimePerUnit.upperBound).rounded()
-        let quantity = rng.int(p.orderQuantity)
+        let drawn = rng.int(p.orderQuantity)
+        let quantity = sparse ? Int((Double(drawn) / thinning).rounded()) : drawn
         let factor = min(0.98, max(0.75, performance + 0.025 * rng.normal()))
         let id = "WO-" + plan.idPrefix + "-" + Self.padded(orderNumber, 4)
         let material = rng.pick(p.products)
@@ -437,7 +464,8 @@ struct UnitSimulation {
                 .material(MaterialMovement(flow: .consumed, material: plan.profile.inputMaterial, quantity: Double(n))))
         }
         guard let lims = plan.sources.measurements else { return }
-        for (i, c) in plan.profile.characteristics.enumerated() where rng.chance(0.7) {
+        let sampled = sparse ? 0.7 * max(0.25, thinning) : 0.7
+        for (i, c) in plan.profile.characteristics.enumerated() where rng.chance(sampled) {
             let value = c.nominal + measurementBias[i] + measurementSigma[i] * rng.normal()
             let rounded = (value * 10_000).rounded() / 10_000
             add(t, lims, .measurement(Measurement(characteristic: c.name, value: rounded, lsl: c.lsl, usl: c.usl)))
@@ -458,6 +486,23 @@ struct UnitSimulation {
 
     /// Emits a state event unless the unit is already in that state; state times are strictly increasing.
     mutating func setState(_ t: Int64, _ state: StateChange) {
+        if sparse {
+            if !reportsBreaks, state == reasons.pause {
+                // An unreported break: no event, but the energy model sees the unit resting.
+                if !resting, t < rangeEnd {
+                    resting = true
+                    segments.append((max(t, segments.last?.ts ?? t), .plannedDown))
+                }
+                return
+            }
+            if resting {
+                resting = false
+                if let current, current == state {
+                    if t < rangeEnd { segments.append((max(t, segments.last?.ts ?? t), state.category ?? .idle)) }
+                    return
+                }
+            }
+        }
         if let current, current == state { return }
         let ts = max(t, lastStateTs + 1)
         guard ts < rangeEnd else { return }
@@ -475,9 +520,11 @@ struct UnitSimulation {
     // MARK: - Labor, energy, inventory
 
     /// Each crew clocks in and out around its shift; the operator works on the orders open during the shift.
+    /// Thinned, only a `thinning` share of the shifts is reported.
     mutating func emitLabor() {
         var k = 0
         for crew in crews {
+            if sparse, !rng.chance(thinning) { continue }
             let worker = plan.unit.siteID + "-op-" + Self.padded(100 * crew.number + plan.ordinalInSite % 100, 3)
             let clockIn = max(rangeStart, crew.start - rng.minutes(0, 10))
             let clockOut = min(rangeEnd - 1000, crew.end + rng.minutes(0, 10))
@@ -534,15 +581,16 @@ struct UnitSimulation {
         }
     }
 
-    /// A daily stock-level snapshot of the unit's input material.
+    /// A daily stock-level snapshot of the unit's input material (thinned: every `1/thinning` days, at most 7).
     mutating func emitInventory() {
+        let every = sparse ? min(7, max(1, Int64((1 / thinning).rounded()))) : 1
         var t = rangeStart + 12 * Self.hour
         while t < rangeEnd {
             let level = (rng.uniform(20, 400)).rounded()
             add(
                 t, plan.sources.materials,
                 .material(MaterialMovement(flow: .inventory, material: plan.profile.inputMaterial, quantity: level)))
-            t += 24 * Self.hour
+            t += every * 24 * Self.hour
         }
     }
 
@@ -553,7 +601,13 @@ struct UnitSimulation {
     }
 
     mutating func drawDelayInterval() -> Int64 {
-        Int64(rng.exponential(mean: 3600 / plan.profile.delaysPerProductionHour).rounded() + 60) * 1000
+        let mean = 3600 / plan.profile.delaysPerProductionHour / (sparse ? thinning : 1)
+        return Int64(rng.exponential(mean: mean).rounded() + 60) * 1000
+    }
+
+    /// A delay or wait made `1/thinning` times longer when thinned, so that fewer of them lose as much time.
+    func stretched(_ duration: Int64) -> Int64 {
+        sparse ? Int64((Double(duration / 1000) / thinning).rounded()) * 1000 : duration
     }
 
     mutating func drawFailureInterval() -> Int64 {

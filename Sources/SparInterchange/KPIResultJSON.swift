@@ -22,6 +22,7 @@ public enum KPIResultJSON {
             "definitionVersion": .string(r.lineage.definitionVersion),
         ]
         if let v = r.lineage.plantModelVersion { lineage["plantModelVersion"] = .string(v) }
+        if let v = r.lineage.blueprintVersion { lineage["blueprintVersion"] = .string(v) }
         var unscheduled: [String: JSONValue] = [:]
         for (k, v) in r.elements.unscheduled { unscheduled[k.rawValue] = .number(Double(v) / 1000) }
         var o: [String: JSONValue] = [

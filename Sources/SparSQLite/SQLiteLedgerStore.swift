@@ -1,19 +1,28 @@
 import Foundation
 import GRDB
 import SparCore
+import SparLedgerIntegrity
 import SparStorage
+import Synchronization
 
 /// The ledger in one SQLite file (WAL, `synchronous = FULL`), through one GRDB `DatabasePool` per process.
 ///
-/// The schema refuses UPDATE and DELETE on the ledger by trigger; a batch is one transaction, durable
-/// when `append` returns.
+/// The schema refuses UPDATE and DELETE on the ledger and its checkpoints by trigger; a batch is one
+/// transaction, durable when `append` returns. Each row stores its chain hash, and each batch is sealed, in the
+/// same transaction, by a checkpoint signed with the Ed25519 key in `signingKeyPath` (outside the database,
+/// created with mode 0600 on the first append).
 public final class SQLiteLedgerStore: LedgerStore {
     public let path: String
+    /// The private key file that signs this ledger's checkpoints.
+    public let signingKeyPath: String
     let pool: DatabasePool
+    private let signer = Mutex<CheckpointSigningKey?>(nil)
 
-    /// Opens (creating if needed) the ledger at `path` and migrates it.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the ledger at `path` and migrates it. Checkpoints are signed with the key in
+    /// `signingKeyPath`, by default `<path>.key` beside the ledger; it is read (or created) on the first append.
+    public init(path: String, signingKeyPath: String? = nil) throws {
         self.path = path
+        self.signingKeyPath = signingKeyPath ?? SQLiteLedgerStore.defaultKeyPath(ledger: path)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -36,6 +45,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    /// The signing key file used when none is configured: `<ledger>.key`.
+    public static func defaultKeyPath(ledger: String) -> String { ledger + ".key" }
+
     /// `PRAGMA synchronous` of the writer connection (2 = FULL).
     public func synchronousLevel() throws -> Int {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
@@ -43,6 +55,22 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func journalMode() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// The checkpoint signing key, read or created on first use.
+    public func signingKey() throws -> CheckpointSigningKey {
+        try signer.withLock { cached in
+            if let cached { return cached }
+            do {
+                let key = try CheckpointSigningKey.loadOrCreate(path: signingKeyPath)
+                cached = key
+                return key
+            } catch {
+                throw StorageError(
+                    "cannot sign checkpoints of the ledger at \(path) (give the key with --key or SPAR_LEDGER_KEY)",
+                    underlying: "\(error)")
+            }
+        }
     }
 
     static let migrator: DatabaseMigrator = {
@@ -72,16 +100,39 @@ public final class SQLiteLedgerStore: LedgerStore {
                         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be deleted'); END;
                     """)
         }
+        m.registerMigration("v2-chain") { db in
+            try db.execute(sql: "ALTER TABLE ledger ADD COLUMN hash BLOB")
+            try LedgerSchema.backfillChain(db)
+            for sql in LedgerSchema.chainTriggers { try db.execute(sql: sql) }
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_checkpoint (
+                        tree_size INTEGER PRIMARY KEY,
+                        root BLOB NOT NULL,
+                        signed_at INTEGER NOT NULL,
+                        previous_size INTEGER NOT NULL,
+                        key_id TEXT NOT NULL,
+                        signature BLOB NOT NULL,
+                        frontier BLOB NOT NULL
+                    )
+                    """)
+            for sql in LedgerSchema.checkpointTriggers { try db.execute(sql: sql) }
+        }
         return m
     }()
 
     public func append(_ batch: [PendingEntry], recordedAt: Timestamp, recordedBy: String) async throws -> [AppendOutcome] {
+        guard !batch.isEmpty else { return [] }
+        let key = try signingKey()
+        let path = path
         do {
             return try await pool.write { db in
+                var tip = try ChainTip.load(db, ledger: path, key: key)
+                let sizeBefore = tip.frontier.size
                 let insert = try db.cachedStatement(
                     sql: """
-                        INSERT INTO ledger (id, kind, ts, unit, type, source, body, recorded_at, recorded_by)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        INSERT INTO ledger (seq, id, kind, ts, unit, type, source, body, recorded_at, recorded_by, hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                         """)
                 let byID = try db.cachedStatement(sql: "SELECT seq, body FROM ledger WHERE id = ?")
                 let stateAt = try db.cachedStatement(
@@ -89,12 +140,15 @@ public final class SQLiteLedgerStore: LedgerStore {
                 var out: [AppendOutcome] = []
                 out.reserveCapacity(batch.count)
                 for e in batch {
+                    let seq = tip.frontier.size + 1
+                    let hash = e.chainHash(previous: tip.hash, seq: seq, recordedAt: recordedAt, recordedBy: recordedBy)
                     try insert.execute(arguments: [
-                        e.id, e.kind.rawValue, e.ts.milliseconds, e.unit, e.type, e.source, e.body,
-                        recordedAt.milliseconds, recordedBy,
+                        seq, e.id, e.kind.rawValue, e.ts.milliseconds, e.unit, e.type, e.source, e.body,
+                        recordedAt.milliseconds, recordedBy, Data(hash.bytes),
                     ])
                     if db.changesCount == 1 {
-                        out.append(.accepted(seq: db.lastInsertedRowID))
+                        tip.append(hash)
+                        out.append(.accepted(seq: seq))
                         continue
                     }
                     if let row = try Row.fetchOne(byID, arguments: [e.id]) {
@@ -109,10 +163,36 @@ public final class SQLiteLedgerStore: LedgerStore {
                             .rejected(reason: "the unit already has a state event at \(e.ts) (id '\(other)')", field: "ts"))
                     }
                 }
+                if tip.frontier.size > sizeBefore {
+                    let signed = try key.sign(
+                        Checkpoint(
+                            treeSize: tip.frontier.size, root: tip.frontier.root, signedAt: recordedAt,
+                            previousSize: tip.checkpointSize))
+                    try db.execute(
+                        sql: """
+                            INSERT INTO ledger_checkpoint (tree_size, root, signed_at, previous_size, key_id, signature, frontier)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            signed.checkpoint.treeSize, Data(signed.checkpoint.root.bytes),
+                            signed.checkpoint.signedAt.milliseconds, signed.checkpoint.previousSize, signed.keyID,
+                            Data(signed.signature), Data(tip.frontier.bytes),
+                        ])
+                }
                 return out
             }
+        } catch let e as StorageError {
+            throw e
         } catch {
             throw StorageError("could not append to the ledger at \(path)", underlying: "\(error)")
+        }
+    }
+
+    public func latestCheckpoint() async throws -> SignedCheckpoint? {
+        let path = path
+        return try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM ledger_checkpoint ORDER BY tree_size DESC LIMIT 1")
+                .map { try LedgerSchema.checkpoint($0, ledger: path).signed }
         }
     }
 
@@ -144,23 +224,26 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func latestPlantModel() async throws -> LedgerEntry? {
-        try await pool.read { db in
+        let path = path
+        return try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE kind = 'plantModel' ORDER BY seq DESC LIMIT 1")
-                .map(SQLiteLedgerStore.entry)
+                .map { try SQLiteLedgerStore.entry($0, ledger: path) }
         }
     }
 
     public func entries(kind: LedgerEntryKind) async throws -> [LedgerEntry] {
-        try await pool.read { db in
+        let path = path
+        return try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE kind = ? ORDER BY seq", arguments: [kind.rawValue])
-                .map(SQLiteLedgerStore.entry)
+                .map { try SQLiteLedgerStore.entry($0, ledger: path) }
         }
     }
 
     public func entries(afterSeq: Int64, limit: Int) async throws -> [LedgerEntry] {
-        try await pool.read { db in
+        let path = path
+        return try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [afterSeq, limit])
-                .map(SQLiteLedgerStore.entry)
+                .map { try SQLiteLedgerStore.entry($0, ledger: path) }
         }
     }
 
@@ -170,14 +253,18 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    static func entry(_ row: Row) -> LedgerEntry {
-        LedgerEntry(
-            seq: row["seq"],
+    static func entry(_ row: Row, ledger: String) throws -> LedgerEntry {
+        let seq: Int64 = row["seq"]
+        guard let hash = Data.fromDatabaseValue(row["hash"]).flatMap(LedgerHash.init(bytes:)) else {
+            throw StorageError("ledger \(ledger), seq \(seq), field 'hash': not a 32-byte hash; run spar verify")
+        }
+        return LedgerEntry(
+            seq: seq,
             entry: PendingEntry(
                 id: row["id"], kind: LedgerEntryKind(rawValue: row["kind"]) ?? .event,
                 ts: Timestamp(milliseconds: row["ts"]), unit: row["unit"], type: row["type"], source: row["source"],
                 body: row["body"]),
-            recordedAt: Timestamp(milliseconds: row["recorded_at"]), recordedBy: row["recorded_by"])
+            recordedAt: Timestamp(milliseconds: row["recorded_at"]), recordedBy: row["recorded_by"], hash: hash)
     }
 }
 

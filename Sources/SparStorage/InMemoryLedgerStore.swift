@@ -1,14 +1,29 @@
 import SparCore
+import SparLedgerIntegrity
 
-/// A ledger held in memory, for tests and one-shot commands. Same contract as the database stores.
+/// A ledger held in memory, for tests and one-shot commands. Same contract as the database stores: entries are
+/// hash-chained and every batch is sealed by a checkpoint signed with `signingKey`.
 public actor InMemoryLedgerStore: LedgerStore {
     private var rows: [LedgerEntry] = []
     private var byID: [String: Int] = [:]
     private var stateKeys: Set<String> = []
+    private var frontier = MerkleFrontier()
+    private var checkpoints: [SignedCheckpoint] = []
+    /// The key that signs this ledger's checkpoints.
+    public nonisolated let signingKey: CheckpointSigningKey
 
-    public init() {}
+    /// An empty ledger; its checkpoints are signed with `signingKey` (a fresh random key by default).
+    public init(signingKey: CheckpointSigningKey = CheckpointSigningKey()) {
+        self.signingKey = signingKey
+    }
+
+    /// Every checkpoint, oldest first.
+    public func allCheckpoints() -> [SignedCheckpoint] { checkpoints }
+
+    public func latestCheckpoint() -> SignedCheckpoint? { checkpoints.last }
 
     public func append(_ batch: [PendingEntry], recordedAt: Timestamp, recordedBy: String) throws -> [AppendOutcome] {
+        let sizeBefore = frontier.size
         var out: [AppendOutcome] = []
         for entry in batch {
             if let i = byID[entry.id] {
@@ -27,9 +42,19 @@ public actor InMemoryLedgerStore: LedgerStore {
                 stateKeys.insert(key)
             }
             let seq = Int64(rows.count + 1)
-            rows.append(LedgerEntry(seq: seq, entry: entry, recordedAt: recordedAt, recordedBy: recordedBy))
+            let hash = entry.chainHash(
+                previous: rows.last?.hash ?? .genesis, seq: seq, recordedAt: recordedAt, recordedBy: recordedBy)
+            rows.append(LedgerEntry(seq: seq, entry: entry, recordedAt: recordedAt, recordedBy: recordedBy, hash: hash))
+            frontier.append(entryHash: hash)
             byID[entry.id] = rows.count - 1
             out.append(.accepted(seq: seq))
+        }
+        if frontier.size > sizeBefore {
+            checkpoints.append(
+                try signingKey.sign(
+                    Checkpoint(
+                        treeSize: frontier.size, root: frontier.root, signedAt: recordedAt,
+                        previousSize: checkpoints.last?.checkpoint.treeSize ?? 0)))
         }
         return out
     }

@@ -1,4 +1,5 @@
 import SparCore
+import SparLedgerIntegrity
 
 /// An event ready to append: its id, indexed fields and canonical bytes.
 public struct PendingEntry: Sendable, Hashable {
@@ -40,12 +41,29 @@ public struct LedgerEntry: Sendable, Hashable {
     public var recordedAt: Timestamp
     /// Who appended it.
     public var recordedBy: String
+    /// The chain hash: SHA-256 over the previous entry's hash and this entry's columns (`LedgerChain`).
+    public var hash: LedgerHash
 
-    public init(seq: Int64, entry: PendingEntry, recordedAt: Timestamp, recordedBy: String) {
+    public init(seq: Int64, entry: PendingEntry, recordedAt: Timestamp, recordedBy: String, hash: LedgerHash) {
         self.seq = seq
         self.entry = entry
         self.recordedAt = recordedAt
         self.recordedBy = recordedBy
+        self.hash = hash
+    }
+
+    /// The chain hash this entry has when it follows an entry whose hash is `previous`.
+    public func chainHash(previous: LedgerHash) -> LedgerHash {
+        entry.chainHash(previous: previous, seq: seq, recordedAt: recordedAt, recordedBy: recordedBy)
+    }
+}
+
+extension PendingEntry {
+    /// The chain hash of this entry stored at `seq` after an entry whose hash is `previous`.
+    public func chainHash(previous: LedgerHash, seq: Int64, recordedAt: Timestamp, recordedBy: String) -> LedgerHash {
+        LedgerChain.entryHash(
+            previous: previous, seq: seq, id: id, kind: kind.rawValue, ts: ts.milliseconds, unit: unit, type: type,
+            source: source, body: body, recordedAt: recordedAt.milliseconds, recordedBy: recordedBy)
     }
 }
 
@@ -70,11 +88,20 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var description: String { underlying.map { "\(message) (\($0))" } ?? message }
 }
 
-/// The append-only ledger. Entries are never updated or deleted; a batch is durable when `append` returns.
+/// The append-only, tamper-evident ledger. Entries are never updated or deleted; a batch is durable when `append`
+/// returns.
+///
+/// Every entry carries its chain hash (`LedgerEntry.hash`, over the previous hash and all its columns), and every
+/// batch that stores at least one entry is sealed, in the same transaction, by a signed checkpoint over the
+/// RFC 6962 Merkle root of all entry hashes so far.
 public protocol LedgerStore: Sendable {
     /// Appends a batch atomically; outcomes are in batch order. Same id + same body is a duplicate,
     /// same id + different body is rejected, as is a second state event of a unit at the same instant.
+    /// Accepted entries get the next sequence numbers and their chain hashes; a signed checkpoint then covers them.
     func append(_ batch: [PendingEntry], recordedAt: Timestamp, recordedBy: String) async throws -> [AppendOutcome]
+
+    /// The checkpoint of the largest tree size, if any entry was stored.
+    func latestCheckpoint() async throws -> SignedCheckpoint?
 
     /// Stored bodies of these ids (for correction targets and idempotency checks).
     func bodies(ids: [String]) async throws -> [String: String]

@@ -1,5 +1,6 @@
 import Foundation
 import SparCore
+import SparLedgerIntegrity
 import SparSQLite
 import SparStorage
 import SparTestSupport
@@ -81,8 +82,64 @@ struct LedgerStoreContractTests {
         _ = try await store.append([Self.entry("a", 1)], recordedAt: Timestamp(milliseconds: 1), recordedBy: "t")
         #expect(throws: (any Error).self) { try store.executeForTesting("UPDATE ledger SET body = '{}' WHERE id = 'a'") }
         #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM ledger WHERE id = 'a'") }
+        #expect(throws: (any Error).self) { try store.executeForTesting("UPDATE ledger_checkpoint SET signed_at = 0") }
+        #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM ledger_checkpoint") }
+        #expect(throws: (any Error).self) {
+            try store.executeForTesting(
+                "INSERT INTO ledger (seq, id, kind, ts, unit, type, source, body, recorded_at, recorded_by) VALUES (9, 'x', 'event', 1, 'u', 'count', 'mes', '{}', 1, 't')")
+        }
+        // The signing key lives beside the ledger, readable by its owner only.
+        let mode = try #require(
+            FileManager.default.attributesOfItem(atPath: store.signingKeyPath)[.posixPermissions] as? NSNumber)
+        #expect(mode.intValue & 0o777 == 0o600)
         // A second process opening the same file sees what was committed.
         let reopened = try SQLiteLedgerStore(path: path)
         #expect(try await reopened.bodies(ids: ["a"]) == ["a": #"{"id":"a"}"#])
+    }
+
+    /// The public key that checks a backend's checkpoints.
+    static func publicKey(of store: any LedgerStore) async throws -> CheckpointPublicKey {
+        if let memory = store as? InMemoryLedgerStore { return memory.signingKey.publicKey }
+        if let sqlite = store as? SQLiteLedgerStore { return try CheckpointPublicKey.load(path: sqlite.signingKeyPath) }
+        throw StorageError("unknown backend")
+    }
+
+    @Test("entries are hash-chained and every batch that stores something is sealed by a signed checkpoint",
+        arguments: Backend.allCases)
+    func chainAndCheckpoints(backend: Backend) async throws {
+        let store = try Self.make(backend)
+        #expect(try await store.latestCheckpoint() == nil)
+        _ = try await store.append([Self.entry("a", 10), Self.entry("b", 20)], recordedAt: Timestamp(milliseconds: 100), recordedBy: "ann")
+        let first = try #require(try await store.latestCheckpoint())
+        // A batch of duplicates stores nothing and writes no checkpoint.
+        _ = try await store.append([Self.entry("a", 10)], recordedAt: Timestamp(milliseconds: 150), recordedBy: "ann")
+        #expect(try await store.latestCheckpoint() == first)
+        _ = try await store.append([Self.entry("c", 30)], recordedAt: Timestamp(milliseconds: 200), recordedBy: "bo")
+        let entries = try await store.entries(afterSeq: 0, limit: 10)
+        #expect(entries.map(\.seq) == [1, 2, 3])
+        // Each hash is SHA-256 over the previous hash and the entry's columns (LedgerChain).
+        var previous = LedgerHash.genesis
+        for e in entries {
+            #expect(e.hash == e.chainHash(previous: previous), "seq \(e.seq)")
+            #expect(
+                e.hash
+                    == LedgerChain.entryHash(
+                        previous: previous, seq: e.seq, id: e.entry.id, kind: "event", ts: e.entry.ts.milliseconds,
+                        unit: e.entry.unit, type: e.entry.type, source: "mes", body: e.entry.body,
+                        recordedAt: e.recordedAt.milliseconds, recordedBy: e.recordedBy))
+            previous = e.hash
+        }
+        let latest = try #require(try await store.latestCheckpoint())
+        let key = try await Self.publicKey(of: store)
+        #expect(first.checkpoint.treeSize == 2)
+        #expect(first.checkpoint.previousSize == 0)
+        #expect(first.checkpoint.signedAt == Timestamp(milliseconds: 100))
+        #expect(first.checkpoint.root == MerkleTree.root(leafHashes: entries.prefix(2).map { MerkleTree.leafHash($0.hash.bytes) }))
+        #expect(latest.checkpoint.treeSize == 3)
+        #expect(latest.checkpoint.previousSize == 2)
+        #expect(latest.checkpoint.root == MerkleTree.root(leafHashes: entries.map { MerkleTree.leafHash($0.hash.bytes) }))
+        #expect(key.isValidSignature(first))
+        #expect(key.isValidSignature(latest))
+        #expect(latest.keyID == key.keyID)
     }
 }

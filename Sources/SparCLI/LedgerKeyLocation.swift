@@ -1,0 +1,38 @@
+import Foundation
+import SparLedgerIntegrity
+import SparSQLite
+
+/// Where the checkpoint signing key of a ledger is: `--key`, else `SPAR_LEDGER_KEY`, else `<db>.key`.
+struct LedgerKeyLocation {
+    var db: String
+    var option: String?
+    var environment: [String: String]
+
+    init(db: String, option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.db = db
+        self.option = option
+        self.environment = environment
+    }
+
+    /// The private key file.
+    var path: String {
+        if let option, !option.isEmpty { return option }
+        if let env = environment["SPAR_LEDGER_KEY"], !env.isEmpty { return env }
+        return SQLiteLedgerStore.defaultKeyPath(ledger: db)
+    }
+
+    /// Opens the ledger with this signing key.
+    func open() throws -> SQLiteLedgerStore { try SQLiteLedgerStore(path: db, signingKeyPath: path) }
+
+    /// The public key to verify with: `publicKey` (a public or private key file) when given, else this location's
+    /// private key file.
+    func verifyingKey(publicKey: String?) throws -> (CheckpointPublicKey, String) {
+        let file = publicKey ?? path
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw CLIError(
+                "no key file \(file): give the ledger's public key with --public-key FILE (or its key with --key / "
+                    + "SPAR_LEDGER_KEY)")
+        }
+        return (try CheckpointPublicKey.load(path: file), file)
+    }
+}

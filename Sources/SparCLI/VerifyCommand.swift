@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import SparLedgerIntegrity
+import SparSQLite
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check that the ledger is complete and unaltered: hash chain, Merkle checkpoints, signatures.",
+        discussion: """
+            Recomputes every entry's chain hash from its stored columns, rebuilds the RFC 6962 Merkle tree and
+            compares it with every signed checkpoint (root, frontier, Ed25519 signature, link to the previous one),
+            and checks the schema's append-only triggers. --checkpoint compares the ledger with checkpoints kept
+            outside the database (spar checkpoint export), which also detects rows removed from the end.
+            Reports the first bad entry first. Exit status: 0 intact, 1 tampering detected, 2 could not check.
+            """
+    )
+
+    @Option(help: "SQLite ledger file.")
+    var db: String = "spar-data/spar.sqlite"
+
+    @Option(help: "The ledger's private key file (default: $SPAR_LEDGER_KEY, else <db>.key); its public half is used.")
+    var key: String?
+
+    @Option(help: "The ledger's public key file (spar checkpoint public-key); preferred over --key.")
+    var publicKey: String?
+
+    @Option(help: "A checkpoint file kept outside the database (repeatable).")
+    var checkpoint: [String] = []
+
+    @Option(help: "Output: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Findings to list after the first.")
+    var limit = 20
+
+    enum OutputFormat: String, ExpressibleByArgument { case text, json }
+
+    func run() async throws {
+        let report: LedgerAuditReport
+        let keyFile: String
+        let publicKey: CheckpointPublicKey
+        do {
+            (publicKey, keyFile) = try LedgerKeyLocation(db: db, option: key).verifyingKey(publicKey: self.publicKey)
+            let kept = try checkpoint.map { try CheckpointFiles.read($0) }
+            report = try SQLiteLedgerAudit.run(path: db, publicKey: publicKey, kept: kept)
+        } catch {
+            throw ExitCode(Console.fail(error).code)
+        }
+        switch format {
+        case .json: Console.out(try json(report))
+        case .text: text(report, keyID: publicKey.keyID, keyFile: keyFile)
+        }
+        if !report.isIntact { throw ExitCode(1) }
+    }
+
+    func text(_ r: LedgerAuditReport, keyID: String, keyFile: String) {
+        Console.out("ledger \(db): \(r.entries) entries, \(r.checkpoints) checkpoints; public key \(keyID) (from \(keyFile))")
+        if let last = r.lastCheckpoint?.checkpoint {
+            Console.out("last checkpoint: tree size \(last.treeSize), root \(last.root.hex), signed \(last.signedAt)")
+        }
+        if r.keptCheckpoints > 0 { Console.out("kept checkpoints compared: \(r.keptCheckpoints)") }
+        guard let first = r.findings.first else {
+            Console.out(
+                "intact: all \(r.entries) chain hashes, \(r.checkpoints) checkpoint roots, frontiers and signatures verified")
+            return
+        }
+        Console.out("TAMPERED: \(first)")
+        let rest = r.findings.dropFirst()
+        if !rest.isEmpty {
+            Console.out("\(rest.count) more finding\(rest.count == 1 ? "" : "s"):")
+            for f in rest.prefix(limit) { Console.out("  - \(f)") }
+            if rest.count > limit { Console.out("  … and \(rest.count - limit) more") }
+        }
+    }
+
+    func json(_ r: LedgerAuditReport) throws -> String {
+        struct Finding: Encodable {
+            var check: String
+            var seq: Int64?
+            var id: String?
+            var checkpointSize: Int64?
+            var field: String?
+            var detail: String
+        }
+        struct Report: Encodable {
+            var ledger: String
+            var intact: Bool
+            var entries: Int64
+            var checkpoints: Int
+            var keptCheckpoints: Int
+            var lastCheckpoint: CheckpointDocument?
+            var findings: [Finding]
+        }
+        let report = Report(
+            ledger: db, intact: r.isIntact, entries: r.entries, checkpoints: r.checkpoints,
+            keptCheckpoints: r.keptCheckpoints, lastCheckpoint: r.lastCheckpoint.map(CheckpointDocument.init),
+            findings: r.findings.map {
+                Finding(
+                    check: $0.check.rawValue, seq: $0.seq, id: $0.id, checkpointSize: $0.checkpointSize, field: $0.field,
+                    detail: $0.detail)
+            })
+        return try CheckpointFiles.encode(report)
+    }
+}
