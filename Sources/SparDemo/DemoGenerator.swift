@@ -21,13 +21,22 @@ import SparCore
 /// the historian. At the second site, rework is reported by the spreadsheet system as separate counts
 /// (good 0, scrap 0, rework n) at the end of each shift and order.
 ///
-/// Volume: at intensity 1.0 a work unit yields about 113 events per calendar day (``eventsPerUnitDay``, measured
-/// on the benchmark model's mix): roughly 95 on a two-shift calendar, 140 on three shifts and 200 around the clock.
-/// The demo defaults (37 units, 28 days) give about 115 000 events, generated in about 0.3 s in a debug build.
-/// `intensity` multiplies that volume: counts (with their measurements and backflush) and energy readings are
-/// sampled more or less often so that a unit yields about `intensity × eventsPerUnitDay` events per day (within
-/// about 10 % for intensities 0.5…40), while states, orders, labor and maintenance keep their realistic rate, so a
-/// unit never yields fewer than about 45 events per day. KPIs stay about the same at any intensity.
+/// Volume: at intensity 1.0 a work unit yields about 113 events per calendar day (``eventsPerUnitDay``, measured on the
+/// benchmark model's mix): roughly 95 on a two-shift calendar, 140 on three shifts and 200 around the clock. The demo
+/// defaults (37 units, 28 days) give about 115 000 events, generated in about 0.3 s in a debug build. `intensity`
+/// multiplies that volume: a unit yields about `intensity × eventsPerUnitDay` events per day for intensities 0.05…40,
+/// within about 5 % on benchmark models of 50 units or more and 10 % on smaller or other models (0.05 is about 6 events
+/// per unit-day; below about 0.03 the volume stops falling). Down to intensity 0.38 (about 44 events per unit-day),
+/// only counts (with their measurements and backflush) and energy readings are sampled more or less often, while
+/// states, orders, labor, maintenance and inventory keep their realistic rate. Below 0.38 those are thinned too, the
+/// more so the lower the intensity: fewer, longer orders; fewer but longer minor delays and waits for demand; rarer
+/// preventive maintenance and calibration; only some units report their breaks as states and only some shifts end with
+/// a count or report labor (clock-in/out and start/stop on the orders); fewer lab samples; an inventory snapshot every
+/// few days (at least weekly). Energy then comes every 50 h and periodic counts every 12–38 production hours. KPIs stay
+/// plausible at any intensity: quality, effectiveness, failures and energy per part about the same; below 0.38 setup
+/// time shrinks with the number of orders, so availability rises from about 0.8 to 0.88 at 0.05, and units that do not
+/// report their breaks show production during planned down time (a KPI warning; that time is not counted as
+/// production).
 public struct DemoGenerator: Sendable {
     /// 2026-09-07T00:00:00Z, a Monday.
     public static let defaultStart = Timestamp(seconds: CivilDate.days(2026, 9, 7) * 86_400)
@@ -45,6 +54,11 @@ public struct DemoGenerator: Sendable {
     /// The lowest sampling multiplier: energy every 50 h, a periodic count every 12–38 production hours. There
     /// the volume is about 44 events per unit-day; below that, ``thinning(forIntensity:)`` takes over.
     static let minimumSampling = 0.02
+    /// Events per unit-day at sampling multipliers up to 1, measured on the benchmark model: below intensity 1
+    /// the volume is not linear in the sampling (periodic counts take the place of shift-end ones).
+    static let samplingCurve: [(sampling: Double, eventsPerUnitDay: Double)] = [
+        (minimumSampling, 44.0), (0.1, 46.7), (0.15, 50.3), (0.3, 61.6), (0.5, 76.4), (0.7, 90.8), (1.0, 112.1),
+    ]
     /// Below this many events per unit-day (intensity ≈ 0.38) the otherwise realistic-rate streams are thinned.
     static let thinningThreshold = 42.0
     /// With thinning, the events per unit-day that do not depend on it (shift starts and ends, failures, energy,
@@ -62,7 +76,8 @@ public struct DemoGenerator: Sendable {
     /// How many 24-hour days are generated.
     public let days: Int
     /// Multiplies the event volume (about `intensity × eventsPerUnitDay` events per unit per day) by sampling
-    /// counts, measurements and energy readings more or less often; 1.0 is the realistic rate.
+    /// counts, measurements and energy readings more or less often and, below 0.38, by thinning the other streams;
+    /// 1.0 is the realistic rate.
     public let intensity: Double
 
     let plans: [UnitPlan]
@@ -104,7 +119,22 @@ public struct DemoGenerator: Sendable {
     }
 
     static func sampling(forIntensity intensity: Double) -> Double {
-        max(minimumSampling, (intensity * eventsPerUnitDay - fixedEventsPerUnitDay) / sampledEventsPerUnitDay)
+        guard intensity < 1 else {
+            let rate = (intensity * eventsPerUnitDay - fixedEventsPerUnitDay) / sampledEventsPerUnitDay
+            return max(minimumSampling, rate)
+        }
+        // Below 1 the volume is not linear in the sampling: interpolate the measured curve.
+        let target = intensity * eventsPerUnitDay
+        var lower = samplingCurve[0]
+        guard target > lower.eventsPerUnitDay else { return lower.sampling }
+        for upper in samplingCurve.dropFirst() {
+            if target <= upper.eventsPerUnitDay || upper.sampling >= 1 {
+                let slope = (upper.sampling - lower.sampling) / (upper.eventsPerUnitDay - lower.eventsPerUnitDay)
+                return lower.sampling + (target - lower.eventsPerUnitDay) * slope
+            }
+            lower = upper
+        }
+        return 1
     }
 
     /// 1 (no thinning) unless `intensity` asks for fewer events than the lowest sampling gives; then the

@@ -9,10 +9,11 @@ import SparCore
 /// crews and the state timeline.
 ///
 /// With a `thinning` below 1 (low intensities) the streams that otherwise keep their realistic rate are thinned
-/// too: orders are `1/thinning` times larger; minor delays `1/thinning` times rarer but longer (waits for demand
-/// too), preventive maintenance and calibrations rarer; only a `thinning` share of the units report their breaks
-/// and of the shifts report a count at their end and labor; lab samples are rarer and inventory snapshots weekly
-/// at most. At `thinning` 1 none of this applies and not one random draw differs.
+/// too: orders are `1/thinning` times larger; minor delays `1/thinning` times rarer and longer (waits for demand
+/// longer too); preventive maintenance and calibrations `1/√thinning` times rarer; only a `thinning` share of the
+/// units report their breaks, and of the shifts end with a count and report labor; lab samples are rarer; inventory
+/// is snapshot every `1/thinning` days, at least weekly. At `thinning` 1 none of this applies and not one random
+/// draw differs.
 struct UnitSimulation {
     struct Draft {
         var ts: Int64
@@ -581,7 +582,7 @@ struct UnitSimulation {
         }
     }
 
-    /// A daily stock-level snapshot of the unit's input material (thinned: every `1/thinning` days, at most 7).
+    /// A daily stock-level snapshot of the unit's input material (thinned: every `1/thinning` days, at least weekly).
     mutating func emitInventory() {
         let every = sparse ? min(7, max(1, Int64((1 / thinning).rounded()))) : 1
         var t = rangeStart + 12 * Self.hour

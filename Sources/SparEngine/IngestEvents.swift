@@ -8,6 +8,16 @@ public struct IngestReport: Sendable {
     public var accepted = 0
     public var duplicates = 0
     public var rejections: [EventRejection] = []
+    /// The lines the ledger stored or already held, in input order: line number (0 when none was given), event id
+    /// and whether it was a duplicate.
+    public var acknowledged: [Acknowledgement] = []
+
+    /// One line the ledger acknowledged.
+    public struct Acknowledgement: Sendable, Hashable {
+        public var line: Int
+        public var id: String
+        public var duplicate: Bool
+    }
 
     public init() {}
 
@@ -16,6 +26,7 @@ public struct IngestReport: Sendable {
         accepted += other.accepted
         duplicates += other.duplicates
         rejections += other.rejections
+        acknowledged += other.acknowledged
     }
 }
 
@@ -127,8 +138,12 @@ public struct IngestEvents: Sendable {
         let outcomes = try await store.append(batch, recordedAt: clock, recordedBy: recordedBy)
         for (i, outcome) in outcomes.enumerated() {
             switch outcome {
-            case .accepted: report.accepted += 1
-            case .duplicate: report.duplicates += 1
+            case .accepted:
+                report.accepted += 1
+                report.acknowledged.append(.init(line: lines[i], id: batch[i].id, duplicate: false))
+            case .duplicate:
+                report.duplicates += 1
+                report.acknowledged.append(.init(line: lines[i], id: batch[i].id, duplicate: true))
             case .rejected(let reason, let field):
                 report.rejections.append(EventRejection(line: lines[i], id: batch[i].id, field: field, reason: reason))
             }

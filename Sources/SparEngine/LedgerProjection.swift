@@ -14,6 +14,12 @@ public enum LedgerProjection {
     public static func load(
         store: any LedgerStore, model: PlantModel, plantModelVersion: String?, scope: EquipmentPath? = nil
     ) async throws -> KPIEngine {
+        let events = try await self.events(store: store, scope: scope)
+        return KPIEngine(model: model, events: events, plantModelVersion: plantModelVersion)
+    }
+
+    /// Decodes the stored events of the units under `scope` (all when nil), corrections included, in ledger order.
+    public static func events(store: any LedgerStore, scope: EquipmentPath? = nil) async throws -> [Event] {
         let bodies = try await store.eventBodies(unitPrefix: scope?.description)
         var events: [Event] = []
         events.reserveCapacity(bodies.count)
@@ -24,6 +30,6 @@ public enum LedgerProjection {
             case .failure(let r): throw CorruptEntry(rejection: r)
             }
         }
-        return KPIEngine(model: model, events: events, plantModelVersion: plantModelVersion)
+        return events
     }
 }

@@ -115,19 +115,18 @@ struct CanonicalWriter {
     mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
 
     mutating func int(_ v: Int64) {
-        let u = UInt64(bitPattern: v)
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: u >> UInt64(shift))) }
+        withUnsafeBytes(of: UInt64(bitPattern: v).bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func length(_ n: Int) {
-        let u = UInt32(truncatingIfNeeded: n)
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: u >> UInt32(shift))) }
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func text(_ s: String) {
         let utf8 = s.utf8
         length(utf8.count)
-        bytes.append(contentsOf: utf8)
+        let done: Void? = utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if done == nil { bytes.append(contentsOf: utf8) }
     }
 
     mutating func text(_ b: [UInt8]) {
@@ -135,5 +134,5 @@ struct CanonicalWriter {
         bytes.append(contentsOf: b)
     }
 
-    func digest() -> LedgerHash { LedgerHash.sha256(bytes) }
+    func digest() -> LedgerHash { bytes.withUnsafeBytes { LedgerHash.sha256(buffer: $0) } }
 }

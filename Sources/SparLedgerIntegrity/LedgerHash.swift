@@ -37,7 +37,14 @@ public struct LedgerHash: Sendable, Hashable, CustomStringConvertible {
 
     /// SHA-256 of `data`.
     public static func sha256(_ data: some DataProtocol) -> LedgerHash {
-        LedgerHash(unchecked: Array(SHA256.hash(data: data)))
+        LedgerHash(unchecked: SHA256.hash(data: data).withUnsafeBytes { Array($0) })
+    }
+
+    /// SHA-256 of the bytes in `buffer` (the fast path: no copy, no per-byte iteration).
+    static func sha256(buffer: UnsafeRawBufferPointer) -> LedgerHash {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: buffer)
+        return LedgerHash(unchecked: hasher.finalize().withUnsafeBytes { Array($0) })
     }
 
     /// Lower-case hexadecimal, 64 digits.

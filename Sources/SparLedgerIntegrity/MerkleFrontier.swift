@@ -45,7 +45,7 @@ public struct MerkleFrontier: Sendable, Hashable {
     }
 
     /// Adds the leaf of one entry hash.
-    public mutating func append(entryHash: LedgerHash) { append(leafHash: MerkleTree.leafHash(entryHash.bytes)) }
+    public mutating func append(entryHash: LedgerHash) { append(leafHash: MerkleTree.leafHash(entryHash)) }
 
     /// MTH of the leaves so far.
     public var root: LedgerHash {

@@ -11,19 +11,29 @@ public enum MerkleTree {
 
     /// SHA-256(0x00 ‖ data).
     public static func leafHash(_ data: some Collection<UInt8>) -> LedgerHash {
-        var h = SHA256()
-        h.update(data: [0x00])
-        h.update(data: Array(data))
-        return LedgerHash(unchecked: Array(h.finalize()))
+        var buffer: [UInt8] = [0x00]
+        buffer.reserveCapacity(1 + data.count)
+        buffer.append(contentsOf: data)
+        return buffer.withUnsafeBytes { LedgerHash.sha256(buffer: $0) }
+    }
+
+    /// SHA-256(0x00 ‖ entry hash): the leaf of one ledger entry.
+    public static func leafHash(_ entryHash: LedgerHash) -> LedgerHash {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 + LedgerHash.byteCount) { buffer in
+            buffer[0] = 0x00
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[1...]).initialize(from: entryHash.bytes)
+            return LedgerHash.sha256(buffer: UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// SHA-256(0x01 ‖ left ‖ right).
     public static func nodeHash(_ left: LedgerHash, _ right: LedgerHash) -> LedgerHash {
-        var buffer: [UInt8] = [0x01]
-        buffer.reserveCapacity(1 + 2 * LedgerHash.byteCount)
-        buffer.append(contentsOf: left.bytes)
-        buffer.append(contentsOf: right.bytes)
-        return LedgerHash.sha256(buffer)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 + 2 * LedgerHash.byteCount) { buffer in
+            buffer[0] = 0x01
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[1...LedgerHash.byteCount]).initialize(from: left.bytes)
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[(1 + LedgerHash.byteCount)...]).initialize(from: right.bytes)
+            return LedgerHash.sha256(buffer: UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// The largest power of two strictly below `n` (n ≥ 2).

@@ -21,14 +21,6 @@ enum LedgerSchema {
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be updated'); END
         """
 
-    static let chainTriggers = [
-        """
-        CREATE TRIGGER ledger_hash_required BEFORE INSERT ON ledger
-            WHEN NEW.hash IS NULL OR typeof(NEW.hash) != 'blob' OR length(NEW.hash) != 32
-            BEGIN SELECT RAISE(ABORT, 'every ledger entry needs its 32-byte chain hash'); END
-        """
-    ]
-
     static let checkpointTriggers = [
         """
         CREATE TRIGGER ledger_checkpoint_no_update BEFORE UPDATE ON ledger_checkpoint
@@ -50,7 +42,7 @@ enum LedgerSchema {
                 CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
                     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be deleted'); END
                 """,
-            ] + chainTriggers + checkpointTriggers
+            ] + checkpointTriggers
         for sql in all {
             let words = sql.split(whereSeparator: \.isWhitespace)
             if words.count > 2 { out[String(words[2])] = words.joined(separator: " ") }

@@ -57,8 +57,11 @@ public final class SQLiteLedgerStore: LedgerStore {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 
+    /// The public half of the checkpoint signing key (reading or creating the key file).
+    public func checkpointPublicKey() throws -> CheckpointPublicKey { try signingKey().publicKey }
+
     /// The checkpoint signing key, read or created on first use.
-    public func signingKey() throws -> CheckpointSigningKey {
+    func signingKey() throws -> CheckpointSigningKey {
         try signer.withLock { cached in
             if let cached { return cached }
             do {
@@ -102,8 +105,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         m.registerMigration("v2-chain") { db in
             try db.execute(sql: "ALTER TABLE ledger ADD COLUMN hash BLOB")
+            // No INSERT trigger checks the hash: a trigger on INSERT makes SQLite keep a statement journal for
+            // every row (14× the writes). The append path always writes it; spar verify checks every row.
             try LedgerSchema.backfillChain(db)
-            for sql in LedgerSchema.chainTriggers { try db.execute(sql: sql) }
             try db.execute(
                 sql: """
                     CREATE TABLE ledger_checkpoint (

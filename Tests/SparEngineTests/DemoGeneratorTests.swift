@@ -222,6 +222,103 @@ struct DemoGeneratorTests {
         #expect(low < normal && normal < high)
     }
 
+    /// FNV-1a over every event's id, time, source and type: a fingerprint of a run.
+    static func fingerprint(_ events: [Event]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for e in events {
+            for text in [e.id.description, String(e.ts.milliseconds), e.source, e.type] {
+                for byte in text.utf8 {
+                    h ^= UInt64(byte)
+                    h = h &* 0x0000_0100_0000_01b3
+                }
+            }
+        }
+        return h
+    }
+
+    @Test("intensity 1 and above give exactly the realistic events of known runs")
+    func realisticRunsUnchanged() {
+        let normal = Self.shortRun(seed: 42)
+        let high = Self.shortRun(seed: 3, intensity: 4)
+        #expect(normal.count == 15_581)
+        #expect(Self.fingerprint(normal) == 0xb287_c00b_3e67_da40)
+        #expect(high.count == 62_583)
+        #expect(Self.fingerprint(high) == 0x001a_7927_4e43_6f2d)
+    }
+
+    /// Every event of a run validates, lies in the range, has a unique id, and no two state events of a unit
+    /// share a timestamp; returns the problems found.
+    static func problems(of generator: DemoGenerator, _ events: [Event]) -> [String] {
+        let validator = EventValidator(model: generator.model)
+        var problems = events.compactMap { e in validator.problem(with: e).map { "\(e.id): \($0)" } }
+        problems += events.filter { !generator.range.contains($0.ts) }.map { "\($0.id): outside the range" }
+        if Set(events.map(\.id)).count != events.count { problems.append("duplicate ids") }
+        let stateKeys = events.compactMap { e -> String? in
+            if case .state = e.payload { "\(e.unit)|\(e.ts.milliseconds)" } else { nil }
+        }
+        if Set(stateKeys).count != stateKeys.count { problems.append("state events of a unit share a timestamp") }
+        return problems
+    }
+
+    @Test("at intensity 0.1 the benchmark volume is within 15 % of the target and every event is valid")
+    func lowIntensityBenchmark() {
+        let model = DemoGenerator.benchmarkModel(units: 50)
+        let generator = DemoGenerator(model: model, seed: 1, days: 28, intensity: 0.1)
+        let events = generator.events()
+        let target = 0.1 * DemoGenerator.eventsPerUnitDay * 50 * 28
+        #expect(abs(Double(events.count) / target - 1) < 0.15, "\(events.count) events for a target of \(target)")
+        let problems = Self.problems(of: generator, events)
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        #expect(Set(events.map(\.unit)) == Set(model.resolvedWorkUnits.map(\.path)))
+        let types: Set<String> = [
+            "state", "order", "count", "labor", "maintenance", "measurement", "material", "energy",
+        ]
+        #expect(Set(events.map(\.type)) == types)
+    }
+
+    @Test(
+        "low intensities give about intensity × eventsPerUnitDay events per unit-day",
+        arguments: [0.05, 0.2, 0.35, 0.5])
+    func lowIntensityVolume(intensity: Double) {
+        let generator = DemoGenerator(
+            model: DemoGenerator.benchmarkModel(units: 50), seed: 2, days: 28, intensity: intensity)
+        var count = 0
+        generator.forEachEvent { _ in count += 1 }
+        let target = intensity * DemoGenerator.eventsPerUnitDay * 50 * 28
+        #expect(abs(Double(count) / target - 1) < 0.15, "\(count) events for a target of \(target)")
+    }
+
+    @Test("thinned runs of the demo model are deterministic and valid, across daylight-saving changes too")
+    func lowIntensityDemo() {
+        #expect(Self.shortRun(seed: 11, intensity: 0.1) == Self.shortRun(seed: 11, intensity: 0.1))
+        let start = Timestamp(seconds: CivilDate.days(2026, 10, 19) * 86_400)
+        for intensity in [0.05, 0.2] {
+            let generator = DemoGenerator(model: Self.model, seed: 5, start: start, days: 21, intensity: intensity)
+            let events = generator.events()
+            #expect(!events.isEmpty)
+            let problems = Self.problems(of: generator, events)
+            #expect(problems.isEmpty, "intensity \(intensity): \(problems.prefix(5))")
+        }
+    }
+
+    @Test("the KPIs stay plausible at low intensity", arguments: [0.05, 0.2])
+    func lowIntensityKPIs(intensity: Double) throws {
+        let model = DemoGenerator.benchmarkModel(units: 50)
+        let generator = DemoGenerator(model: model, seed: 3, days: 28, intensity: intensity)
+        let engine = KPIEngine(model: model, events: generator.events())
+        let range = generator.range
+        let result = try engine.result(
+            KPIQuery(scope: EquipmentPath(model.enterprise), from: range.start, to: range.end))
+        let effectiveness = try #require(result.kpi("effectiveness")?.number)
+        let quality = try #require(result.kpi("qualityRatio")?.number)
+        let availability = try #require(result.kpi("availability")?.number)
+        let workers = try #require(result.kpi("workerEfficiency")?.number)
+        #expect((0.8...0.95).contains(effectiveness))
+        #expect((0.92...0.99).contains(quality))
+        #expect((0.6...0.92).contains(availability))
+        #expect((0.85...1).contains(workers))
+    }
+
     @Test("the benchmark model has exactly the requested number of units and validates", arguments: [1, 7, 399, 2000])
     func benchmarkModel(units: Int) {
         let model = DemoEnterprise.benchmarkModel(units: units)

@@ -84,10 +84,6 @@ struct LedgerStoreContractTests {
         #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM ledger WHERE id = 'a'") }
         #expect(throws: (any Error).self) { try store.executeForTesting("UPDATE ledger_checkpoint SET signed_at = 0") }
         #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM ledger_checkpoint") }
-        #expect(throws: (any Error).self) {
-            try store.executeForTesting(
-                "INSERT INTO ledger (seq, id, kind, ts, unit, type, source, body, recorded_at, recorded_by) VALUES (9, 'x', 'event', 1, 'u', 'count', 'mes', '{}', 1, 't')")
-        }
         // The signing key lives beside the ledger, readable by its owner only.
         let mode = try #require(
             FileManager.default.attributesOfItem(atPath: store.signingKeyPath)[.posixPermissions] as? NSNumber)

@@ -47,7 +47,7 @@ struct ChainMigrationTests {
             #expect(r.hash == r.chainHash(previous: previous))
             previous = r.hash
         }
-        let key = try store.signingKey().publicKey
+        let key = try store.checkpointPublicKey()
         let before = try SQLiteLedgerAudit.run(path: path, publicKey: key)
         #expect(before.findings.map(\.check) == [.unsealed])
         _ = try await store.append(

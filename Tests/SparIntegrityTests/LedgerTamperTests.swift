@@ -99,7 +99,7 @@ struct Tampering: CustomStringConvertible {
 
 enum Tamperer {
     static let triggerNames = [
-        "ledger_no_update", "ledger_no_delete", "ledger_hash_required", "ledger_checkpoint_no_update",
+        "ledger_no_update", "ledger_no_delete", "ledger_checkpoint_no_update",
         "ledger_checkpoint_no_delete",
     ]
 
