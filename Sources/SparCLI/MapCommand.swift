@@ -127,9 +127,12 @@ struct MapCommand: AsyncParsableCommand {
         @Option(help: "Plant model to validate against. Optional once the ledger holds one.")
         var plant: String?
 
+        @Option(help: "Checkpoint signing key file (default: $SPAR_LEDGER_KEY, else <db>.key).")
+        var key: String?
+
         func run() async throws {
             try await MapCommand.guarded {
-                let store = try SQLiteLedgerStore(path: db)
+                let store = try LedgerKeyLocation(db: db, option: key).open()
                 let model = try await MapCommand.plantModel(path: plant, store: store)
                 let given = try BlueprintFile.load(path: blueprint, plant: model)
                 let previous = try await LedgerBlueprint.latest(in: store)
