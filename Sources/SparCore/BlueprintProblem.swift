@@ -1,19 +1,5 @@
 /// One problem found in a blueprint: where it is (record and field) and what is wrong.
-public struct BlueprintProblem: Hashable, Sendable, CustomStringConvertible {
-    /// Where in the blueprint, e.g. `sites[wichita].coverage[rework-xls].full`.
-    public var location: String
-    /// What is wrong and, where it helps, what is expected.
-    public var message: String
-
-    /// A problem at `location`.
-    public init(_ location: String, _ message: String) {
-        self.location = location
-        self.message = message
-    }
-
-    /// `location: message`.
-    public var description: String { "\(location): \(message)" }
-}
+public typealias BlueprintProblem = ModelProblem
 
 /// A blueprint that failed validation against its plant model, with every problem found.
 public struct InvalidBlueprint: Error, Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
-/// One problem found in a plant model: where it is and what is wrong.
-public struct PlantModelProblem: Hashable, Sendable, CustomStringConvertible {
-    /// Where in the model, e.g. `sites[wichita].areas[machining]`.
+/// One problem found in a model document (plant model, blueprint): where it is and what is wrong.
+public struct ModelProblem: Hashable, Sendable, CustomStringConvertible {
+    /// Where in the document, e.g. `sites[wichita].areas[machining]`.
     public var location: String
     public var message: String
 
@@ -11,6 +11,9 @@ public struct PlantModelProblem: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(location): \(message)" }
 }
+
+/// One problem found in a plant model.
+public typealias PlantModelProblem = ModelProblem
 
 /// A plant model that failed validation, with every problem found.
 public struct InvalidPlantModel: Error, Sendable, CustomStringConvertible {
