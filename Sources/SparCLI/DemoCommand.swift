@@ -35,6 +35,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Also write the plant model (plant.yaml) and events (events.jsonl) to this folder.")
     var export: String?
 
+    @Flag(help: "Then serve the demo ledger over HTTP (as spar serve) until Ctrl-C or SIGTERM.")
+    var serve = false
+
+    @Option(help: "Port for --serve.")
+    var port = 8080
+
     func run() async throws {
         do {
             try await demo()
@@ -84,6 +90,11 @@ struct DemoCommand: AsyncParsableCommand {
         Console.out("  swift run spar kpi --db \(db) --scope \(unit) --from \(from.rfc3339) --to \(to.rfc3339) --explain oee")
         Console.out("  swift run spar verify --db \(db)")
         Console.out("  swift run spar map analyze --db \(db)")
+        Console.out("  swift run spar serve --db \(db)          # the dashboards and the HTTP API")
+        if serve {
+            Console.out("")
+            try await ServeCommand.serve(db: db, key: key, plant: nil, host: "127.0.0.1", port: port, staleAfterHours: 4)
+        }
     }
 
     static func export(model: PlantModel, events: [Event], to folder: String) throws {

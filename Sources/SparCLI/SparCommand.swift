@@ -7,7 +7,7 @@ public struct SparCommand: AsyncParsableCommand {
         abstract: "Spar: ISO 22400 KPIs and an append-only ledger for manufacturing operations.",
         subcommands: [
             DemoCommand.self, IngestCommand.self, KPICommand.self, RebuildCommand.self, BenchCommand.self, MapCommand.self,
-            VerifyCommand.self, CheckpointCommand.self, ProofCommand.self,
+            VerifyCommand.self, CheckpointCommand.self, ProofCommand.self, ServeCommand.self, AuditCommand.self,
         ]
     )
 

@@ -1,0 +1,101 @@
+import Foundation
+import SparCore
+import SparInterchange
+import SparStorage
+
+/// Which ledger entries an audit asks for. Every filter is optional; all given filters must hold.
+public struct AuditQuery: Sendable {
+    /// An entry id: the entry itself and every correction of it.
+    public var record: String?
+    /// Who appended it (`recordedBy`).
+    public var user: String?
+    /// A site id: entries of work units of that site, plus enterprise-wide entries (plant model, blueprint).
+    public var site: String?
+    /// Server time of the append, `[from, to)`.
+    public var from: Timestamp?
+    public var to: Timestamp?
+
+    public init(record: String? = nil, user: String? = nil, site: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil) {
+        self.record = record
+        self.user = user
+        self.site = site
+        self.from = from
+        self.to = to
+    }
+}
+
+/// One line of the audit trail: who did what, when, and for a correction the old and new values.
+public struct AuditLine: Sendable, Hashable {
+    public var seq: Int64
+    public var recordedAt: Timestamp
+    public var recordedBy: String
+    public var kind: LedgerEntryKind
+    public var type: String
+    public var id: String
+    public var unit: String
+    /// What the entry did, in words.
+    public var action: String
+    /// The value before (a corrected event's body, or the previous version id); nil for a first record.
+    public var oldValue: String?
+    /// The value after (the entry's body, a replacement, or `void`).
+    public var newValue: String
+}
+
+/// Reads the ledger as an audit trail. It only reads: earlier entries are listed as they were stored.
+public enum AuditTrail {
+    public static func lines(in store: any LedgerStore, matching q: AuditQuery) async throws -> [AuditLine] {
+        var out: [AuditLine] = []
+        var bodies: [String: String] = [:]
+        var lastVersion: [LedgerEntryKind: String] = [:]
+        var after: Int64 = 0
+        while true {
+            let page = try await store.entries(afterSeq: after, limit: 10_000)
+            guard let last = page.last else { break }
+            after = last.seq
+            for e in page {
+                let p = e.entry
+                var corrects: String?
+                var old: String?
+                var new = p.body
+                var action: String
+                switch p.kind {
+                case .event where p.type == "correction":
+                    if case .success(let ev) = EventCoding.decode(line: Substring(p.body), lineNumber: nil),
+                        case .correction(let c) = ev.payload
+                    {
+                        corrects = c.corrects.rawValue
+                        old = bodies[c.corrects.rawValue]
+                        if let r = c.replacement {
+                            new = EventCoding.jsonValue(r, includeID: false).canonical
+                            action = "corrected \(c.corrects.rawValue)"
+                        } else {
+                            new = "void"
+                            action = "voided \(c.corrects.rawValue)"
+                        }
+                    } else {
+                        action = "correction"
+                    }
+                case .event:
+                    action = "recorded \(p.type) event"
+                case .plantModel, .blueprint:
+                    let version = p.id.split(separator: ":", maxSplits: 1).last.map { String($0.split(separator: "@")[0]) } ?? p.id
+                    old = lastVersion[p.kind]
+                    lastVersion[p.kind] = version
+                    new = version
+                    action = p.kind == .plantModel ? "recorded plant model version" : "recorded blueprint version"
+                }
+                if p.kind == .event, p.type != "correction" { bodies[p.id] = p.body }
+                if let r = q.record, p.id != r, corrects != r { continue }
+                if let u = q.user, e.recordedBy != u { continue }
+                if let s = q.site, p.kind == .event, EquipmentPath(p.unit).components.dropFirst().first != s { continue }
+                if let f = q.from, e.recordedAt < f { continue }
+                if let t = q.to, e.recordedAt >= t { continue }
+                out.append(
+                    AuditLine(
+                        seq: e.seq, recordedAt: e.recordedAt, recordedBy: e.recordedBy, kind: p.kind, type: p.type,
+                        id: p.id, unit: p.unit, action: action, oldValue: old, newValue: new))
+            }
+        }
+        return out
+    }
+}

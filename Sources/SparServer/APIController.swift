@@ -1,0 +1,253 @@
+import Foundation
+import Hummingbird
+import ServiceLifecycle
+import SparCore
+import SparInterchange
+
+/// The HTTP API (`/api/…`), as specified in `Resources/openapi.json`.
+struct APIController {
+    let live: LiveLedger
+    let staleAfterSeconds: Int64
+
+    func register(on router: Router<SparRequestContext>) {
+        router.post("/api/events", use: postEvents)
+        router.get("/api/kpi", use: kpi)
+        router.get("/api/kpis") { _, _ in JSONText(APIController.catalogue) }
+        router.get("/api/equipment") { _, _ in JSONText(APIController.equipment(live.model)) }
+        router.get("/api/reasons") { _, _ in JSONText(APIController.reasons(live.model)) }
+        router.get("/api/systems", use: systems)
+        router.get("/api/blueprint/analysis", use: blueprintAnalysis)
+        router.get("/api/stream", use: stream)
+        router.get("/health") { _, _ in
+            let s = await live.snapshot()
+            return JSONText(
+                .object([
+                    "status": .string("ok"), "events": .number(Double(s.eventCount)),
+                    "plantModelVersion": .string(live.modelVersion),
+                ]))
+        }
+    }
+
+    // MARK: events
+
+    @Sendable func postEvents(_ request: Request, context: SparRequestContext) async throws -> JSONText {
+        guard let format = EventBatchDecoder.Format(contentType: request.headers[.contentType]) else {
+            throw ProblemDetails(
+                .unsupportedMediaType, code: "unsupported-media-type", title: ProblemDetails.title("unsupported-media-type"),
+                detail:
+                    "Content-Type '\(request.headers[.contentType] ?? "none")' is not supported; send application/json (an array of events) or application/x-ndjson (one event per line)"
+            )
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let decoded = try EventBatchDecoder.decode(Data(buffer: body), format: format)
+        let outcome = try await live.post(decoded, contentType: format.rawValue)
+        return JSONText(APIController.json(outcome))
+    }
+
+    static func json(_ o: BatchOutcome) -> JSONValue {
+        .object([
+            "batch": .number(Double(o.batch)),
+            "lines": .number(Double(o.lines.count)),
+            "accepted": .number(Double(o.accepted)),
+            "duplicates": .number(Double(o.duplicates)),
+            "rejected": .number(Double(o.rejected)),
+            "results": .array(
+                o.lines.map { l in
+                    var r: [String: JSONValue] = ["line": .number(Double(l.line)), "status": .string(l.status.rawValue)]
+                    if let id = l.id { r["id"] = .string(id) }
+                    if let reason = l.reason { r["reason"] = .string(reason) }
+                    if let field = l.field { r["field"] = .string(field) }
+                    return .object(r)
+                }),
+        ])
+    }
+
+    // MARK: KPIs
+
+    @Sendable func kpi(_ request: Request, context: SparRequestContext) async throws -> JSONText {
+        let q = QueryParameters(request)
+        let scope = try q.require("scope")
+        let from = try q.requireTime("from")
+        let to = try q.requireTime("to")
+        let snapshot = await live.snapshot()
+        var result = try APIController.result(
+            snapshot.engine, KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: q.string("shift")))
+        result.lineage.blueprintVersion = snapshot.blueprintVersion
+        return JSONText(KPIResultJSON.text(result) + "\n")
+    }
+
+    /// The engine's answer, its query errors as problem details.
+    static func result(_ engine: KPIEngine, _ query: KPIQuery) throws -> KPIResult {
+        do {
+            return try engine.result(query)
+        } catch {
+            switch error.field {
+            case "scope":
+                throw ProblemDetails.badRequest("unknown-scope", error.reason, field: "scope")
+            case "shift":
+                throw ProblemDetails.badRequest("unknown-shift", error.reason, field: "shift")
+            default:
+                throw ProblemDetails.badRequest("empty-window", error.reason, field: error.field)
+            }
+        }
+    }
+
+    static let catalogue: JSONValue = .object([
+        "formulaVersion": .string(KPICatalogue.formulaVersion),
+        "definitionVersion": .string(KPICatalogue.definitionVersion),
+        "kpis": .array(
+            KPICatalogue.all.map { d in
+                .object([
+                    "id": .string(d.id), "isoName": .string(d.isoName), "formula": .string(d.formula),
+                    "unit": .string(d.unit), "trend": .string(d.trend.rawValue),
+                    "elements": .array(d.elements.map(JSONValue.string)),
+                    "interpretation": d.interpretation.map(JSONValue.string) ?? .null,
+                ])
+            }),
+    ])
+
+    // MARK: plant model
+
+    static func equipment(_ m: PlantModel) -> JSONValue {
+        let units = Dictionary(m.resolvedWorkUnits.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        func opt(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+        return .object([
+            "enterprise": .string(m.enterprise),
+            "path": .string(m.enterprise),
+            "sites": .array(
+                m.sites.map { site in
+                    let sp = EquipmentPath(components: [m.enterprise, site.id])
+                    return .object([
+                        "id": .string(site.id), "path": .string(sp.description), "timeZone": .string(site.timeZone),
+                        "calendar": opt(site.calendar),
+                        "areas": .array(
+                            site.areas.map { area in
+                                let ap = sp.appending(area.id)
+                                return .object([
+                                    "id": .string(area.id), "path": .string(ap.description), "calendar": opt(area.calendar),
+                                    "workCenters": .array(
+                                        area.workCenters.map { wc in
+                                            let wp = ap.appending(wc.id)
+                                            return .object([
+                                                "id": .string(wc.id), "path": .string(wp.description),
+                                                "kind": .string(wc.kind.rawValue), "calendar": opt(wc.calendar),
+                                                "workUnits": .array(
+                                                    wc.workUnits.map { u in
+                                                        let up = wp.appending(u.id)
+                                                        return .object([
+                                                            "id": .string(u.id), "path": .string(up.description),
+                                                            "calendar": opt(u.calendar),
+                                                            "effectiveCalendar": opt(units[up]?.calendarID),
+                                                            "timeZone": .string(site.timeZone),
+                                                        ])
+                                                    }),
+                                            ])
+                                        }),
+                                ])
+                            }),
+                    ])
+                }),
+        ])
+    }
+
+    static func reasons(_ m: PlantModel) -> JSONValue {
+        .object([
+            "reasons": .array(
+                m.reasons.map { r in
+                    .object([
+                        "code": .string(r.code), "category": .string(r.category.rawValue),
+                        "failure": .bool(r.failure ?? false),
+                    ])
+                })
+        ])
+    }
+
+    @Sendable func systems(_ request: Request, context: SparRequestContext) async throws -> JSONText {
+        let s = await live.snapshot()
+        return JSONText(APIController.systems(live.model, snapshot: s, staleAfterSeconds: staleAfterSeconds))
+    }
+
+    static func systems(_ m: PlantModel, snapshot s: LiveSnapshot, staleAfterSeconds: Int64) -> JSONValue {
+        var known = Set<String>()
+        var rows: [JSONValue] = []
+        func row(_ id: String, _ system: SourceSystem?) -> JSONValue {
+            let a = s.sources[id] ?? SourceActivity()
+            var o: [String: JSONValue] = [
+                "id": .string(id), "events": .number(Double(a.events)),
+                "lastEventTime": a.lastEventTime.map { .string($0.rfc3339) } ?? .null,
+                "stale": .bool(isStale(a, latest: s.latestEventTime, staleAfterSeconds: staleAfterSeconds)),
+                "inPlantModel": .bool(system != nil),
+            ]
+            if let system {
+                o["kind"] = .string(system.kind.rawValue)
+                o["validated"] = .bool(system.validated)
+                if let owner = system.owner { o["owner"] = .string(owner) }
+                if let version = system.version { o["version"] = .string(version) }
+            }
+            return .object(o)
+        }
+        for system in m.systems {
+            known.insert(system.id)
+            rows.append(row(system.id, system))
+        }
+        for id in s.sources.keys.sorted() where !known.contains(id) { rows.append(row(id, nil)) }
+        return .object([
+            "latestEventTime": s.latestEventTime.map { .string($0.rfc3339) } ?? .null,
+            "staleAfterSeconds": .number(Double(staleAfterSeconds)),
+            "systems": .array(rows),
+        ])
+    }
+
+    /// A source is stale when its last event is more than `staleAfterSeconds` behind the latest event of any source
+    /// (or it never sent one while others did).
+    static func isStale(_ a: SourceActivity, latest: Timestamp?, staleAfterSeconds: Int64) -> Bool {
+        guard let latest else { return false }
+        guard let last = a.lastEventTime else { return true }
+        return latest.milliseconds - last.milliseconds > staleAfterSeconds * 1000
+    }
+
+    // MARK: blueprint
+
+    @Sendable func blueprintAnalysis(_ request: Request, context: SparRequestContext) async throws -> JSONText {
+        guard let analysis = try await live.blueprintAnalysis() else {
+            throw ProblemDetails.notFound(
+                "blueprint-not-recorded",
+                "the ledger holds no MOM blueprint; record one with spar map record --db FILE --blueprint blueprint.yaml --reason TEXT")
+        }
+        return JSONText(BlueprintReportJSON.text(BlueprintReportJSON.analysis(analysis)))
+    }
+
+    // MARK: live updates
+
+    /// Server-sent events: `event: batch` with the batch summary after every posted batch. `?max=N` ends the stream
+    /// after N batches (for scripts and tests).
+    @Sendable func stream(_ request: Request, context: SparRequestContext) async throws -> Response {
+        let max = try QueryParameters(request).int("max", range: 1...1_000_000)
+        let (updates, continuation) = await live.subscribe()
+        let snapshot = await live.snapshot()
+        let hello = LiveUpdate(
+            batch: 0, generation: snapshot.generation, accepted: 0, duplicates: 0, rejected: 0,
+            latestEventTime: snapshot.latestEventTime, units: [])
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "retry: 1000\nevent: hello\ndata: \(hello.json.canonical)\n\n"))
+                var sent = 0
+                // The stream ends on graceful shutdown, so that the server can drain its connections.
+                try await withGracefulShutdownHandler {
+                    for await update in updates {
+                        try await writer.write(
+                            ByteBuffer(string: "id: \(update.batch)\nevent: batch\ndata: \(update.json.canonical)\n\n"))
+                        sent += 1
+                        if let max, sent >= max { break }
+                    }
+                } onGracefulShutdown: {
+                    continuation.finish()
+                }
+                continuation.finish()
+                try await writer.finish(nil)
+            })
+    }
+}

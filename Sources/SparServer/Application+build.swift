@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import Logging
+import SparCore
+import SparEngine
+import SparInterchange
+import SparSQLite
+import SparStorage
+
+/// Why the server cannot start: what is wrong and how to fix it.
+public struct ServerStartError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The composition root: opens the ledger, checks the plant model, loads the projection and builds the routes.
+/// `spar serve` runs what this returns; tests call it with a temporary ledger and drive it in process.
+public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
+    let live = try await loadLiveLedger(configuration)
+    let router = try buildRouter(live: live, configuration: configuration)
+    let onServerRunning = configuration.onServerRunning
+    let port = configuration.port
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "spar"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+        logger: configuration.logger)
+}
+
+/// Opens the ledger, checks the plant model and loads every event into the live projection.
+func loadLiveLedger(_ configuration: ServerConfiguration) async throws -> LiveLedger {
+    let store = try SQLiteLedgerStore(path: configuration.database, signingKeyPath: configuration.signingKeyPath)
+    let (model, version) = try await plantModel(store: store, configuration: configuration)
+    let started = ContinuousClock.now
+    let events = try await LedgerProjection.events(store: store)
+    let blueprintVersion = try await LedgerBlueprint.latest(in: store)?.version
+    let live = LiveLedger(
+        store: store, model: model, modelVersion: version, events: events, blueprintVersion: blueprintVersion,
+        configuration: configuration, metrics: ServerMetrics(registry: configuration.metrics))
+    let snapshot = await live.snapshot()
+    configuration.logger.info(
+        "spar.projection.loaded",
+        metadata: [
+            "spar.events": "\(events.count)", "spar.plantModel": "\(version)",
+            "spar.loadMilliseconds": "\(Int((ContinuousClock.now - started).milliseconds))",
+            "spar.rebuildMilliseconds": "\(Int(snapshot.lastRebuildMilliseconds))",
+        ])
+    return live
+}
+
+/// Every route: the API, the pages, the OpenAPI document and the metrics.
+func buildRouter(live: LiveLedger, configuration: ServerConfiguration) throws -> Router<SparRequestContext> {
+    let router = Router(context: SparRequestContext.self)
+    router.middlewares.add(RequestMetricsMiddleware(metrics: live.metrics))
+    router.middlewares.add(ProblemMiddleware())
+    APIController(live: live, staleAfterSeconds: configuration.staleAfterSeconds).register(on: router)
+    try PageController(live: live, staleAfterSeconds: configuration.staleAfterSeconds).register(on: router)
+    let registry = configuration.metrics
+    router.get("/openapi.json") { _, _ in
+        JSONText(String(decoding: PackageResources.openapi_json, as: UTF8.self), contentType: "application/json")
+    }
+    router.get("/metrics") { _, _ in
+        JSONText(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+    return router
+}
+
+/// The ledger's plant model; a `--plant` file must be the same model, and is recorded when the ledger has none.
+func plantModel(store: SQLiteLedgerStore, configuration: ServerConfiguration) async throws -> (PlantModel, String) {
+    let given = try configuration.plantPath.map { try PlantModelFile.load(path: $0) }
+    if let (stored, version) = try await LedgerPlantModel.latest(in: store) {
+        if let given, let path = configuration.plantPath {
+            let gv = PlantModelFile.fingerprint(given)
+            guard gv == version else {
+                throw ServerStartError(
+                    "\(path) (\(gv)) is not the plant model the ledger holds (\(version)); record it with spar ingest --plant \(path) --update-plant first, or serve without --plant")
+            }
+        }
+        return (stored, version)
+    }
+    guard let given else {
+        throw ServerStartError(
+            "the ledger \(configuration.database) holds no plant model yet; pass --plant plant.yaml (or run spar demo)")
+    }
+    let version = try await LedgerPlantModel.record(
+        given, in: store, allowNewVersion: false, recordedAt: configuration.now(), recordedBy: configuration.recordedBy)
+    return (given, version)
+}

@@ -1,0 +1,82 @@
+import Foundation
+import SparCore
+import SparInterchange
+
+/// Splits a posted body into numbered events: a JSON array (`application/json`, element n is line n) or JSON Lines
+/// (`application/x-ndjson`, physical line numbers; blank lines skipped). A body that cannot be read as a whole
+/// (not JSON, not an array) is a problem for the whole request; a bad event is a rejection of its line only.
+enum EventBatchDecoder {
+    enum Format: String, Sendable {
+        case jsonArray = "application/json"
+        case jsonLines = "application/x-ndjson"
+
+        /// The format of a `Content-Type` value, nil when neither.
+        init?(contentType: String?) {
+            let media = (contentType ?? "").split(separator: ";").first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
+            switch media {
+            case "application/json": self = .jsonArray
+            case "application/x-ndjson", "application/jsonl", "application/jsonlines", "application/x-jsonlines":
+                self = .jsonLines
+            default: return nil
+            }
+        }
+    }
+
+    static func decode(_ data: Data, format: Format) throws -> [(line: Int, result: Result<Event, EventRejection>)] {
+        guard data.contains(where: { !isWhitespace($0) }) else {
+            throw ProblemDetails.badRequest("empty-body", "the body holds no events; send a JSON array or JSON Lines")
+        }
+        switch format {
+        case .jsonLines: return lines(data)
+        case .jsonArray: return try array(data)
+        }
+    }
+
+    static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+
+    static func lines(_ data: Data) -> [(line: Int, result: Result<Event, EventRejection>)] {
+        var out: [(Int, Result<Event, EventRejection>)] = []
+        let decoder = JSONDecoder()
+        var n = 0
+        for raw in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            n += 1
+            guard raw.contains(where: { !isWhitespace($0) }) else { continue }
+            out.append((n, EventCoding.decode(data: Data(raw), lineNumber: n, using: decoder)))
+        }
+        return out
+    }
+
+    static func array(_ data: Data) throws -> [(line: Int, result: Result<Event, EventRejection>)] {
+        let elements: [JSONValue]
+        do {
+            elements = try JSONDecoder().decode([JSONValue].self, from: data)
+        } catch {
+            if let other = try? JSONValue.parse(data) {
+                let kind: String
+                switch other {
+                case .object: kind = "an object"
+                case .string: kind = "a string"
+                case .number: kind = "a number"
+                case .bool: kind = "a boolean"
+                default: kind = "null"
+                }
+                throw ProblemDetails.badRequest(
+                    "not-an-array",
+                    "the body is \(kind), not an array of events; wrap a single event in [ ] or send JSON Lines as application/x-ndjson")
+            }
+            throw ProblemDetails.badRequest("malformed-json", "the body is not well-formed JSON: \(describe(error))")
+        }
+        return elements.enumerated().map { i, value in
+            (i + 1, EventCoding.decode(data: Data(value.canonical.utf8), lineNumber: i + 1))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let c) = error {
+            return c.underlyingError.map { "\($0.localizedDescription)" } ?? c.debugDescription
+        }
+        return "\(error)"
+    }
+}

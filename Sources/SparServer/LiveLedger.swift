@@ -1,0 +1,298 @@
+import Foundation
+import SparCore
+import SparEngine
+import SparInterchange
+import SparStorage
+
+/// One line of a posted batch and what became of it.
+struct LineOutcome: Sendable, Hashable {
+    enum Status: String, Sendable { case accepted, duplicate, rejected }
+    var line: Int
+    var id: String?
+    var status: Status
+    var reason: String?
+    var field: String?
+}
+
+/// What one `POST /api/events` did.
+struct BatchOutcome: Sendable {
+    var batch: Int
+    var lines: [LineOutcome]
+    var accepted: Int
+    var duplicates: Int
+    var rejected: Int
+}
+
+/// A posted batch, for the ingest page.
+struct BatchRecord: Sendable {
+    var batch: Int
+    var receivedAt: Timestamp
+    var contentType: String
+    var lines: Int
+    var accepted: Int
+    var duplicates: Int
+    var rejected: Int
+    var milliseconds: Double
+}
+
+/// A rejected line of a posted batch, for the ingest page.
+struct RejectionRecord: Sendable {
+    var batch: Int
+    var receivedAt: Timestamp
+    var line: LineOutcome
+}
+
+/// How much a source system has sent and when its latest event happened (event time).
+struct SourceActivity: Sendable {
+    var events = 0
+    var lastEventTime: Timestamp?
+}
+
+/// Sent to stream subscribers after every batch that stored something.
+struct LiveUpdate: Sendable {
+    var batch: Int
+    var generation: Int
+    var accepted: Int
+    var duplicates: Int
+    var rejected: Int
+    var latestEventTime: Timestamp?
+    var units: [String]
+
+    var json: JSONValue {
+        .object([
+            "batch": .number(Double(batch)), "generation": .number(Double(generation)),
+            "accepted": .number(Double(accepted)), "duplicates": .number(Double(duplicates)),
+            "rejected": .number(Double(rejected)),
+            "latestEventTime": latestEventTime.map { .string($0.rfc3339) } ?? .null,
+            "units": .array(units.map(JSONValue.string)),
+        ])
+    }
+}
+
+/// A consistent view of the live ledger for one request.
+struct LiveSnapshot: Sendable {
+    /// The projection as `spar kpi` builds it: the API answers from it, so its numbers are the CLI's to the digit.
+    var engine: KPIEngine
+    /// The same projection pre-aggregated over the days with events, for pages that ask many windows.
+    var indexed: KPIEngine
+    var generation: Int
+    var eventCount: Int
+    var latestEventTime: Timestamp?
+    var earliestEventTime: Timestamp?
+    var sources: [String: SourceActivity]
+    var batches: [BatchRecord]
+    var rejections: [RejectionRecord]
+    var blueprintVersion: String?
+    var lastRebuildMilliseconds: Double
+    var startedAt: Timestamp
+}
+
+/// The server's in-process state: the ledger, the events it holds (decoded once at start), the KPI projection
+/// built from them, and what was posted since the server started.
+///
+/// Posting appends to the ledger through ``IngestEvents`` and adds the accepted events to memory; the projection is
+/// rebuilt from all events on the first read after a change (KPIEngine is order-independent, so interleaved posts
+/// need no ordering).
+actor LiveLedger {
+    nonisolated let store: any LedgerStore
+    nonisolated let model: PlantModel
+    nonisolated let modelVersion: String
+    nonisolated let ingest: IngestEvents
+    nonisolated let metrics: ServerMetrics
+    nonisolated let startedAt: Timestamp
+    private let now: @Sendable () -> Timestamp
+
+    private var events: [Event]
+    private var engine: (plain: KPIEngine, indexed: KPIEngine)?
+    private var generation = 0
+    private var batchCounter = 0
+    private var latestEventTime: Timestamp?
+    private var earliestEventTime: Timestamp?
+    private var sources: [String: SourceActivity] = [:]
+    private var batches: [BatchRecord] = []
+    private var rejections: [RejectionRecord] = []
+    private var blueprintVersion: String?
+    private var blueprintCache: (generation: Int, analysis: BlueprintAnalysis)?
+    private var lastRebuildMilliseconds = 0.0
+    private var subscribers: [Int: AsyncStream<LiveUpdate>.Continuation] = [:]
+    private var subscriberCounter = 0
+
+    static let keptBatches = 50
+    static let keptRejections = 200
+
+    init(
+        store: any LedgerStore, model: PlantModel, modelVersion: String, events: [Event], blueprintVersion: String?,
+        configuration: ServerConfiguration, metrics: ServerMetrics
+    ) {
+        self.store = store
+        self.model = model
+        self.modelVersion = modelVersion
+        self.metrics = metrics
+        self.events = events
+        self.blueprintVersion = blueprintVersion
+        now = configuration.now
+        startedAt = configuration.now()
+        ingest = IngestEvents(
+            model: model, store: store, recordedBy: configuration.recordedBy,
+            maxFutureSkew: configuration.maxFutureSkew, now: configuration.now)
+        var activity = Activity()
+        for e in events { activity.note(e) }
+        sources = activity.sources
+        latestEventTime = activity.latest
+        earliestEventTime = activity.earliest
+    }
+
+    /// Per-source counts and the range of event times.
+    struct Activity {
+        var sources: [String: SourceActivity] = [:]
+        var latest: Timestamp?
+        var earliest: Timestamp?
+
+        mutating func note(_ e: Event) {
+            sources[e.source, default: SourceActivity()].events += 1
+            if sources[e.source]?.lastEventTime.map({ e.ts > $0 }) ?? true { sources[e.source]?.lastEventTime = e.ts }
+            if latest.map({ e.ts > $0 }) ?? true { latest = e.ts }
+            if earliest.map({ e.ts < $0 }) ?? true { earliest = e.ts }
+        }
+    }
+
+    private func note(_ e: Event) {
+        var activity = Activity(sources: sources, latest: latestEventTime, earliest: earliestEventTime)
+        activity.note(e)
+        sources = activity.sources
+        latestEventTime = activity.latest
+        earliestEventTime = activity.earliest
+    }
+
+    /// The projection, rebuilt when events were accepted since it was built.
+    func currentEngine() -> (plain: KPIEngine, indexed: KPIEngine) {
+        if let engine { return engine }
+        let started = ContinuousClock.now
+        let plain = KPIEngine(model: model, events: events, plantModelVersion: modelVersion)
+        var built = (plain: plain, indexed: plain)
+        if let first = earliestEventTime, let last = latestEventTime {
+            // Pre-aggregate over whole days around the data, so page windows read cumulative sums.
+            let from = Timestamp(milliseconds: (first.milliseconds / 86_400_000 - 2) * 86_400_000)
+            let to = Timestamp(milliseconds: (last.milliseconds / 86_400_000 + 3) * 86_400_000)
+            built.indexed = plain.indexed(over: Interval(from, to))
+        }
+        let elapsed = ContinuousClock.now - started
+        metrics.rebuild.recordNanoseconds(elapsed.nanoseconds)
+        lastRebuildMilliseconds = elapsed.milliseconds
+        engine = built
+        return built
+    }
+
+    func snapshot() -> LiveSnapshot {
+        let engine = currentEngine()
+        return LiveSnapshot(
+            engine: engine.plain, indexed: engine.indexed, generation: generation, eventCount: events.count, latestEventTime: latestEventTime,
+            earliestEventTime: earliestEventTime, sources: sources, batches: batches, rejections: rejections,
+            blueprintVersion: blueprintVersion, lastRebuildMilliseconds: lastRebuildMilliseconds, startedAt: startedAt)
+    }
+
+    /// Ingests decoded lines (decoding failures already rejected) and reports every line.
+    func post(_ decoded: [(line: Int, result: Result<Event, EventRejection>)], contentType: String) async throws
+        -> BatchOutcome
+    {
+        let started = ContinuousClock.now
+        batchCounter += 1
+        let batch = batchCounter
+        var outcomes: [LineOutcome] = []
+        var valid: [(line: Int?, event: Event)] = []
+        var byLine: [Int: Event] = [:]
+        for (line, result) in decoded {
+            switch result {
+            case .success(let e):
+                valid.append((line, e))
+                byLine[line] = e
+            case .failure(let r):
+                outcomes.append(LineOutcome(line: line, id: r.id, status: .rejected, reason: r.reason, field: r.field))
+            }
+        }
+        let report = valid.isEmpty ? IngestReport() : try await ingest.ingest(events: valid)
+        for r in report.rejections {
+            outcomes.append(LineOutcome(line: r.line ?? 0, id: r.id, status: .rejected, reason: r.reason, field: r.field))
+        }
+        var units = Set<String>()
+        for a in report.acknowledged {
+            outcomes.append(LineOutcome(line: a.line, id: a.id, status: a.duplicate ? .duplicate : .accepted))
+            if !a.duplicate, let e = byLine[a.line] {
+                events.append(e)
+                note(e)
+                units.insert(e.unit.description)
+                if case .correction(let c) = e.payload, let r = c.replacement { units.insert(r.unit.description) }
+            }
+        }
+        outcomes.sort { $0.line < $1.line }
+        let rejected = outcomes.count { $0.status == .rejected }
+        if report.accepted > 0 {
+            generation += 1
+            engine = nil
+        }
+        metrics.batches.increment()
+        metrics.accepted.increment(by: report.accepted)
+        metrics.duplicates.increment(by: report.duplicates)
+        metrics.rejected.increment(by: rejected)
+        let receivedAt = now()
+        let elapsed = ContinuousClock.now - started
+        batches.append(
+            BatchRecord(
+                batch: batch, receivedAt: receivedAt, contentType: contentType, lines: outcomes.count,
+                accepted: report.accepted, duplicates: report.duplicates, rejected: rejected,
+                milliseconds: elapsed.milliseconds))
+        if batches.count > Self.keptBatches { batches.removeFirst(batches.count - Self.keptBatches) }
+        for o in outcomes where o.status == .rejected {
+            rejections.append(RejectionRecord(batch: batch, receivedAt: receivedAt, line: o))
+        }
+        if rejections.count > Self.keptRejections { rejections.removeFirst(rejections.count - Self.keptRejections) }
+        publish(
+            LiveUpdate(
+                batch: batch, generation: generation, accepted: report.accepted, duplicates: report.duplicates,
+                rejected: rejected, latestEventTime: latestEventTime, units: units.sorted()))
+        return BatchOutcome(
+            batch: batch, lines: outcomes, accepted: report.accepted, duplicates: report.duplicates, rejected: rejected)
+    }
+
+    /// The blueprint analysis of the latest recorded blueprint against the ledger, cached until events change;
+    /// nil when the ledger holds no blueprint.
+    func blueprintAnalysis() async throws -> BlueprintAnalysis? {
+        if let cache = blueprintCache, cache.generation == generation { return cache.analysis }
+        let atGeneration = generation
+        guard let latest = try await LedgerBlueprint.latest(in: store) else { return nil }
+        blueprintVersion = latest.version
+        let analysis = try await AnalyzeBlueprint(plant: model, store: store).run(latest.blueprint)
+        blueprintCache = (atGeneration, analysis)
+        return analysis
+    }
+
+    // MARK: live updates
+
+    /// A stream of updates, one after every posted batch, until the subscriber stops reading.
+    func subscribe() -> (AsyncStream<LiveUpdate>, AsyncStream<LiveUpdate>.Continuation) {
+        let (stream, continuation) = AsyncStream.makeStream(of: LiveUpdate.self, bufferingPolicy: .bufferingNewest(32))
+        subscriberCounter += 1
+        subscribers[subscriberCounter] = continuation
+        metrics.subscribers.record(subscribers.count)
+        return (stream, continuation)
+    }
+
+    private func publish(_ update: LiveUpdate) {
+        for (id, c) in subscribers {
+            if case .terminated = c.yield(update) { subscribers[id] = nil }
+        }
+        metrics.subscribers.record(subscribers.count)
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (s, atto) = components
+        return Double(s) * 1000 + Double(atto) / 1e15
+    }
+
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}

@@ -1,0 +1,431 @@
+import Foundation
+import Hummingbird
+import Mustache
+import SparCore
+import SparInterchange
+
+/// The server-rendered pages: enterprise overview, scope (site … work unit), KPI catalogue and KPI pages, ingest.
+/// Templates are parsed once at start; charts are inline SVG from ``SVGChart``.
+struct PageController {
+    let live: LiveLedger
+    let staleAfterSeconds: Int64
+    let templates: MustacheLibrary
+
+    static let headline = ["oee", "availability", "effectiveness", "qualityRatio"]
+
+    init(live: LiveLedger, staleAfterSeconds: Int64) throws {
+        self.live = live
+        self.staleAfterSeconds = staleAfterSeconds
+        templates = try Templates.library()
+    }
+
+    func register(on router: Router<SparRequestContext>) {
+        router.get("/") { _, _ in
+            let started = ContinuousClock.now
+            let s = await live.snapshot()
+            return try render(started, "overview", overview(s))
+        }
+        router.get("/scope/**") { request, context in
+            let path = context.parameters.getCatchAll().joined(separator: "/")
+            let started = ContinuousClock.now
+            let s = await live.snapshot()
+            return try render(started, "scope", try scope(s, path: path, query: QueryParameters(request)))
+        }
+        router.get("/kpis") { _, _ in
+            let started = ContinuousClock.now
+            let s = await live.snapshot()
+            return try render(started, "kpis", catalogue(s))
+        }
+        router.get("/kpis/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            let started = ContinuousClock.now
+            let s = await live.snapshot()
+            return try render(started, "kpi", try kpiPage(s, id: id))
+        }
+        router.get("/ingest") { _, _ in
+            let started = ContinuousClock.now
+            let s = await live.snapshot()
+            return try render(started, "ingest", ingest(s))
+        }
+        router.get("/assets/style.css") { _, _ in
+            JSONText(String(decoding: PackageResources.style_css, as: UTF8.self), contentType: "text/css; charset=utf-8")
+        }
+        router.get("/assets/live.js") { _, _ in
+            JSONText(
+                String(decoding: PackageResources.live_js, as: UTF8.self),
+                contentType: "text/javascript; charset=utf-8")
+        }
+    }
+
+    /// Renders a page; the footer shows the server time since `started` (snapshot, numbers and template).
+    func render(_ started: ContinuousClock.Instant, _ template: String, _ model: [String: Any]) throws -> HTMLPage {
+        var model = model
+        model["modelVersion"] = live.modelVersion
+        let html = templates.render(model, withTemplate: template) ?? ""
+        let ms = (ContinuousClock.now - started).milliseconds
+        return HTMLPage(html.replacingOccurrences(of: "<!--render-ms-->", with: String(format: "%.1f", ms)))
+    }
+
+    // MARK: shared
+
+    func zone(of scope: EquipmentPath) -> LocalTime {
+        if scope.depth >= 2, let site = live.model.sites.first(where: { $0.id == scope.components[1] }),
+            let z = LocalTime(identifier: site.timeZone)
+        {
+            return z
+        }
+        return LocalTime(identifier: "UTC")!
+    }
+
+    func zoneName(of scope: EquipmentPath) -> String {
+        if scope.depth >= 2, let site = live.model.sites.first(where: { $0.id == scope.components[1] }) {
+            return site.timeZone
+        }
+        return "UTC"
+    }
+
+    static func result(_ engine: KPIEngine, _ scope: EquipmentPath, _ interval: Interval) -> KPIResult? {
+        guard interval.start < interval.end else { return nil }
+        return try? engine.result(KPIQuery(scope: scope, from: interval.start, to: interval.end))
+    }
+
+    /// Results of one scope over many windows, each calendar expanded once (nil for an empty window).
+    static func results(_ engine: KPIEngine, _ scope: EquipmentPath, _ windows: [Interval]) -> [KPIResult?] {
+        let single = scope.isWorkUnit && engine.units(in: scope).count == 1
+        let elements = engine.elements(in: scope, windows: windows)
+        return Swift.zip(windows, elements).map { w, el in
+            w.start < w.end
+                ? engine.makeResult(query: KPIQuery(scope: scope, from: w.start, to: w.end), elements: el, singleUnit: single)
+                : nil
+        }
+    }
+
+    static func href(_ path: EquipmentPath) -> String { "/scope/" + path.description }
+
+    /// Headline KPI cells of one window, for a live block.
+    static func headlineCells(_ r: KPIResult?) -> [[String: Any]] {
+        headline.map { id in
+            ["kpi": id, "name": KPICatalogue.definition(id)?.isoName ?? id, "value": Format.percent(r?.kpi(id)?.number)]
+        }
+    }
+
+    static func liveBlock(_ scope: EquipmentPath, _ w: PageWindow, _ r: KPIResult?) -> [String: Any] {
+        [
+            "scope": scope.description, "from": w.from.rfc3339, "to": w.to.rfc3339, "follow": w.follows ? "1" : "",
+            "slide": w.slideMilliseconds.map { String($0) } ?? "", "cells": headlineCells(r),
+        ]
+    }
+
+    func navigation(_ s: LiveSnapshot, asOf: Timestamp) -> [String: Any] {
+        [
+            "enterprise": live.model.enterprise,
+            "asOf": Format.time(asOf, zone: nil),
+            "latestEvent": s.latestEventTime.map { Format.time($0, zone: nil) } ?? "no events yet",
+            "events": Format.grouped(Double(s.eventCount)),
+        ]
+    }
+
+    // MARK: overview
+
+    func overview(_ s: LiveSnapshot) -> [String: Any] {
+        let asOf = PageWindow.asOf(s)
+        let engine = s.indexed
+        let m = live.model
+        func row(_ path: EquipmentPath, name: String, zoneName: String, children: [[String: Any]]) -> [String: Any] {
+            let zone = self.zone(of: path)
+            let today = PageWindow.today(asOf: asOf, zone: zone)
+            let week = PageWindow.days(7, asOf: asOf)
+            let days = PageWindow.dailyBuckets(14, asOf: asOf, zone: zone)
+            let r = Self.results(engine, path, [today.interval, week.interval] + days)
+            let spark = days.enumerated().map { i, b in
+                (label: Format.day(b.start, zone: zone), value: r[i + 2]?.kpi("oee")?.number)
+            }
+            return [
+                "name": name, "href": Self.href(path), "timeZone": zoneName,
+                "offset": Format.offsetLabel(Int(zone.offsetSeconds(at: asOf))),
+                "today": Self.liveBlock(path, today, r[0]),
+                "todayFrom": Format.time(today.from, zone: zone),
+                "week": Self.liveBlock(path, week, r[1]),
+                "spark": SVGChart.sparkline(spark), "children": children,
+                "units": engine.units(in: path).count,
+            ]
+        }
+        let enterprise = EquipmentPath(components: [m.enterprise])
+        var sites: [[String: Any]] = []
+        for site in m.sites {
+            let sp = enterprise.appending(site.id)
+            let areas: [[String: Any]] = site.areas.map { ["name": $0.id, "href": Self.href(sp.appending($0.id))] }
+            sites.append(row(sp, name: site.id, zoneName: site.timeZone, children: areas))
+        }
+        return [
+            "title": "\(m.enterprise) overview", "nav": navigation(s, asOf: asOf),
+            "enterprise": row(enterprise, name: m.enterprise, zoneName: "UTC", children: []),
+            "sites": sites, "asOfUTC": Format.time(asOf, zone: nil),
+        ]
+    }
+
+    // MARK: scope page
+
+    func scope(_ s: LiveSnapshot, path text: String, query: QueryParameters) throws -> [String: Any] {
+        let path = EquipmentPath(text)
+        let engine = s.indexed
+        guard !text.isEmpty, path.components.first == live.model.enterprise, !engine.units(in: path).isEmpty else {
+            throw ProblemDetails.notFound(
+                "unknown-scope", "'\(text)' is not in the plant model (no work unit under it); see /api/equipment")
+        }
+        let zone = self.zone(of: path)
+        let asOf = PageWindow.asOf(s)
+        var window: PageWindow
+        if let from = try query.time("from"), let to = try query.time("to") {
+            window = PageWindow(kind: "custom", from: from, to: to, follows: false, slideMilliseconds: nil)
+        } else if let w = PageWindow.named(query.string("window"), asOf: asOf, zone: zone) {
+            window = w
+        } else {
+            throw ProblemDetails.badRequest(
+                "invalid-parameter", "window must be today, 7d or 28d (or give from and to)", field: "window")
+        }
+        guard window.from < window.to else {
+            throw ProblemDetails.badRequest("empty-window", "to must be after from", field: "to")
+        }
+        let result = try APIController.result(engine, KPIQuery(scope: path, from: window.from, to: window.to))
+        let el = result.elements
+
+        // Breadcrumb and children.
+        var crumbs: [[String: Any]] = []
+        for i in 1...path.depth {
+            let p = EquipmentPath(components: Array(path.components.prefix(i)))
+            crumbs.append(["name": p.components.last ?? "", "href": i == 1 ? "/" : Self.href(p), "last": i == path.depth])
+        }
+        let childPaths = Array(
+            Set(engine.units(in: path).compactMap { u -> EquipmentPath? in
+                u.path.depth > path.depth ? EquipmentPath(components: Array(u.path.components.prefix(path.depth + 1))) : nil
+            })
+        ).sorted { a, b in
+            let order = live.model.allPaths
+            return (order.firstIndex(of: a) ?? 0) < (order.firstIndex(of: b) ?? 0)
+        }
+        let children: [[String: Any]] = childPaths.map { c in
+            let r = Self.result(engine, c, window.interval)
+            return [
+                "name": c.components.last ?? "", "href": Self.href(c) + (window.kind == "custom" ? "" : "?window=\(window.kind)"),
+                "cells": Self.headlineCells(r),
+                "apt": r.map { Format.hours(milliseconds: $0.elements.apt) } ?? "–",
+                "pbt": r.map { Format.hours(milliseconds: $0.elements.pbt) } ?? "–",
+                "pq": r.map { Format.quantity($0.elements.pq) } ?? "–",
+            ]
+        }
+
+        // Time model bar.
+        let unscheduled = el.unscheduled.values.reduce(0, +)
+        let segments: [SVGChart.Segment] = [
+            .init(label: "APT (production)", milliseconds: el.apt, cssClass: "cat-production"),
+            .init(label: "AUST (setup)", milliseconds: el.aust, cssClass: "cat-setup"),
+            .init(label: "ADET (delay)", milliseconds: el.adet, cssClass: "cat-delay"),
+            .init(label: "ADOT (down)", milliseconds: el.adot, cssClass: "cat-down"),
+            .init(label: "idle", milliseconds: el.idle, cssClass: "cat-idle"),
+            .init(label: "no state reported", milliseconds: max(0, el.unknown), cssClass: "cat-unknown"),
+            .init(label: "PDOT (planned down)", milliseconds: el.pdot, cssClass: "cat-plannedDown"),
+            .init(label: "unscheduled (state time outside POT)", milliseconds: unscheduled, cssClass: "cat-unscheduled"),
+        ]
+        let barTotal = segments.reduce(Int64(0)) { $0 + max(0, $1.milliseconds) }
+        let legend: [[String: Any]] = segments.map { seg in
+            [
+                "label": seg.label, "css": seg.cssClass, "hours": Format.hours(milliseconds: seg.milliseconds),
+                "share": barTotal > 0 ? Format.percent(Double(seg.milliseconds) / Double(barTotal)) : "–",
+            ]
+        }
+
+        // OEE trend.
+        let buckets = window.buckets(zone: zone)
+        let bucketResults = Self.results(engine, path, buckets)
+        let trend = buckets.enumerated().map { i, b in
+            (
+                label: window.to.milliseconds - window.from.milliseconds <= 2 * 86_400_000
+                    ? Format.shortTime(b.start, zone: zone).suffix(5).description : Format.day(b.start, zone: zone),
+                value: bucketResults[i]?.kpi("oee")?.number
+            )
+        }
+
+        // Losses and the state timeline (work centers and units: one strip per unit).
+        let losses = engine.losses(in: path, range: window.interval)
+        let lossRows: [[String: Any]] = losses.prefix(15).map { l in
+            [
+                "reason": l.reason ?? "(no reason)", "category": l.category.rawValue,
+                "hours": Format.hours(milliseconds: l.milliseconds),
+            ]
+        }
+        var timeline = ""
+        if path.depth >= 4 {
+            let strips = engine.units(in: path).map { u in
+                SVGChart.Strip(
+                    label: u.path.components.last ?? "", href: Self.href(u.path),
+                    spans: engine.stateSpans(of: u.path, in: window.interval))
+            }
+            timeline = SVGChart.timeline(strips, range: window.interval, zone: zone)
+        }
+
+        // Every KPI.
+        let elementValues = Dictionary(el.contractElements, uniquingKeysWith: { a, _ in a })
+        let kpis: [[String: Any]] = KPICatalogue.all.map { d in
+            let value = result.kpi(d.id)
+            return [
+                "id": d.id, "name": d.isoName, "value": Format.kpi(value, unit: d.unit), "unit": d.unit,
+                "formula": d.formula, "trend": d.trend.rawValue, "interpretation": d.interpretation ?? "",
+                "elements": d.elements.map { (e: String) -> String in
+                    let v = elementValues[e]
+                    let text: String
+                    if let v {
+                        text = ["PQ", "GQ", "SQ", "RQ", "FE", "CM", "PL", "STL", "OL", "FGQ", "AI", "EC", "PSQ"].contains(e)
+                            ? Format.quantity(v) : Format.hours(v / 3600)
+                    } else {
+                        text = e == "measurements" ? "\(el.measurements.values.reduce(0) { $0 + $1.count }) values" : "–"
+                    }
+                    return "\(e) = \(text)"
+                }.joined(separator: ", "),
+                "null": value?.number == nil,
+            ]
+        }
+
+        let windows: [[String: Any]] = ["today", "7d", "28d"].map { k in
+            ["kind": k, "href": Self.href(path) + "?window=\(k)", "current": k == window.kind]
+        }
+        let level = ["enterprise", "site", "area", "work center", "work unit"][min(path.depth, 5) - 1]
+        return [
+            "title": "\(path.components.last ?? "") · \(level)", "nav": navigation(s, asOf: asOf),
+            "name": path.components.last ?? "", "path": path.description, "level": level, "crumbs": crumbs,
+            "timeZone": zoneName(of: path), "offset": Format.offsetLabel(Int(zone.offsetSeconds(at: window.to))),
+            "from": Format.time(window.from, zone: zone), "to": Format.time(window.to, zone: zone),
+            "windows": windows,
+            "headline": Self.liveBlock(path, window, result),
+            "apiHref": "/api/kpi?scope=\(path.description)&from=\(window.from.rfc3339)&to=\(window.to.rfc3339)",
+            "children": children, "hasChildren": !children.isEmpty,
+            "childLevel": ["site", "area", "work center", "work unit", ""][min(path.depth, 5) - 1],
+            "stacked": SVGChart.stackedBar(segments), "legend": legend,
+            "trend": SVGChart.trend(trend), "trendBucket": window.to.milliseconds - window.from.milliseconds <= 2 * 86_400_000 ? "hour" : "day",
+            "pareto": SVGChart.pareto(losses), "losses": lossRows,
+            "timeline": timeline, "hasTimeline": !timeline.isEmpty,
+            "quantities": [
+                ["name": "PQ produced", "value": Format.quantity(el.pq)],
+                ["name": "GQ good", "value": Format.quantity(el.gq)],
+                ["name": "SQ scrap", "value": Format.quantity(el.sq)],
+                ["name": "RQ rework", "value": Format.quantity(el.rq)],
+                ["name": "counted outside POT", "value": Format.quantity(el.unscheduledQuantity)],
+            ],
+            "kpis": kpis, "warnings": result.warnings, "hasWarnings": !result.warnings.isEmpty,
+            "lineage": [
+                "sources": result.lineage.sources.joined(separator: ", "),
+                "events": Format.grouped(Double(result.lineage.events)), "units": result.lineage.units,
+                "formulaVersion": result.lineage.formulaVersion,
+                "definitionVersion": result.lineage.definitionVersion,
+                "plantModelVersion": result.lineage.plantModelVersion ?? "–",
+                "blueprintVersion": s.blueprintVersion ?? "none recorded",
+            ],
+        ]
+    }
+
+    // MARK: KPI pages
+
+    func catalogue(_ s: LiveSnapshot) -> [String: Any] {
+        [
+            "title": "KPI catalogue", "nav": navigation(s, asOf: PageWindow.asOf(s)),
+            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": KPICatalogue.definitionVersion,
+            "kpis": KPICatalogue.all.map { d in
+                [
+                    "id": d.id, "name": d.isoName, "formula": d.formula, "unit": d.unit, "trend": d.trend.rawValue,
+                    "href": "/kpis/\(d.id)",
+                ]
+            },
+        ]
+    }
+
+    func kpiPage(_ s: LiveSnapshot, id: String) throws -> [String: Any] {
+        guard let d = KPICatalogue.definition(id) else {
+            throw ProblemDetails.notFound(
+                "unknown-kpi", "'\(id)' is not a KPI of the catalogue; see /kpis or /api/kpis")
+        }
+        let asOf = PageWindow.asOf(s)
+        let engine = s.indexed
+        let m = live.model
+        let enterprise = EquipmentPath(components: [m.enterprise])
+        var rows: [[String: Any]] = []
+        func row(_ path: EquipmentPath, name: String, timeZone: String, indent: Bool) {
+            let zone = self.zone(of: path)
+            let today = PageWindow.today(asOf: asOf, zone: zone)
+            let days = PageWindow.dailyBuckets(14, asOf: asOf, zone: zone)
+            let windows = [today, PageWindow.days(7, asOf: asOf), PageWindow.days(28, asOf: asOf)].map(\.interval)
+            let r = Self.results(engine, path, windows + days)
+            let spark = days.enumerated().map { i, b in
+                (label: Format.day(b.start, zone: zone), value: r[i + 3]?.kpi(id)?.number)
+            }
+            let values = (0..<3).map { Format.kpi(r[$0]?.kpi(id), unit: d.unit) }
+            rows.append([
+                "name": name, "href": Self.href(path), "timeZone": timeZone, "indent": indent,
+                "today": values[0], "week": values[1], "month": values[2],
+                "spark": d.unit == "ratio" ? SVGChart.sparkline(spark) : "",
+            ])
+        }
+        row(enterprise, name: m.enterprise, timeZone: "UTC", indent: false)
+        for site in m.sites { row(enterprise.appending(site.id), name: site.id, timeZone: site.timeZone, indent: true) }
+        return [
+            "title": d.isoName, "nav": navigation(s, asOf: asOf), "id": d.id, "name": d.isoName, "formula": d.formula,
+            "unit": d.unit, "trend": d.trend.rawValue,
+            "trendText": d.trend == .higher ? "higher is better" : d.trend == .lower ? "lower is better" : "neither",
+            "elements": d.elements.joined(separator: ", "), "interpretation": d.interpretation ?? "",
+            "hasInterpretation": d.interpretation != nil,
+            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": KPICatalogue.definitionVersion,
+            "rows": rows, "asOfUTC": Format.time(asOf, zone: nil),
+        ]
+    }
+
+    // MARK: ingest page
+
+    func ingest(_ s: LiveSnapshot) -> [String: Any] {
+        let asOf = PageWindow.asOf(s)
+        let batches: [[String: Any]] = s.batches.reversed().map { b in
+            [
+                "batch": b.batch, "at": Format.time(b.receivedAt, zone: nil), "contentType": b.contentType,
+                "lines": b.lines, "accepted": b.accepted, "duplicates": b.duplicates, "rejected": b.rejected,
+                "ms": String(format: "%.1f", b.milliseconds), "hasRejections": b.rejected > 0,
+            ]
+        }
+        let rejections: [[String: Any]] = s.rejections.reversed().prefix(100).map { r in
+            [
+                "batch": r.batch, "at": Format.time(r.receivedAt, zone: nil), "line": r.line.line,
+                "id": r.line.id ?? "–", "field": r.line.field ?? "–", "reason": r.line.reason ?? "",
+            ]
+        }
+        var ids = live.model.systems.map(\.id)
+        for id in s.sources.keys.sorted() where !ids.contains(id) { ids.append(id) }
+        let sources: [[String: Any]] = ids.map { id in
+            let a = s.sources[id] ?? SourceActivity()
+            let system = live.model.systems.first { $0.id == id }
+            let stale = APIController.isStale(a, latest: s.latestEventTime, staleAfterSeconds: staleAfterSeconds)
+            return [
+                "id": id, "kind": system?.kind.rawValue ?? "not in the plant model",
+                "validated": system?.validated ?? false, "events": Format.grouped(Double(a.events)),
+                "last": a.lastEventTime.map { Format.time($0, zone: nil) } ?? "never",
+                "lag": both(a.lastEventTime, s.latestEventTime).map { Format.duration(milliseconds: $1.milliseconds - $0.milliseconds) } ?? "–",
+                "stale": stale,
+            ]
+        }
+        let totals = s.batches.reduce(into: (0, 0, 0)) { acc, b in
+            acc.0 += b.accepted
+            acc.1 += b.duplicates
+            acc.2 += b.rejected
+        }
+        return [
+            "title": "Ingest", "nav": navigation(s, asOf: asOf), "batches": batches, "hasBatches": !batches.isEmpty,
+            "rejections": rejections, "hasRejections": !rejections.isEmpty, "sources": sources,
+            "staleAfter": Format.duration(milliseconds: staleAfterSeconds * 1000),
+            "startedAt": Format.time(s.startedAt, zone: nil),
+            "accepted": totals.0, "duplicates": totals.1, "rejected": totals.2,
+            "rebuildMs": String(format: "%.0f", s.lastRebuildMilliseconds),
+            "events": Format.grouped(Double(s.eventCount)),
+        ]
+    }
+}
+
+private func both<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}

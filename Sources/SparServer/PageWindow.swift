@@ -1,0 +1,81 @@
+import SparCore
+
+/// The time windows pages show, anchored on the latest event time (a demo ledger's data is in the past, a live
+/// plant's is now): "today" is the local day so far, "7d" and "28d" end at the same instant.
+struct PageWindow {
+    var kind: String
+    var from: Timestamp
+    var to: Timestamp
+    /// Whether the window end follows new events (live pages move it), and how far its start trails the end
+    /// (nil: the start stays, as for today).
+    var follows: Bool
+    var slideMilliseconds: Int64?
+
+    var interval: Interval { Interval(from, to) }
+
+    /// The instant pages are "as of": the whole minute after the latest event, or the server start time.
+    static func asOf(_ s: LiveSnapshot) -> Timestamp {
+        guard let latest = s.latestEventTime else { return s.startedAt }
+        return Timestamp(milliseconds: (latest.milliseconds / 60_000 + 1) * 60_000)
+    }
+
+    static func localMidnight(of t: Timestamp, zone: LocalTime) -> Timestamp {
+        zone.instant(localSeconds: zone.localDay(of: t) * 86_400)
+    }
+
+    static func today(asOf: Timestamp, zone: LocalTime) -> PageWindow {
+        var from = localMidnight(of: asOf, zone: zone)
+        if from >= asOf { from = localMidnight(of: asOf.adding(milliseconds: -1), zone: zone) }
+        return PageWindow(kind: "today", from: from, to: asOf, follows: true, slideMilliseconds: nil)
+    }
+
+    static func days(_ n: Int64, asOf: Timestamp) -> PageWindow {
+        PageWindow(
+            kind: "\(n)d", from: asOf.adding(seconds: -n * 86_400), to: asOf, follows: true,
+            slideMilliseconds: n * 86_400_000)
+    }
+
+    static func named(_ kind: String?, asOf: Timestamp, zone: LocalTime) -> PageWindow? {
+        switch kind ?? "7d" {
+        case "today": today(asOf: asOf, zone: zone)
+        case "7d": days(7, asOf: asOf)
+        case "28d": days(28, asOf: asOf)
+        default: nil
+        }
+    }
+
+    /// Whole local days ending with the day of `asOf` (which runs only to `asOf`), oldest first.
+    static func dailyBuckets(_ n: Int, asOf: Timestamp, zone: LocalTime) -> [Interval] {
+        let today = zone.localDay(of: asOf.adding(milliseconds: -1))
+        return (0..<n).reversed().map { back in
+            let day = today - Int64(back)
+            let start = zone.instant(localSeconds: day * 86_400)
+            let end = back == 0 ? asOf : zone.instant(localSeconds: (day + 1) * 86_400)
+            return Interval(start, end)
+        }
+    }
+
+    /// Buckets for a trend over this window: hours for up to two days, else days (local).
+    func buckets(zone: LocalTime) -> [Interval] {
+        let span = to.milliseconds - from.milliseconds
+        if span <= 2 * 86_400_000 {
+            var out: [Interval] = []
+            var t = from
+            while t < to {
+                let next = Timestamp(milliseconds: min((t.milliseconds / 3_600_000 + 1) * 3_600_000, to.milliseconds))
+                out.append(Interval(t, next))
+                t = next
+            }
+            return out
+        }
+        var out: [Interval] = []
+        var t = from
+        while t < to {
+            let nextMidnight = zone.instant(localSeconds: (zone.localDay(of: t) + 1) * 86_400)
+            let next = min(nextMidnight, to)
+            out.append(Interval(t, next))
+            t = next
+        }
+        return out
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import SparInterchange
+
+/// An RFC 9457 problem: rendered as `application/problem+json` with a stable `code` (and, for a browser asking for
+/// HTML, as a small page). Handlers throw it; ``ProblemMiddleware`` renders everything else as one of these too.
+struct ProblemDetails: HTTPResponseError, Sendable {
+    /// Stable machine-readable code (`malformed-json`, `unknown-scope`, …); also the last part of `type`.
+    var code: String
+    var status: HTTPResponse.Status
+    /// One-line summary of the kind of problem.
+    var title: String
+    /// What went wrong in this request and how to fix it.
+    var detail: String
+    /// The request field (query parameter, body line field) at fault, when there is one.
+    var field: String?
+
+    init(_ status: HTTPResponse.Status, code: String, title: String, detail: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.field = field
+    }
+
+    var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "type": .string("urn:spar:problem:\(code)"),
+            "title": .string(title),
+            "status": .number(Double(status.code)),
+            "detail": .string(detail),
+            "code": .string(code),
+        ]
+        if let field { o["field"] = .string(field) }
+        return .object(o)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let wantsHTML = !request.uri.path.hasPrefix("/api/") && request.uri.path != "/metrics"
+            && (request.headers[.accept]?.contains("text/html") ?? false)
+        if wantsHTML {
+            let page = """
+                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(status.code) \(HTML.escape(title))</title>
+                <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/assets/style.css">
+                </head><body><main><h1>\(status.code) · \(HTML.escape(title))</h1><p>\(HTML.escape(detail))</p>
+                <p class="muted">code <code>\(HTML.escape(code))</code> · <a href="/">back to the overview</a></p></main></body></html>
+                """
+            var r = HTMLPage(page).response
+            r.status = status
+            return r
+        }
+        var o = json
+        if case .object(var d) = o {
+            d["instance"] = .string(request.uri.path)
+            o = .object(d)
+        }
+        let buffer = ByteBuffer(string: o.canonical)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/problem+json", .contentLength: String(buffer.readableBytes)],
+            body: .init(byteBuffer: buffer))
+    }
+}
+
+extension ProblemDetails {
+    static func badRequest(_ code: String, _ detail: String, field: String? = nil) -> ProblemDetails {
+        ProblemDetails(.badRequest, code: code, title: title(code), detail: detail, field: field)
+    }
+
+    static func notFound(_ code: String, _ detail: String) -> ProblemDetails {
+        ProblemDetails(.notFound, code: code, title: title(code), detail: detail)
+    }
+
+    static func title(_ code: String) -> String {
+        switch code {
+        case "malformed-json": "The body is not well-formed JSON"
+        case "not-an-array": "The JSON body is not an array of events"
+        case "empty-body": "The request has no body"
+        case "unsupported-media-type": "Unsupported content type"
+        case "payload-too-large": "The body is too large"
+        case "missing-parameter": "A required query parameter is missing"
+        case "invalid-time": "A time is not RFC 3339 with an offset"
+        case "invalid-parameter": "A query parameter has an invalid value"
+        case "unknown-scope": "Unknown equipment scope"
+        case "empty-window": "The time window is empty"
+        case "unknown-shift": "Unknown shift"
+        case "unknown-kpi": "Unknown KPI"
+        case "not-found": "Not found"
+        case "method-not-allowed": "Method not allowed"
+        case "blueprint-not-recorded": "The ledger holds no blueprint"
+        case "internal-error": "Internal error"
+        default: "Bad request"
+        }
+    }
+}
+
+/// Renders every error as problem details: a ``ProblemDetails`` as itself, Hummingbird's `HTTPError` (unknown
+/// route, body too large, …) with a code for its status, and anything else as a bare 500 whose details go only to
+/// the log.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let problem as ProblemDetails {
+            throw problem
+        } catch let error as HTTPError {
+            let code: String
+            switch error.status {
+            case .notFound: code = "not-found"
+            case .contentTooLarge: code = "payload-too-large"
+            case .methodNotAllowed: code = "method-not-allowed"
+            case .unsupportedMediaType: code = "unsupported-media-type"
+            default: code = error.status.code < 500 ? "bad-request" : "internal-error"
+            }
+            let detail =
+                error.body
+                ?? (error.status == .notFound
+                    ? "no route for \(request.method) \(request.uri.path); see /openapi.json" : error.status.reasonPhrase)
+            throw ProblemDetails(error.status, code: code, title: ProblemDetails.title(code), detail: detail)
+        } catch let error as any HTTPResponseError where error.status.code < 500 {
+            throw ProblemDetails(
+                error.status, code: "bad-request", title: ProblemDetails.title("bad-request"), detail: "\(error)")
+        } catch {
+            context.logger.error(
+                "spar.request.failed", metadata: ["spar.error": "\(error)", "spar.path": "\(request.uri.path)"])
+            throw ProblemDetails(
+                .internalServerError, code: "internal-error", title: ProblemDetails.title("internal-error"),
+                detail: "the server failed to answer; the details are in its log")
+        }
+    }
+}
