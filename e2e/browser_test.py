@@ -110,7 +110,11 @@ def main():
             driver.get(server.base + "/")
             assert "aerostar" in driver.find_element(By.TAG_NAME, "h1").text
             n = blocks_match_api(driver, server)
-            assert n == 8, f"expected enterprise + 3 sites, today and 7 days: {n} blocks"
+            # Today and 7 days for the enterprise and 3 sites, this shift for the two sites with a calendar.
+            assert n == 10, f"expected enterprise + 3 sites, today and 7 days, and 2 shifts: {n} blocks"
+            labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".shift-label")]
+            assert len(labels) == 2 and all(l.startswith(("shift ", "no shift running; last: ")) for l in labels), labels
+            assert "no shift running" in driver.find_element(By.CSS_SELECTOR, "td.no-shift").text  # toulouse
             driver.save_screenshot(os.path.join(ARTIFACTS, "overview.png"))
 
         def drill_down_and_back():

@@ -112,7 +112,8 @@ struct PageController {
     static func liveBlock(_ scope: EquipmentPath, _ w: PageWindow, _ r: KPIResult?) -> [String: Any] {
         [
             "scope": scope.description, "from": w.from.rfc3339, "to": w.to.rfc3339, "follow": w.follows ? "1" : "",
-            "slide": w.slideMilliseconds.map { String($0) } ?? "", "cells": headlineCells(r),
+            "slide": w.slideMilliseconds.map { String($0) } ?? "", "until": w.until?.rfc3339 ?? "",
+            "cells": headlineCells(r),
         ]
     }
 
@@ -131,16 +132,26 @@ struct PageController {
         let asOf = PageWindow.asOf(s)
         let engine = s.indexed
         let m = live.model
-        func row(_ path: EquipmentPath, name: String, zoneName: String, children: [[String: Any]]) -> [String: Any] {
+        func row(_ path: EquipmentPath, name: String, zoneName: String, calendar: String?, children: [[String: Any]])
+            -> [String: Any]
+        {
             let zone = self.zone(of: path)
             let today = PageWindow.today(asOf: asOf, zone: zone)
             let week = PageWindow.days(7, asOf: asOf)
             let days = PageWindow.dailyBuckets(14, asOf: asOf, zone: zone)
-            let r = Self.results(engine, path, [today.interval, week.interval] + days)
+            // This shift: the site calendar's instance at as-of (or the latest that ended), not for the enterprise.
+            let shift =
+                path.depth >= 2
+                ? PageWindow.shift(
+                    calendar: calendar.flatMap { id in m.calendars.first { $0.id == id } }, zone: zone, asOf: asOf)
+                : nil
+            let shiftWindows = shift.map { [$0.window.interval] } ?? []
+            let r = Self.results(engine, path, [today.interval, week.interval] + shiftWindows + days)
+            let first = 2 + shiftWindows.count
             let spark = days.enumerated().map { i, b in
-                (label: Format.day(b.start, zone: zone), value: r[i + 2]?.kpi("oee")?.number)
+                (label: Format.day(b.start, zone: zone), value: r[i + first]?.kpi("oee")?.number)
             }
-            return [
+            var out: [String: Any] = [
                 "name": name, "href": Self.href(path), "timeZone": zoneName,
                 "offset": Format.offsetLabel(Int(zone.offsetSeconds(at: asOf))),
                 "today": Self.liveBlock(path, today, r[0]),
@@ -149,17 +160,30 @@ struct PageController {
                 "spark": SVGChart.sparkline(spark), "children": children,
                 "units": engine.units(in: path).count,
             ]
+            if let shift {
+                var block = Self.liveBlock(path, shift.window, r[2])
+                let start = Format.time(shift.planned.start, zone: zone)
+                block["label"] =
+                    shift.running
+                    ? "shift \(shift.name) since \(start)"
+                    : "no shift running; last: \(shift.name) \(start) to \(Format.time(shift.planned.end, zone: zone))"
+                block["running"] = shift.running
+                out["shift"] = block
+            } else if path.depth >= 2 {
+                out["noShift"] = calendar == nil ? "no shift running (no calendar: around the clock)" : "no shift running"
+            }
+            return out
         }
         let enterprise = EquipmentPath(components: [m.enterprise])
         var sites: [[String: Any]] = []
         for site in m.sites {
             let sp = enterprise.appending(site.id)
             let areas: [[String: Any]] = site.areas.map { ["name": $0.id, "href": Self.href(sp.appending($0.id))] }
-            sites.append(row(sp, name: site.id, zoneName: site.timeZone, children: areas))
+            sites.append(row(sp, name: site.id, zoneName: site.timeZone, calendar: site.calendar, children: areas))
         }
         return [
             "title": "\(m.enterprise) overview", "nav": navigation(s, asOf: asOf),
-            "enterprise": row(enterprise, name: m.enterprise, zoneName: "UTC", children: []),
+            "enterprise": row(enterprise, name: m.enterprise, zoneName: "UTC", calendar: nil, children: []),
             "sites": sites, "asOfUTC": Format.time(asOf, zone: nil),
         ]
     }

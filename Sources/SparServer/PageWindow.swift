@@ -10,6 +10,8 @@ struct PageWindow {
     /// (nil: the start stays, as for today).
     var follows: Bool
     var slideMilliseconds: Int64?
+    /// The latest instant a following end may move to (a running shift's end), or nil.
+    var until: Timestamp? = nil
 
     var interval: Interval { Interval(from, to) }
 
@@ -42,6 +44,42 @@ struct PageWindow {
         case "28d": days(28, asOf: asOf)
         default: nil
         }
+    }
+
+    /// One shift instance of a site's calendar as the overview shows it.
+    struct ShiftInstance {
+        var name: String
+        /// The whole instance, as the calendar plans it.
+        var planned: Interval
+        /// Whether the instance contains `asOf` (else it is the latest one that ended at or before `asOf`).
+        var running: Bool
+        /// The page window: [shift start, as-of) while running (following new events up to the shift end),
+        /// the whole instance once ended.
+        var window: PageWindow
+    }
+
+    /// The shift instance of `calendar` (expanded in `zone`) that contains `asOf`, or else the latest one that started
+    /// before it (looking back up to 8 days); nil for no calendar (around the clock) or no shift in that time.
+    static func shift(calendar: WorkCalendar?, zone: LocalTime, asOf: Timestamp) -> ShiftInstance? {
+        guard let calendar else { return nil }
+        let range = Interval(asOf.adding(seconds: -8 * 86_400), asOf.adding(seconds: 2 * 86_400))
+        let schedule = CalendarSchedule(calendar: calendar, zone: zone, range: range)
+        var best: (name: String, interval: Interval)?
+        for (name, set) in schedule.shifts {
+            for iv in set.intervals where iv.start < asOf {
+                if let b = best, b.interval.start > iv.start || (b.interval.start == iv.start && b.name <= name) {
+                    continue
+                }
+                best = (name, iv)
+            }
+        }
+        guard let best else { return nil }
+        let running = asOf < best.interval.end
+        let window =
+            running
+            ? PageWindow(kind: "shift", from: best.interval.start, to: asOf, follows: true, until: best.interval.end)
+            : PageWindow(kind: "shift", from: best.interval.start, to: best.interval.end, follows: false)
+        return ShiftInstance(name: best.name, planned: best.interval, running: running, window: window)
     }
 
     /// Whole local days ending with the day of `asOf` (which runs only to `asOf`), oldest first.

@@ -18,6 +18,7 @@ struct PageTests {
             #expect(overview.text.contains(#"<span class="num" data-kpi="availability">50.0 %</span>"#))
             #expect(overview.text.contains(#"href="/scope/e/s""#))
             #expect(overview.text.contains("<svg class=\"spark\""))
+            #expect(overview.text.contains("no shift running (no calendar: around the clock)"))
 
             let unit = try await client.get("/scope/e/s/a/w/u1?window=today")
             #expect(unit.status == .ok)

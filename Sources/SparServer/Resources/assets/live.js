@@ -1,6 +1,7 @@
 // Live KPI updates: subscribe to /api/stream (server-sent events) and, after every posted batch, refetch the KPIs of
 // each [data-live-scope] block from /api/kpi. A window that follows the data moves its end to the minute after the
-// latest event (and its start with it when it slides), as the server does for pages.
+// latest event (and its start with it when it slides), as the server does for pages, but not past its data-until
+// (a running shift's end).
 (function () {
   "use strict";
   var status = document.getElementById("live-status");
@@ -14,6 +15,8 @@
     var from = block.getAttribute("data-from"), to = block.getAttribute("data-to");
     if (block.getAttribute("data-follow") === "1" && update.latestEventTime) {
       var end = (Math.floor(Date.parse(update.latestEventTime) / 60000) + 1) * 60000;
+      var until = block.getAttribute("data-until");
+      if (until) end = Math.min(end, Date.parse(until));
       if (end > Date.parse(to)) {
         var slide = block.getAttribute("data-slide");
         to = iso(end);
