@@ -78,16 +78,6 @@ extension KPIEngine {
         return totals.values.map { ReasonLoss(reason: $0.0, category: $0.1, milliseconds: $0.2) }
             .sorted { ($0.milliseconds, $1.reason ?? "") > ($1.milliseconds, $0.reason ?? "") }
     }
-
-    func schedule(of unit: ResolvedWorkUnit, range: Interval, cache: inout ScheduleCache) -> CalendarSchedule {
-        let key = "\(unit.calendarID ?? "")\u{1F}\(unit.timeZone)"
-        if let s = cache.schedules[key] { return s }
-        let zone = cache.zones[unit.timeZone] ?? LocalTime(identifier: unit.timeZone) ?? LocalTime(identifier: "UTC")!
-        cache.zones[unit.timeZone] = zone
-        let s = CalendarSchedule(calendar: unit.calendarID.flatMap { index.calendars[$0] }, zone: zone, range: range)
-        cache.schedules[key] = s
-        return s
-    }
 }
 
 extension KPIEngine {

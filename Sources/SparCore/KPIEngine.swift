@@ -66,19 +66,10 @@ public struct KPIEngine: Sendable {
     /// up to floating-point rounding of quantity sums.
     public func indexed(over horizon: Interval) -> KPIEngine {
         var copy = self
-        var schedules: [String: CalendarSchedule] = [:]
+        var cache = ScheduleCache()
         for unit in units {
             guard let history = histories[unit.path] else { continue }
-            let key = "\(unit.calendarID ?? "")\u{1F}\(unit.timeZone)"
-            let schedule: CalendarSchedule
-            if let s = schedules[key] {
-                schedule = s
-            } else {
-                let zone = LocalTime(identifier: unit.timeZone) ?? LocalTime(identifier: "UTC")!
-                schedule = CalendarSchedule(
-                    calendar: unit.calendarID.flatMap { index.calendars[$0] }, zone: zone, range: horizon)
-                schedules[key] = schedule
-            }
+            let schedule = self.schedule(of: unit, range: horizon, cache: &cache)
             copy.indexes[unit.path] = UnitTimeIndex(history: history, schedule: schedule, horizon: horizon, reasons: index.reasons)
         }
         return copy
@@ -139,6 +130,17 @@ public struct KPIEngine: Sendable {
                 plantModelVersion: plantModelVersion))
     }
 
+    /// The unit's calendar expanded over `range`, shared by units with the same calendar and time zone.
+    func schedule(of unit: ResolvedWorkUnit, range: Interval, cache: inout ScheduleCache) -> CalendarSchedule {
+        let key = "\(unit.calendarID ?? "")\u{1F}\(unit.timeZone)"
+        if let s = cache.schedules[key] { return s }
+        let zone = cache.zones[unit.timeZone] ?? LocalTime(identifier: unit.timeZone) ?? LocalTime(identifier: "UTC")!
+        cache.zones[unit.timeZone] = zone
+        let s = CalendarSchedule(calendar: unit.calendarID.flatMap { index.calendars[$0] }, zone: zone, range: range)
+        cache.schedules[key] = s
+        return s
+    }
+
     struct ScheduleCache {
         var schedules: [String: CalendarSchedule] = [:]
         var zones: [String: LocalTime] = [:]
@@ -147,16 +149,7 @@ public struct KPIEngine: Sendable {
     func elements(of unit: ResolvedWorkUnit, range: Interval, shift: String?, cache: inout ScheduleCache)
         -> TimeModelElements
     {
-        let key = "\(unit.calendarID ?? "")\u{1F}\(unit.timeZone)"
-        let schedule: CalendarSchedule
-        if let s = cache.schedules[key] {
-            schedule = s
-        } else {
-            let zone = cache.zones[unit.timeZone] ?? LocalTime(identifier: unit.timeZone) ?? LocalTime(identifier: "UTC")!
-            cache.zones[unit.timeZone] = zone
-            schedule = CalendarSchedule(calendar: unit.calendarID.flatMap { index.calendars[$0] }, zone: zone, range: range)
-            cache.schedules[key] = schedule
-        }
+        let schedule = self.schedule(of: unit, range: range, cache: &cache)
         let window: IntervalSet
         if let shift {
             window = schedule.shifts[shift] ?? IntervalSet()
