@@ -43,7 +43,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let store = try SQLiteLedgerStore(path: db)
+            let store = try openExistingLedger(db)
             let query = AuditQuery(
                 record: record, user: user, site: site, from: try from.map { try parseTime($0, option: "--from") },
                 to: try to.map { try parseTime($0, option: "--to") })

@@ -30,8 +30,7 @@ struct CheckpointCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                guard FileManager.default.fileExists(atPath: db) else { throw CLIError("no ledger at \(db)") }
-                let store = try SQLiteLedgerStore(path: db)
+                let store = try openExistingLedger(db)
                 let found: SignedCheckpoint?
                 if let size {
                     found = try await store.checkpoint(treeSize: size)

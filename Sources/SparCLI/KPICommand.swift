@@ -95,7 +95,7 @@ struct KPICommand: AsyncParsableCommand {
                 store: store, model: model, plantModelVersion: PlantModelFile.fingerprint(model), scope: scope)
             return (engine, nil)
         case (nil, let path?):
-            let store = try SQLiteLedgerStore(path: path)
+            let store = try openExistingLedger(path)
             guard let (stored, version) = try await LedgerPlantModel.latest(in: store) else {
                 throw CLIError("the ledger \(path) holds no plant model yet; run spar ingest --plant first")
             }

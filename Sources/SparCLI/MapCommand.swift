@@ -43,7 +43,7 @@ struct MapCommand: AsyncParsableCommand {
 
         func analysis() async throws -> BlueprintAnalysis {
             let asOfTime = try asOf.map { try parseTime($0, option: "--as-of") }
-            let store = try db.map(MapCommand.openExisting)
+            let store = try db.map(openExistingLedger)
             if asOfTime != nil && store == nil { throw CLIError("--as-of needs --db (the ledger holds the history)") }
             let model = try await MapCommand.plantModel(path: plant, store: store)
             let chosen: Blueprint
@@ -166,7 +166,7 @@ struct MapCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await MapCommand.guarded {
-                let versions = try await LedgerBlueprint.history(in: MapCommand.openExisting(db))
+                let versions = try await LedgerBlueprint.history(in: openExistingLedger(db))
                 if format == .json {
                     Console.out(BlueprintReportJSON.text(.array(versions.map(MapCommand.json)), order: []))
                 } else if versions.isEmpty {
@@ -199,7 +199,7 @@ struct MapCommand: AsyncParsableCommand {
                 let fromTime = try parseTime(from, option: "--from")
                 let toTime = try parseTime(to, option: "--to")
                 let (a, b, diff) = try await LedgerBlueprint.diff(
-                    from: fromTime, to: toTime, in: MapCommand.openExisting(db))
+                    from: fromTime, to: toTime, in: openExistingLedger(db))
                 if format == .json {
                     Console.out(
                         BlueprintReportJSON.text(
@@ -234,11 +234,6 @@ struct MapCommand: AsyncParsableCommand {
         return "local:" + (env["SPAR_USER"] ?? env["USER"] ?? "local")
     }
 
-    /// Opens a ledger that must already exist (reading never creates one).
-    static func openExisting(_ path: String) throws -> SQLiteLedgerStore {
-        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no ledger at \(path)") }
-        return try SQLiteLedgerStore(path: path)
-    }
 
     static func plantModel(path: String?, store: (any LedgerStore)?) async throws -> PlantModel {
         if let path { return try PlantModelFile.load(path: path) }

@@ -43,8 +43,7 @@ struct ProofCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                guard FileManager.default.fileExists(atPath: db) else { throw CLIError("no ledger at \(db)") }
-                let proof = try await SQLiteLedgerStore(path: db).inclusionProof(seq: seq, treeSize: size)
+                let proof = try await openExistingLedger(db).inclusionProof(seq: seq, treeSize: size)
                 try CheckpointFiles.write(try CheckpointFiles.encode(proof), to: out)
             } catch {
                 throw ExitCode(Console.fail(error).code)
@@ -71,8 +70,7 @@ struct ProofCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                guard FileManager.default.fileExists(atPath: db) else { throw CLIError("no ledger at \(db)") }
-                let store = try SQLiteLedgerStore(path: db)
+                let store = try openExistingLedger(db)
                 var newSize = to
                 if newSize == nil { newSize = try await store.latestCheckpoint()?.checkpoint.treeSize }
                 guard let newSize else { throw CLIError("the ledger \(db) has no checkpoint yet: give --to") }

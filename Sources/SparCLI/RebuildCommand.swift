@@ -15,7 +15,7 @@ struct RebuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let store = try SQLiteLedgerStore(path: db)
+            let store = try openExistingLedger(db)
             guard let (model, version) = try await LedgerPlantModel.latest(in: store) else {
                 throw CLIError("the ledger \(db) holds no plant model")
             }

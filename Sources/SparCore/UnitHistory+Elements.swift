@@ -47,11 +47,7 @@ extension UnitHistory {
         } else {
             let pot = schedule.plannedOperation.intersection(window)
             // Counts inside the window: in POT they are PQ; outside they are reported separately.
-            var c = UnitHistory.lowerBound(counts, range.start) { $0.ts }
-            while c < counts.count, counts[c].ts < range.end {
-                let r = counts[c]
-                c += 1
-                guard window.contains(r.ts) else { continue }
+            UnitHistory.forEach(counts, in: range, window: window, ts: \.ts) { r in
                 use(r.source)
                 let q = r.count.good + r.count.scrap + r.count.rework
                 if pot.contains(r.ts) {
@@ -96,11 +92,7 @@ extension UnitHistory {
             el.pmt = pmt ?? 0
         }
 
-        var m = UnitHistory.lowerBound(measurements, range.start) { $0.ts }
-        while m < measurements.count, measurements[m].ts < range.end {
-            let r = measurements[m]
-            m += 1
-            guard window.contains(r.ts) else { continue }
+        UnitHistory.forEach(measurements, in: range, window: window, ts: \.ts) { r in
             use(r.source)
             el.measurements[r.value.characteristic, default: []].append(r.value)
         }
@@ -108,11 +100,7 @@ extension UnitHistory {
         var flows: [MaterialMovement.Flow: Double] = [:]
         var inventory: [String: (Double, Int)] = [:]
         var anyFlow = false
-        var mm = UnitHistory.lowerBound(materials, range.start) { $0.ts }
-        while mm < materials.count, materials[mm].ts < range.end {
-            let r = materials[mm]
-            mm += 1
-            guard window.contains(r.ts) else { continue }
+        UnitHistory.forEach(materials, in: range, window: window, ts: \.ts) { r in
             use(r.source)
             if r.value.flow == .inventory {
                 let (total, n) = inventory[r.value.material] ?? (0, 0)
@@ -136,11 +124,7 @@ extension UnitHistory {
         if let fast {
             used += fast.energyElements(window: window, into: &el, sources: &sourceMask)
         } else {
-            var en = UnitHistory.lowerBound(energy, range.start) { $0.ts }
-            while en < energy.count, energy[en].ts < range.end {
-                let r = energy[en]
-                en += 1
-                guard window.contains(r.ts) else { continue }
+            UnitHistory.forEach(energy, in: range, window: window, ts: \.ts) { r in
                 use(r.source)
                 el.ec = (el.ec ?? 0) + r.value
             }

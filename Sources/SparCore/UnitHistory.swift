@@ -181,6 +181,17 @@ public struct UnitHistory: Sendable {
         }
     }
 
+    /// Calls `body` with each time-sorted record whose time lies in `window` (a subset of `range`), in order.
+    static func forEach<T>(
+        _ items: [T], in range: Interval, window: IntervalSet, ts: (T) -> Timestamp, _ body: (T) -> Void
+    ) {
+        var i = lowerBound(items, range.start, ts)
+        while i < items.count, ts(items[i]) < range.end {
+            if window.contains(ts(items[i])) { body(items[i]) }
+            i += 1
+        }
+    }
+
     /// Index of the first record whose time is at or after `t`.
     static func lowerBound<T>(_ items: [T], _ t: Timestamp, _ key: (T) -> Timestamp) -> Int {
         var lo = 0
