@@ -51,11 +51,20 @@ let package = Package(
             dependencies: ["SparCore", "SparStorage", "SparInterchange"],
             swiftSettings: strict
         ),
+        .target(
+            name: "SparGovernance",
+            dependencies: [
+                "SparCore", "SparStorage", "SparInterchange", "SparEngine",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "SparDemo", dependencies: ["SparCore"], swiftSettings: strict),
         .target(
             name: "SparServer",
             dependencies: [
-                "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
+                "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo", "SparGovernance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -75,7 +84,7 @@ let package = Package(
             name: "SparCLI",
             dependencies: [
                 "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
-                "SparLedgerIntegrity", "SparServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SparLedgerIntegrity", "SparServer", "SparGovernance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,6 +136,14 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparGovernanceTests",
+            dependencies: [
+                "SparGovernance", "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine",
+                "SparTestSupport", "SparLedgerIntegrity", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

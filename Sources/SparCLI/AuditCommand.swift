@@ -39,15 +39,24 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "At most this many lines (the latest ones); 0 for all.")
     var limit = 200
 
+    @OptionGroup var identity: IdentityOptions
+
     enum Format: String, ExpressibleByArgument { case text, json }
 
     func run() async throws {
         do {
-            let store = try openExistingLedger(db)
+            let ledger = try await GovernedLedger.open(db: db, identity: identity)
+            try ledger.authorize(.read, sites: site.map { [$0] } ?? [])
+            let store = ledger.store
+            let scope = ledger.principal.sites
             let query = AuditQuery(
                 record: record, user: user, site: site, from: try from.map { try parseTime($0, option: "--from") },
                 to: try to.map { try parseTime($0, option: "--to") })
-            var lines = try await AuditTrail.lines(in: store, matching: query)
+            var lines = try await AuditTrail.lines(in: store, matching: query).filter { l in
+                // Entries of another site's work units (events and their signatures) stay hidden from site-scoped users.
+                guard l.kind == .event || l.kind == .signature, scope != .all else { return true }
+                return EquipmentPath(l.unit).components.dropFirst().first.map(scope.contains) ?? true
+            }
             let total = lines.count
             if limit > 0, lines.count > limit { lines = Array(lines.suffix(limit)) }
             if format == .json {

@@ -28,9 +28,11 @@ struct CheckpointCommand: AsyncParsableCommand {
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
+        @OptionGroup var identity: IdentityOptions
+
         func run() async throws {
             do {
-                let store = try openExistingLedger(db)
+                let store = try await openAuthorizedLedger(db, identity: identity, .verify)
                 let found: SignedCheckpoint?
                 if let size {
                     found = try await store.checkpoint(treeSize: size)

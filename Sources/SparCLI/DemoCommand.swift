@@ -59,38 +59,62 @@ struct DemoCommand: AsyncParsableCommand {
         if let export { try DemoCommand.export(model: model, events: events, to: export) }
 
         let store = try LedgerKeyLocation(db: db, option: key).open()
-        let user = ProcessInfo.processInfo.environment["USER"] ?? "local"
-        let version = try await LedgerPlantModel.record(
-            model, in: store, allowNewVersion: true, recordedAt: .now, recordedBy: "local:\(user)")
-        _ = try await LedgerBlueprint.record(
-            DemoBlueprint.blueprint(), plant: model, reason: "demo blueprint", in: store, recordedAt: .now,
-            recordedBy: "local:\(user)")
-        let ingest = IngestEvents(model: model, store: store, recordedBy: "local:\(user)", now: { .now })
-        var report = IngestReport()
-        var i = 0
-        while i < events.count {
-            let chunk = events[i..<min(i + 5000, events.count)].map { (line: Int?.none, event: $0) }
-            report.add(try await ingest.ingest(events: chunk))
-            i += 5000
+        let local = Principal.local(IdentityOptions.localUser, station: IdentityOptions.station).recordedBy
+        // A second run keeps what the first recorded: later versions come only through change requests.
+        var version = PlantModelFile.fingerprint(model)
+        if try await store.count(kind: .plantModel) == 0 {
+            version = try await LedgerPlantModel.record(
+                model, in: store, allowNewVersion: true, recordedAt: .now, recordedBy: local)
         }
+        if try await store.count(kind: .blueprint) == 0 {
+            _ = try await LedgerBlueprint.record(
+                DemoBlueprint.blueprint(), plant: model, reason: "demo blueprint", in: store, recordedAt: .now,
+                recordedBy: local)
+        }
+        let systems = try await DemoGovernance.setUp(store: store, model: model, events: events, db: db)
+        var report = IngestReport()
+        // Each source system's events go in under its own token, so their source is proven.
+        let bySource = Dictionary(grouping: events, by: \.source)
+        for source in bySource.keys.sorted() {
+            guard let principal = systems[source] else {
+                throw CLIError("no token for demo source \(source) (the file \(db).demo-tokens is missing); start from a new --db")
+            }
+            let ingest = IngestEvents(
+                model: model, store: store, recordedBy: principal.recordedBy, principal: principal, now: { .now })
+            let group = bySource[source] ?? []
+            var i = 0
+            while i < group.count {
+                let chunk = group[i..<min(i + 5000, group.count)].map { (line: Int?.none, event: $0) }
+                report.add(try await ingest.ingest(events: chunk))
+                i += 5000
+            }
+        }
+        try await DemoGovernance.changeRequests(store: store, model: model)
         Console.out(
             "ledger \(db): \(report.accepted) accepted, \(report.duplicates) already there, \(report.rejections.count) rejected "
                 + "(\(String(format: Date().timeIntervalSince(started), digits: 1)) s)")
         for r in report.rejections.prefix(10) { Console.err("rejected: \(r)") }
 
-        let engine = try await LedgerProjection.load(store: store, model: model, plantModelVersion: version)
+        let (inForce, inForceVersion) = try await LedgerPlantModel.latest(in: store) ?? (model, version)
+        let engine = try await LedgerProjection.load(store: store, model: inForce, plantModelVersion: inForceVersion)
         let to = from.adding(seconds: Int64(days) * 86_400)
         Console.out("")
-        Console.out(RollupTable.render(engine: engine, model: model, from: from, to: to, depth: 3))
+        Console.out(RollupTable.render(engine: engine, model: inForce, from: from, to: to, depth: 3))
         Console.out("")
-        Console.out("Try:")
+        DemoGovernance.printLogins()
+        Console.out("Source-system API tokens: \(db).demo-tokens (mode 0600)")
+        Console.out("")
+        Console.out("Try (commands act as a named user: SPAR_USER and SPAR_PASSWORD):")
+        Console.out("  export SPAR_USER=auditor SPAR_PASSWORD=demo-auditor-pass")
         let unit = model.resolvedWorkUnits[0].path
         Console.out("  swift run spar kpi --db \(db) --scope \(unit) --from \(from.rfc3339) --to \(to.rfc3339)")
         Console.out("  swift run spar kpi --db \(db) --scope \(model.enterprise) --from \(from.rfc3339) --to \(to.rfc3339) --format json")
         Console.out("  swift run spar kpi --db \(db) --scope \(unit) --from \(from.rfc3339) --to \(to.rfc3339) --explain oee")
         Console.out("  swift run spar verify --db \(db)")
         Console.out("  swift run spar map analyze --db \(db)")
-        Console.out("  swift run spar serve --db \(db)          # the dashboards and the HTTP API")
+        Console.out("  swift run spar audit --db \(db) --limit 20")
+        Console.out("  swift run spar change list --db \(db)")
+        Console.out("  swift run spar serve --db \(db)          # the dashboards and the HTTP API (sign in as a user above)")
         if serve {
             Console.out("")
             try await ServeCommand.serve(db: db, key: key, plant: nil, host: "127.0.0.1", port: port, staleAfterHours: 4)

@@ -40,6 +40,8 @@ struct IngestCommand: AsyncParsableCommand {
     @Argument(help: "Events file (JSON Lines); '-' or nothing reads standard input.")
     var file: String?
 
+    @OptionGroup var identity: IdentityOptions
+
     func run() async throws {
         let report: IngestReport
         do {
@@ -55,20 +57,23 @@ struct IngestCommand: AsyncParsableCommand {
 
     func ingest() async throws -> IngestReport {
         guard batchSize > 0 else { throw CLIError("--batch-size must be positive") }
-        let store = try LedgerKeyLocation(db: db, option: key).open()
-        let user = ProcessInfo.processInfo.environment["SPAR_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "local"
+        let ledger = try await GovernedLedger.open(db: db, key: key, create: true, identity: identity)
+        let store = ledger.store
+        let principal = ledger.principal
         let model: PlantModel
         if let plant {
             model = try PlantModelFile.load(path: plant)
+            if try await LedgerPlantModel.latest(in: store) == nil { try ledger.authorize(.proposeChange) }
             _ = try await LedgerPlantModel.record(
-                model, in: store, allowNewVersion: updatePlant, recordedAt: .now, recordedBy: "local:\(user)")
+                model, in: store, allowNewVersion: updatePlant, recordedAt: .now, recordedBy: principal.recordedBy)
         } else if let (stored, _) = try await LedgerPlantModel.latest(in: store) {
             model = stored
         } else {
             throw CLIError("the ledger \(db) holds no plant model yet: pass --plant plant.yaml")
         }
         let ingest = IngestEvents(
-            model: model, store: store, recordedBy: "local:\(user)", maxFutureSkew: Int64(maxFutureSeconds) * 1000,
+            model: model, store: store, recordedBy: principal.recordedBy,
+            principal: principal.kind == .local ? nil : principal, maxFutureSkew: Int64(maxFutureSeconds) * 1000,
             now: { .now })
         var reader = try LineReader(path: file)
         var total = IngestReport()
@@ -84,9 +89,4 @@ struct IngestCommand: AsyncParsableCommand {
         }
         return total
     }
-}
-
-extension Timestamp {
-    /// The server clock. Read only in the command-line shell, never in the core.
-    static var now: Timestamp { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded())) }
 }

@@ -43,6 +43,11 @@ struct KPICommand: AsyncParsableCommand {
     @Option(help: "Explain one KPI: formula, interpretation and the element values used.")
     var explain: String?
 
+    @Option(help: "Compute with the plant model and blueprint in force at this time (RFC 3339), as the ledger knew them then.")
+    var definitionsAsOf: String?
+
+    @OptionGroup var identity: IdentityOptions
+
     enum OutputFormat: String, ExpressibleByArgument { case table, json }
 
     func run() async throws {
@@ -95,10 +100,15 @@ struct KPICommand: AsyncParsableCommand {
                 store: store, model: model, plantModelVersion: PlantModelFile.fingerprint(model), scope: scope)
             return (engine, nil)
         case (nil, let path?):
-            let store = try openExistingLedger(path)
-            guard let (stored, version) = try await LedgerPlantModel.latest(in: store) else {
+            let ledger = try await GovernedLedger.open(db: path, identity: identity)
+            let store = ledger.store
+            let asOf = try definitionsAsOf.map { try parseTime($0, option: "--definitions-as-of") }
+            let inForce = try await LedgerPlantModel.inForce(in: store, at: asOf ?? .now, knownAt: asOf)
+            guard let (stored, version) = inForce else {
+                if let asOf { throw CLIError("the ledger \(path) had no plant model in force at \(asOf.rfc3339)") }
                 throw CLIError("the ledger \(path) holds no plant model yet; run spar ingest --plant first")
             }
+            try ledger.authorize(.read, sites: stored.sites(readBy: scope.description))
             if let plant {
                 let given = try PlantModelFile.load(path: plant)
                 let gv = PlantModelFile.fingerprint(given)
@@ -107,7 +117,7 @@ struct KPICommand: AsyncParsableCommand {
                 }
             }
             let engine = try await LedgerProjection.load(store: store, model: stored, plantModelVersion: version, scope: scope)
-            return (engine, try await LedgerBlueprint.latest(in: store)?.version)
+            return (engine, try await LedgerBlueprint.asOf(asOf ?? .now, in: store)?.version)
         default:
             throw CLIError("give exactly one of --events FILE or --db FILE")
         }

@@ -38,12 +38,15 @@ struct MapCommand: AsyncParsableCommand {
         @Option(help: "Server time (RFC 3339): the blueprint version in force then and the events recorded by then.")
         var asOf: String?
 
+        @OptionGroup var identity: IdentityOptions
+
         @Option(help: "Output: text or json.")
         var format: Format = .text
 
         func analysis() async throws -> BlueprintAnalysis {
             let asOfTime = try asOf.map { try parseTime($0, option: "--as-of") }
-            let store = try db.map(openExistingLedger)
+            var store: SQLiteLedgerStore?
+            if let db { store = try await openAuthorizedLedger(db, identity: identity, .read) }
             if asOfTime != nil && store == nil { throw CLIError("--as-of needs --db (the ledger holds the history)") }
             let model = try await MapCommand.plantModel(path: plant, store: store)
             let chosen: Blueprint
@@ -130,14 +133,19 @@ struct MapCommand: AsyncParsableCommand {
         @Option(help: "Checkpoint signing key file (default: $SPAR_LEDGER_KEY, else <db>.key).")
         var key: String?
 
+        @OptionGroup var identity: IdentityOptions
+
         func run() async throws {
             try await MapCommand.guarded {
-                let store = try LedgerKeyLocation(db: db, option: key).open()
+                let ledger = try await GovernedLedger.open(db: db, key: key, create: true, identity: identity)
+                try ledger.authorize(.proposeChange)
+                let store = ledger.store
                 let model = try await MapCommand.plantModel(path: plant, store: store)
                 let given = try BlueprintFile.load(path: blueprint, plant: model)
                 let previous = try await LedgerBlueprint.latest(in: store)
                 let (version, appended) = try await LedgerBlueprint.record(
-                    given, plant: model, reason: reason, in: store, recordedAt: .now, recordedBy: MapCommand.user)
+                    given, plant: model, reason: reason, in: store, recordedAt: .now,
+                    recordedBy: ledger.principal.recordedBy)
                 guard appended else {
                     Console.out(
                         "blueprint \(version.version) is already the version in force (recorded \(version.recordedAt.rfc3339) "
@@ -164,9 +172,12 @@ struct MapCommand: AsyncParsableCommand {
         @Option(help: "Output: text or json.")
         var format: Format = .text
 
+        @OptionGroup var identity: IdentityOptions
+
         func run() async throws {
             try await MapCommand.guarded {
-                let versions = try await LedgerBlueprint.history(in: openExistingLedger(db))
+                let versions = try await LedgerBlueprint.history(
+                    in: openAuthorizedLedger(db, identity: identity, .read))
                 if format == .json {
                     Console.out(BlueprintReportJSON.text(.array(versions.map(MapCommand.json)), order: []))
                 } else if versions.isEmpty {
@@ -194,12 +205,14 @@ struct MapCommand: AsyncParsableCommand {
         @Option(help: "Output: text or json.")
         var format: Format = .text
 
+        @OptionGroup var identity: IdentityOptions
+
         func run() async throws {
             try await MapCommand.guarded {
                 let fromTime = try parseTime(from, option: "--from")
                 let toTime = try parseTime(to, option: "--to")
                 let (a, b, diff) = try await LedgerBlueprint.diff(
-                    from: fromTime, to: toTime, in: openExistingLedger(db))
+                    from: fromTime, to: toTime, in: openAuthorizedLedger(db, identity: identity, .read))
                 if format == .json {
                     Console.out(
                         BlueprintReportJSON.text(
@@ -229,10 +242,6 @@ struct MapCommand: AsyncParsableCommand {
         }
     }
 
-    static var user: String {
-        let env = ProcessInfo.processInfo.environment
-        return "local:" + (env["SPAR_USER"] ?? env["USER"] ?? "local")
-    }
 
 
     static func plantModel(path: String?, store: (any LedgerStore)?) async throws -> PlantModel {

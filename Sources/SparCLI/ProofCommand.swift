@@ -41,9 +41,11 @@ struct ProofCommand: AsyncParsableCommand {
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
+        @OptionGroup var identity: IdentityOptions
+
         func run() async throws {
             do {
-                let proof = try await openExistingLedger(db).inclusionProof(seq: seq, treeSize: size)
+                let proof = try await openAuthorizedLedger(db, identity: identity, .verify).inclusionProof(seq: seq, treeSize: size)
                 try CheckpointFiles.write(try CheckpointFiles.encode(proof), to: out)
             } catch {
                 throw ExitCode(Console.fail(error).code)
@@ -68,9 +70,11 @@ struct ProofCommand: AsyncParsableCommand {
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
+        @OptionGroup var identity: IdentityOptions
+
         func run() async throws {
             do {
-                let store = try openExistingLedger(db)
+                let store = try await openAuthorizedLedger(db, identity: identity, .verify)
                 var newSize = to
                 if newSize == nil { newSize = try await store.latestCheckpoint()?.checkpoint.treeSize }
                 guard let newSize else { throw CLIError("the ledger \(db) has no checkpoint yet: give --to") }

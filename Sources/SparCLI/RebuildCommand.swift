@@ -13,9 +13,11 @@ struct RebuildCommand: AsyncParsableCommand {
     @Option(help: "SQLite ledger file.")
     var db: String = "spar-data/spar.sqlite"
 
+    @OptionGroup var identity: IdentityOptions
+
     func run() async throws {
         do {
-            let store = try openExistingLedger(db)
+            let store = try await openAuthorizedLedger(db, identity: identity, .read)
             guard let (model, version) = try await LedgerPlantModel.latest(in: store) else {
                 throw CLIError("the ledger \(db) holds no plant model")
             }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SparCore
+import SparGovernance
 import SparLedgerIntegrity
 import SparSQLite
 
@@ -36,22 +38,40 @@ struct VerifyCommand: AsyncParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
+    @OptionGroup var identity: IdentityOptions
+
     func run() async throws {
         let report: LedgerAuditReport
         let keyFile: String
         let publicKey: CheckpointPublicKey
+        var governanceFindings: [SignatureFinding] = []
         do {
             (publicKey, keyFile) = try LedgerKeyLocation(db: db, option: key).verifyingKey(publicKey: self.publicKey)
             let kept = try checkpoint.map { try CheckpointFiles.read($0) }
             report = try SQLiteLedgerAudit.run(path: db, publicKey: publicKey, kept: kept)
+            if report.isIntact {
+                let ledger = try await GovernedLedger.open(db: db, identity: identity)
+                try await ledger.authorizeAllSites(.verify)
+                governanceFindings = try await ledger.governance.verifyBindings()
+                governanceFindings += try await ledger.governance.verifyChangeControl()
+            }
         } catch {
             throw ExitCode(Console.fail(error).code)
         }
         switch format {
-        case .json: Console.out(try json(report))
-        case .text: text(report, keyID: publicKey.keyID, keyFile: keyFile)
+        case .json: Console.out(try json(report, governance: governanceFindings))
+        case .text:
+            text(report, keyID: publicKey.keyID, keyFile: keyFile)
+            if report.isIntact {
+                if governanceFindings.isEmpty {
+                    Console.out("signatures bound to the entries they sign; credentials match the ledger; master data changed only under change control")
+                } else {
+                    Console.out("GOVERNANCE: \(governanceFindings.count) finding\(governanceFindings.count == 1 ? "" : "s"):")
+                    for f in governanceFindings.prefix(limit) { Console.out("  - \(f)") }
+                }
+            }
         }
-        if !report.isIntact { throw ExitCode(1) }
+        if !report.isIntact || !governanceFindings.isEmpty { throw ExitCode(1) }
     }
 
     func text(_ r: LedgerAuditReport, keyID: String, keyFile: String) {
@@ -74,7 +94,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
-    func json(_ r: LedgerAuditReport) throws -> String {
+    func json(_ r: LedgerAuditReport, governance: [SignatureFinding]) throws -> String {
         struct Finding: Encodable {
             var check: String
             var seq: Int64?
@@ -91,6 +111,7 @@ struct VerifyCommand: AsyncParsableCommand {
             var keptCheckpoints: Int
             var lastCheckpoint: CheckpointDocument?
             var findings: [Finding]
+            var governanceFindings: [Finding]
         }
         let report = Report(
             ledger: db, intact: r.isIntact, entries: r.entries, checkpoints: r.checkpoints,
@@ -99,6 +120,9 @@ struct VerifyCommand: AsyncParsableCommand {
                 Finding(
                     check: $0.check.rawValue, seq: $0.seq, id: $0.id, checkpointSize: $0.checkpointSize, field: $0.field,
                     detail: $0.detail)
+            },
+            governanceFindings: governance.map {
+                Finding(check: "governance", seq: $0.signatureSeq, id: $0.signatureID, checkpointSize: nil, field: $0.field, detail: $0.detail)
             })
         return try CheckpointFiles.encode(report)
     }

@@ -83,10 +83,23 @@ public enum AuditTrail {
                     lastVersion[p.kind] = version
                     new = version
                     action = p.kind == .plantModel ? "recorded plant model version" : "recorded blueprint version"
+                    if p.source.hasPrefix("change:") {
+                        action += " under \(p.source.dropFirst("change:".count)), effective \(p.ts.rfc3339)"
+                    }
+                case .identity:
+                    action = p.type
+                case .signature:
+                    action = "signed (\(p.type))"
+                case .changeRequest:
+                    action = "change request \(p.type)"
+                    if p.type == "proposed", case .object(var o)? = try? JSONValue.parse(Data(p.body.utf8)) {
+                        o["content"] = nil
+                        new = JSONValue.object(o).canonical
+                    }
                 }
                 if p.kind == .event, p.type != "correction" { bodies[p.id] = p.body }
                 if let r = q.record, p.id != r, corrects != r { continue }
-                if let u = q.user, e.recordedBy != u { continue }
+                if let u = q.user, e.recordedBy != u, !e.recordedBy.hasPrefix(u + " ") { continue }
                 if let s = q.site, p.kind == .event, EquipmentPath(p.unit).components.dropFirst().first != s { continue }
                 if let f = q.from, e.recordedAt < f { continue }
                 if let t = q.to, e.recordedAt >= t { continue }

@@ -17,12 +17,18 @@ public struct BlueprintVersion: Sendable, Hashable {
     public var recordedBy: String
     /// Ledger sequence number of the entry.
     public var seq: Int64
+    /// When this version takes effect (its recording time unless a change request set a later one).
+    public var effectiveAt: Timestamp
+    /// The approved change request that brought this version, if any.
+    public var changeRequest: String?
 
     /// Creates a value from its parts.
     public init(
         version: String, previousVersion: String?, blueprint: Blueprint, reason: String, recordedAt: Timestamp,
-        recordedBy: String, seq: Int64
+        recordedBy: String, seq: Int64, effectiveAt: Timestamp? = nil, changeRequest: String? = nil
     ) {
+        self.effectiveAt = effectiveAt ?? recordedAt
+        self.changeRequest = changeRequest
         self.version = version
         self.previousVersion = previousVersion
         self.blueprint = blueprint

@@ -37,18 +37,22 @@ public struct IngestEvents: Sendable {
     public let model: PlantModel
     public let store: any LedgerStore
     public let recordedBy: String
+    /// Who is appending: events outside its sites, corrections without the `correct` permission and, for a source
+    /// system's token, events claiming another source are rejected. Nil: no access control (a ledger without users).
+    public let principal: Principal?
     /// Events more than this far ahead of the server clock are refused (clock skew), milliseconds.
     public let maxFutureSkew: Int64
     let validator: EventValidator
     let now: @Sendable () -> Timestamp
 
     public init(
-        model: PlantModel, store: any LedgerStore, recordedBy: String, maxFutureSkew: Int64 = 300_000,
-        now: @escaping @Sendable () -> Timestamp
+        model: PlantModel, store: any LedgerStore, recordedBy: String, principal: Principal? = nil,
+        maxFutureSkew: Int64 = 300_000, now: @escaping @Sendable () -> Timestamp
     ) {
         self.model = model
         self.store = store
-        self.recordedBy = recordedBy
+        self.recordedBy = principal?.recordedBy ?? recordedBy
+        self.principal = principal
         self.maxFutureSkew = maxFutureSkew
         self.now = now
         validator = EventValidator(model: model)
@@ -88,6 +92,10 @@ public struct IngestEvents: Sendable {
             case .success(let e):
                 if let problem = validator.problem(with: e, line: n) {
                     report.rejections.append(problem)
+                    continue
+                }
+                if let denial = accessProblem(with: e, line: n) {
+                    report.rejections.append(denial)
                     continue
                 }
                 if e.ts.milliseconds > clock.milliseconds + maxFutureSkew {
@@ -150,5 +158,30 @@ public struct IngestEvents: Sendable {
         }
         report.rejections.sort { ($0.line ?? 0) < ($1.line ?? 0) }
         return report
+    }
+
+    /// Why `principal` may not append `e`, if it may not.
+    func accessProblem(with e: Event, line: Int) -> EventRejection? {
+        guard let principal else { return nil }
+        let id = e.id.rawValue
+        let isCorrection: Bool
+        if case .correction = e.payload { isCorrection = true } else { isCorrection = false }
+        let permission: Permission = isCorrection ? .correct : .ingest
+        guard principal.may(permission) else {
+            return EventRejection(
+                line: line, id: id, field: "type",
+                reason: "access denied: \(principal.id) does not hold the '\(permission.rawValue)' permission")
+        }
+        if let site = model.site(ofScope: e.unit.description), !principal.sites.contains(site) {
+            return EventRejection(
+                line: line, id: id, field: "unit",
+                reason: "access denied: \(principal.id) may not write site \(site) (sites: \(principal.sites))")
+        }
+        if principal.kind == .system, e.source != principal.name {
+            return EventRejection(
+                line: line, id: id, field: "source",
+                reason: "the token authenticates system '\(principal.name)'; it cannot send events of source '\(e.source)'")
+        }
+        return nil
     }
 }

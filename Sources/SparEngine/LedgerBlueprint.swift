@@ -29,30 +29,24 @@ public enum LedgerBlueprint {
         recordedBy: String
     ) async throws -> (version: BlueprintVersion, appended: Bool) {
         try blueprint.validate(plant: plant)
-        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !why.isEmpty else {
+        let latest = try await asOf(recordedAt, in: store)
+        if let latest, latest.version == BlueprintFile.fingerprint(blueprint) { return (latest, false) }
+        if latest != nil, try await store.count(kind: .identity) > 0 {
             throw Failure(
-                record: "blueprint", field: "reason", reason: "a blueprint version needs a reason (why it changed)")
+                record: "blueprint", field: "changeRequest",
+                reason: "the ledger is under change control: propose the new blueprint with "
+                    + "spar change propose --blueprint FILE --reason TEXT")
         }
-        let version = BlueprintFile.fingerprint(blueprint)
-        let latest = try await latest(in: store)
-        if let latest, latest.version == version { return (latest, false) }
-        var body: [String: JSONValue] = [
-            "version": .string(version),
-            "reason": .string(why),
-            "blueprint": try JSONValue.parse(Data(BlueprintFile.canonicalJSON(blueprint).utf8)),
-        ]
-        if let previous = latest?.version { body["previousVersion"] = .string(previous) }
-        let entry = PendingEntry(
-            id: "blueprint:\(version)@\(recordedAt.milliseconds)", kind: .blueprint, ts: recordedAt,
-            unit: blueprint.enterprise ?? plant.enterprise, type: "blueprint", source: "spar",
-            body: JSONValue.object(body).canonical)
+        let entry = try entry(
+            blueprint, plant: plant, reason: reason, previous: latest?.version, effectiveAt: recordedAt,
+            changeRequest: nil, recordedAt: recordedAt)
         let outcome = try await store.append([entry], recordedAt: recordedAt, recordedBy: recordedBy)
         switch outcome.first {
         case .accepted(let seq)?, .duplicate(let seq)?:
             return (
                 BlueprintVersion(
-                    version: version, previousVersion: latest?.version, blueprint: blueprint, reason: why,
+                    version: BlueprintFile.fingerprint(blueprint), previousVersion: latest?.version,
+                    blueprint: blueprint, reason: reason.trimmingCharacters(in: .whitespacesAndNewlines),
                     recordedAt: recordedAt, recordedBy: recordedBy, seq: seq), true
             )
         case .rejected(let reason, let field)?:
@@ -62,19 +56,49 @@ public enum LedgerBlueprint {
         }
     }
 
-    /// Every recorded version, oldest first.
+    /// The ledger entry recording `blueprint` as a version in force from `effectiveAt`; `changeRequest` names the
+    /// approved change request that brought it (its `source` is then `change:<id>`).
+    public static func entry(
+        _ blueprint: Blueprint, plant: PlantModel, reason: String, previous: String?, effectiveAt: Timestamp,
+        changeRequest: String?, recordedAt: Timestamp
+    ) throws -> PendingEntry {
+        try blueprint.validate(plant: plant)
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else {
+            throw Failure(
+                record: "blueprint", field: "reason", reason: "a blueprint version needs a reason (why it changed)")
+        }
+        let version = BlueprintFile.fingerprint(blueprint)
+        var body: [String: JSONValue] = [
+            "version": .string(version),
+            "reason": .string(why),
+            "blueprint": try JSONValue.parse(Data(BlueprintFile.canonicalJSON(blueprint).utf8)),
+        ]
+        if let previous { body["previousVersion"] = .string(previous) }
+        return PendingEntry(
+            id: "blueprint:\(version)@\(recordedAt.milliseconds)", kind: .blueprint, ts: effectiveAt,
+            unit: blueprint.enterprise ?? plant.enterprise, type: "blueprint",
+            source: changeRequest.map { "change:\($0)" } ?? "spar", body: JSONValue.object(body).canonical)
+    }
+
+    /// Every recorded version, in the order they take effect.
     public static func history(in store: any LedgerStore) async throws -> [BlueprintVersion] {
-        try await store.entries(kind: .blueprint).map(decode)
+        try await ordered(store).map(decode)
     }
 
-    /// The version recorded last, if any.
+    /// The version in force now, if any.
     public static func latest(in store: any LedgerStore) async throws -> BlueprintVersion? {
-        try await store.entries(kind: .blueprint).last.map(decode)
+        try await asOf(.now, in: store)
     }
 
-    /// The version in force at server time `time`: the last one recorded at or before it; nil before the first.
+    /// The version in force at server time `time`: the one with the latest effective time at or before it (a
+    /// version approved for a later time does not apply yet); nil before the first.
     public static func asOf(_ time: Timestamp, in store: any LedgerStore) async throws -> BlueprintVersion? {
-        try await store.entries(kind: .blueprint).last { $0.recordedAt <= time }.map(decode)
+        try await ordered(store).last { $0.entry.ts <= time }.map(decode)
+    }
+
+    static func ordered(_ store: any LedgerStore) async throws -> [LedgerEntry] {
+        try await store.entries(kind: .blueprint).sorted { ($0.entry.ts, $0.seq) < ($1.entry.ts, $1.seq) }
     }
 
     /// The versions in force at `from` and at `to`, and the changes between them (a missing `from` version counts
@@ -82,9 +106,9 @@ public enum LedgerBlueprint {
     public static func diff(
         from: Timestamp, to: Timestamp, in store: any LedgerStore
     ) async throws -> (from: BlueprintVersion?, to: BlueprintVersion?, diff: BlueprintDiff) {
-        let entries = try await store.entries(kind: .blueprint)
-        let a = try entries.last { $0.recordedAt <= from }.map(decode)
-        let b = try entries.last { $0.recordedAt <= to }.map(decode)
+        let entries = try await ordered(store)
+        let a = try entries.last { $0.entry.ts <= from }.map(decode)
+        let b = try entries.last { $0.entry.ts <= to }.map(decode)
         let empty = Blueprint(sites: [])
         return (a, b, BlueprintDiff(from: a?.blueprint ?? empty, to: b?.blueprint ?? empty))
     }
@@ -107,6 +131,7 @@ public enum LedgerBlueprint {
             Data(blueprintJSON.canonical.utf8), name: record + ".blueprint", json: true)
         return BlueprintVersion(
             version: version, previousVersion: previous, blueprint: blueprint, reason: reason,
-            recordedAt: entry.recordedAt, recordedBy: entry.recordedBy, seq: entry.seq)
+            recordedAt: entry.recordedAt, recordedBy: entry.recordedBy, seq: entry.seq, effectiveAt: entry.entry.ts,
+            changeRequest: entry.entry.source.hasPrefix("change:") ? String(entry.entry.source.dropFirst(7)) : nil)
     }
 }

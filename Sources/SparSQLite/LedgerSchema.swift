@@ -32,6 +32,17 @@ enum LedgerSchema {
         """,
     ]
 
+    static let credentialTriggers = [
+        """
+        CREATE TRIGGER credential_no_update BEFORE UPDATE ON credential
+            BEGIN SELECT RAISE(ABORT, 'credentials are append-only: set a new password instead'); END
+        """,
+        """
+        CREATE TRIGGER credential_no_delete BEFORE DELETE ON credential
+            BEGIN SELECT RAISE(ABORT, 'credentials are append-only: disable the user instead'); END
+        """,
+    ]
+
     /// Every trigger the schema must hold, by name, as whitespace-normalised SQL.
     static var expectedTriggers: [String: String] {
         var out: [String: String] = [:]
@@ -42,7 +53,7 @@ enum LedgerSchema {
                 CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
                     BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be deleted'); END
                 """,
-            ] + checkpointTriggers
+            ] + checkpointTriggers + credentialTriggers
         for sql in all {
             let words = sql.split(whereSeparator: \.isWhitespace)
             if words.count > 2 { out[String(words[2])] = words.joined(separator: " ") }

@@ -64,11 +64,13 @@ public enum SQLiteLedgerAudit {
         for row in triggers {
             let name = String.fromDatabaseValue(row["name"]) ?? ""
             let table = String.fromDatabaseValue(row["tbl_name"]) ?? ""
-            if table == "ledger" || table == "ledger_checkpoint" {
+            if table == "ledger" || table == "ledger_checkpoint" || table == "credential" {
                 found[name] = LedgerSchema.normalised(String.fromDatabaseValue(row["sql"]) ?? "")
             }
         }
-        let expectedTriggers = LedgerSchema.expectedTriggers
+        let hasCredentials = try Bool.fetchOne(
+            db, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'credential'") ?? false
+        let expectedTriggers = LedgerSchema.expectedTriggers.filter { hasCredentials || !$0.key.hasPrefix("credential_") }
         for (name, sql) in expectedTriggers.sorted(by: { $0.key < $1.key }) {
             guard let actual = found[name] else {
                 schema("the append-only trigger \(name) is missing")

@@ -122,6 +122,18 @@ public final class SQLiteLedgerStore: LedgerStore {
                     """)
             for sql in LedgerSchema.checkpointTriggers { try db.execute(sql: sql) }
         }
+        m.registerMigration("v3-credential") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE credential (
+                        user TEXT NOT NULL,
+                        phc TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (user, seq)
+                    )
+                    """)
+            for sql in LedgerSchema.credentialTriggers { try db.execute(sql: sql) }
+        }
         return m
     }()
 
@@ -257,6 +269,14 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func entry(id: String) async throws -> LedgerEntry? {
+        let path = path
+        return try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE id = ?", arguments: [id])
+                .map { try SQLiteLedgerStore.entry($0, ledger: path) }
+        }
+    }
+
     static func entry(_ row: Row, ledger: String) throws -> LedgerEntry {
         let seq: Int64 = row["seq"]
         guard let hash = Data.fromDatabaseValue(row["hash"]).flatMap(LedgerHash.init(bytes:)) else {
@@ -269,6 +289,23 @@ public final class SQLiteLedgerStore: LedgerStore {
                 ts: Timestamp(milliseconds: row["ts"]), unit: row["unit"], type: row["type"], source: row["source"],
                 body: row["body"]),
             recordedAt: Timestamp(milliseconds: row["recorded_at"]), recordedBy: row["recorded_by"], hash: hash)
+    }
+}
+
+extension SQLiteLedgerStore: CredentialStore {
+    public func storeCredential(user: String, phc: String, seq: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO credential (user, phc, seq) VALUES (?, ?, ?)", arguments: [user, phc, seq])
+        }
+    }
+
+    public func credential(user: String) async throws -> (phc: String, seq: Int64)? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT phc, seq FROM credential WHERE user = ? ORDER BY seq DESC LIMIT 1", arguments: [user]
+            ).map { ($0["phc"], $0["seq"]) }
+        }
     }
 }
 

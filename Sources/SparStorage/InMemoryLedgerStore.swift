@@ -3,8 +3,9 @@ import SparLedgerIntegrity
 
 /// A ledger held in memory, for tests and one-shot commands. Same contract as the database stores: entries are
 /// hash-chained and every batch is sealed by a checkpoint signed with `signingKey`.
-public actor InMemoryLedgerStore: LedgerStore {
+public actor InMemoryLedgerStore: LedgerStore, CredentialStore {
     private var rows: [LedgerEntry] = []
+    private var credentials: [String: (phc: String, seq: Int64)] = [:]
     private var byID: [String: Int] = [:]
     private var stateKeys: Set<String> = []
     private var frontier = MerkleFrontier()
@@ -82,4 +83,10 @@ public actor InMemoryLedgerStore: LedgerStore {
     }
 
     public func count(kind: LedgerEntryKind) -> Int { rows.count { $0.entry.kind == kind } }
+
+    public func entry(id: String) -> LedgerEntry? { byID[id].map { rows[$0] } }
+
+    public func storeCredential(user: String, phc: String, seq: Int64) { credentials[user] = (phc, seq) }
+
+    public func credential(user: String) -> (phc: String, seq: Int64)? { credentials[user] }
 }

@@ -31,6 +31,20 @@ public enum LedgerEntryKind: String, Sendable, Hashable, CaseIterable {
     case plantModel
     /// A version of the MOM blueprint (function map, data ownership, KPI mappings).
     case blueprint
+    /// A user or system token lifecycle step, an authentication failure or success, a lock or an unlock.
+    case identity
+    /// An electronic signature bound to the chain hash of the entry it signs.
+    case signature
+    /// A change request for master data, its rejection or its withdrawal.
+    case changeRequest
+}
+
+/// Password hashes (PHC strings), kept beside the ledger and out of its exports. Each is committed to by a ledger
+/// entry holding its SHA-256, so a swapped hash is detected. Rows are only ever added; the latest per user counts.
+public protocol CredentialStore: Sendable {
+    func storeCredential(user: String, phc: String, seq: Int64) async throws
+    /// The latest PHC string stored for `user`, with the ledger sequence number of the entry that committed to it.
+    func credential(user: String) async throws -> (phc: String, seq: Int64)?
 }
 
 /// One stored ledger entry.
@@ -120,4 +134,7 @@ public protocol LedgerStore: Sendable {
 
     /// Number of entries of each kind.
     func count(kind: LedgerEntryKind) async throws -> Int
+
+    /// The stored entry with this id, if any.
+    func entry(id: String) async throws -> LedgerEntry?
 }

@@ -10,7 +10,8 @@ struct MapCommandTests {
         let demo = try SparProcess.run(["demo", "--db", db, "--days", "2"])
         #expect(demo.status == 0, "\(demo.stderr)")
 
-        let analyze = try SparProcess.run(["map", "analyze", "--db", db, "--format", "json"])
+        let auditor = ["SPAR_USER": "auditor", "SPAR_PASSWORD": "demo-auditor-pass"]
+        let analyze = try SparProcess.run(["map", "analyze", "--db", db, "--format", "json"], environment: auditor)
         #expect(analyze.status == 0, "\(analyze.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(analyze.stdout.utf8)) as? [String: Any])
         let gaps = try #require(report["gaps"] as? [[String: Any]])
@@ -27,11 +28,26 @@ struct MapCommandTests {
         let kpi = try SparProcess.run([
             "kpi", "--db", db, "--scope", "aerostar", "--from", "2026-09-07T00:00:00Z", "--to", "2026-09-08T00:00:00Z",
             "--format", "json",
-        ])
+        ], environment: auditor)
         #expect(kpi.status == 0, "\(kpi.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(kpi.stdout.utf8)) as? [String: Any])
         let lineage = try #require(json["lineage"] as? [String: Any])
         #expect(lineage["blueprintVersion"] as? String == blueprint)
         #expect(lineage["definitionVersion"] as? String == "spar-kpi-1")
+
+        // The demo's governance: users per role, an approved change in force, one awaiting approval, all verified.
+        let changes = try SparProcess.run(["change", "list", "--db", db, "--format", "json"], environment: auditor)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(changes.stdout.utf8)) as? [[String: Any]])
+        #expect(list.map { $0["state"] as? String } == ["effective", "proposed"])
+        #expect((list.first?["signatures"] as? [[String: Any]])?.map { $0["signer"] as? String } == ["engineer", "quality"])
+        #expect(try SparProcess.run(["verify", "--db", db], environment: auditor).status == 0)
+        let operatorEnv = ["SPAR_USER": "operator", "SPAR_PASSWORD": "demo-operator-pass"]
+        let denied = try SparProcess.run(["map", "analyze", "--db", db], environment: operatorEnv)
+        #expect(denied.status != 0)
+        #expect(denied.stderr.contains("may not read site"))
+        let users = try SparProcess.run(["user", "list", "--db", db, "--format", "json"], environment: auditor)
+        let directory = try #require(try JSONSerialization.jsonObject(with: Data(users.stdout.utf8)) as? [String: Any])
+        #expect((directory["users"] as? [Any])?.count == 7)
+        #expect((directory["tokens"] as? [Any])?.count == 7)
     }
 }

@@ -21,11 +21,16 @@ struct SparProcess {
         return nil
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil, cwd: URL? = nil) throws -> Output {
+    static func run(
+        _ arguments: [String], stdin: String? = nil, cwd: URL? = nil, environment: [String: String] = [:]
+    ) throws -> Output {
         guard let exe = executable else { throw CocoaError(.fileNoSuchFile) }
         let p = Process()
         p.executableURL = exe
         p.arguments = arguments
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if let cwd { p.currentDirectoryURL = cwd }
         let scratch = try temporaryDirectory()
         let outURL = scratch.appendingPathComponent("stdout")

@@ -1,0 +1,307 @@
+import Foundation
+import SparCore
+import SparEngine
+import SparInterchange
+import SparStorage
+
+/// Proposed content of a change request.
+public enum ProposedChange: Sendable {
+    case plantModel(PlantModel)
+    case blueprint(Blueprint)
+
+    public var subject: ChangeSubject {
+        switch self {
+        case .plantModel: .plantModel
+        case .blueprint: .blueprint
+        }
+    }
+}
+
+/// A change request as read from the ledger, with its approvals and state.
+public struct ChangeRequest: Sendable {
+    public var id: String
+    public var subject: ChangeSubject
+    public var reason: String
+    public var requestedEffectiveAt: Timestamp
+    public var proposedBy: String
+    public var proposedAt: Timestamp
+    public var baseVersion: String?
+    public var proposedVersion: String
+    public var requiredApprovals: [Role]
+    public var impact: ChangeImpact
+    /// The proposed content as canonical JSON.
+    public var content: String
+    public var seq: Int64
+    /// The enterprise the request belongs to.
+    public var enterprise: String
+    public var decisions: [ChangeDecision]
+    /// Approval signatures, in order.
+    public var signatures: [SignatureManifestation]
+    public var state: ChangeState
+}
+
+extension Governance {
+    /// Proposes a change of master data: validates the content, computes the diff and impact against the version in
+    /// force at the requested effective time, and records the request. Nothing changes until it is approved.
+    @discardableResult
+    public func propose(
+        _ change: ProposedChange, reason: String, effectiveAt: Timestamp, by actor: Principal
+    ) async throws -> ChangeRequest {
+        do { try actor.authorize(.proposeChange) } catch { throw GovernanceError.denied(error) }
+        let why = try Self.reason(reason)
+        let inForce = try await LedgerPlantModel.inForce(in: store, at: max(effectiveAt, clock()))
+        guard let (plant, plantVersion) = inForce else {
+            throw GovernanceError(.invalid, field: "plant", "the ledger holds no plant model yet; record one first")
+        }
+        let impact: ChangeImpact
+        let version: String
+        let base: String?
+        let content: String
+        switch change {
+        case .plantModel(let model):
+            do { try model.validate() } catch { throw GovernanceError(.invalid, field: "plant", error.description) }
+            version = PlantModelFile.fingerprint(model)
+            base = plantVersion
+            guard version != plantVersion else {
+                throw GovernanceError(.invalid, field: "plant", "plant model \(version) is already in force")
+            }
+            var i = ChangeImpact(from: plant, to: model)
+            i.affectedEvents = try await countEvents(units: i.units, from: effectiveAt)
+            impact = i
+            content = PlantModelFile.canonicalJSON(model)
+        case .blueprint(let blueprint):
+            do { try blueprint.validate(plant: plant) } catch {
+                throw GovernanceError(.invalid, field: "blueprint", "\(error)")
+            }
+            let current = try await LedgerBlueprint.asOf(max(effectiveAt, clock()), in: store)
+            version = BlueprintFile.fingerprint(blueprint)
+            base = current?.version
+            guard version != base else {
+                throw GovernanceError(.invalid, field: "blueprint", "blueprint \(version) is already in force")
+            }
+            impact = ChangeImpact(from: current?.blueprint, to: blueprint)
+            content = BlueprintFile.canonicalJSON(blueprint)
+        }
+        try authorize(actor, .proposeChange, sites: .sites(Set(impact.sites)))
+        let existing = try await store.count(kind: .changeRequest)
+        let id = "CR-" + String(format: "%04d", existing + 1)
+        var body: [String: JSONValue] = [
+            "changeRequest": .string(id), "subject": .string(change.subject.rawValue), "reason": .string(why),
+            "effectiveAt": .number(Double(effectiveAt.milliseconds)), "proposedVersion": .string(version),
+            "requiredApprovals": .array(change.subject.requiredApprovals.map { .string($0.rawValue) }),
+            "impact": .object([
+                "changes": .array(impact.changes.map(JSONValue.string)), "sites": .array(impact.sites.map(JSONValue.string)),
+                "units": .array(impact.units.map(JSONValue.string)), "kpis": .array(impact.kpis.map(JSONValue.string)),
+                "affectedEvents": impact.affectedEvents.map { .number(Double($0)) } ?? .null,
+            ]),
+            "content": try JSONValue.parse(Data(content.utf8)),
+        ]
+        if let base { body["baseVersion"] = .string(base) }
+        let entry = PendingEntry(
+            id: id, kind: .changeRequest, ts: effectiveAt, unit: plant.enterprise, type: "proposed", source: "spar",
+            body: JSONValue.object(body).canonical)
+        _ = try await appendOne(entry, by: actor)
+        return try await changeRequest(id)!
+    }
+
+    /// Approves change request `id` with an electronic signature (meaning `approved`) counting for `role` (by default
+    /// the first still-missing role the signer holds). The approval that completes the request appends the new
+    /// version, effective at the requested time or now if that has passed, in the same atomic batch.
+    @discardableResult
+    public func approve(
+        _ id: String, role: Role? = nil, reason: String? = nil, credentials: Credentials, session: SigningSession?,
+        station: String
+    ) async throws -> (ChangeRequest, SigningSession) {
+        guard let cr = try await changeRequest(id) else { throw GovernanceError(.notFound, field: "changeRequest", "no change request \(id)") }
+        guard case .proposed(let missing) = cr.state else {
+            throw GovernanceError(.invalid, field: "changeRequest", "\(id) is \(cr.state); only a proposed change can be approved")
+        }
+        let dir = try await directory()
+        let signerID = credentials.user.flatMap { $0.isEmpty ? nil : $0 } ?? session?.user ?? ""
+        guard let account = dir.users[signerID] else {
+            throw GovernanceError(.authenticationFailed, field: "user", "enter your user id and password")
+        }
+        guard "user:\(account.id)" != cr.proposedBy else {
+            throw GovernanceError(.denied, field: "user", "\(account.id) proposed \(id) and cannot approve it")
+        }
+        guard !cr.decisions.contains(where: { $0.by == "user:\(account.id)" && $0.verdict == .approved }) else {
+            throw GovernanceError(.denied, field: "user", "\(account.id) already approved \(id); each approval needs another person")
+        }
+        let counted: Role
+        if let role {
+            guard missing.contains(role) else {
+                throw GovernanceError(.invalid, field: "role", "\(id) needs no further \(role.rawValue) approval (missing: \(missing.map(\.rawValue).joined(separator: ", ")))")
+            }
+            counted = role
+        } else {
+            guard let r = missing.first(where: account.roles.contains) else {
+                throw GovernanceError(
+                    .denied, field: "role",
+                    "\(id) awaits approval by \(missing.map(\.rawValue).joined(separator: ", ")); \(account.id) holds \(account.roles.sorted().map(\.rawValue).joined(separator: ", "))")
+            }
+            counted = r
+        }
+        guard account.sites == .all || cr.impact.sites.allSatisfy(account.sites.contains) else {
+            throw GovernanceError(.denied, field: "sites", "\(id) affects sites \(cr.impact.sites.joined(separator: ", ")); \(account.id) may act on \(account.sites)")
+        }
+        let completes = missing.count == 1
+        let (_, session) = try await sign(
+            record: id, meaning: .approved, reason: reason, credentials: credentials, session: session, station: station,
+            role: counted, requiredPermission: .approveChange
+        ) { _, signedAt in
+            guard completes else { return [] }
+            return [
+                try Self.versionEntry(
+                    cr, effectiveAt: max(cr.requestedEffectiveAt, signedAt), recordedAt: signedAt, plant: nil)
+            ]
+        }
+        return (try await changeRequest(id)!, session)
+    }
+
+    /// Rejects or withdraws a proposed change request (with a reason). Rejection needs `approveChange`; withdrawal is
+    /// for the proposer or an admin.
+    public func close(_ id: String, verdict: ChangeDecision.Verdict, reason: String, by actor: Principal) async throws {
+        guard verdict != .approved else { throw GovernanceError(.invalid, field: "verdict", "approvals are signatures: use approve") }
+        guard let cr = try await changeRequest(id) else { throw GovernanceError(.notFound, field: "changeRequest", "no change request \(id)") }
+        guard case .proposed = cr.state else {
+            throw GovernanceError(.invalid, field: "changeRequest", "\(id) is \(cr.state); only a proposed change can be closed")
+        }
+        do {
+            if verdict == .rejected {
+                try actor.authorize(.approveChange)
+            } else if actor.id != cr.proposedBy {
+                try actor.authorize(.manageUsers)
+            }
+        } catch { throw GovernanceError.denied(error) }
+        try await append(
+            type: verdict.rawValue, subject: id,
+            body: .object(["changeRequest": .string(id), "reason": .string(try Self.reason(reason))]), by: actor,
+            kind: .changeRequest)
+    }
+
+    /// Every change request, oldest first, with its state now.
+    public func changeRequests() async throws -> [ChangeRequest] {
+        let entries = try await store.entries(kind: .changeRequest)
+        let signatureEntries = try await store.entries(kind: .signature)
+        let now = clock()
+        var closes: [String: [ChangeDecision]] = [:]
+        for e in entries where e.entry.type != "proposed" {
+            closes[e.entry.unit, default: []].append(
+                ChangeDecision(
+                    verdict: ChangeDecision.Verdict(rawValue: e.entry.type) ?? .withdrawn, by: Self.principalID(e.recordedBy),
+                    role: nil, at: e.recordedAt, seq: e.seq))
+        }
+        var approvals: [String: [(ChangeDecision, SignatureManifestation)]] = [:]
+        for e in signatureEntries {
+            guard let m = Self.manifestation(of: e), m.meaning == .approved, m.record.hasPrefix("CR-") else { continue }
+            approvals[m.record, default: []].append(
+                (ChangeDecision(verdict: .approved, by: "user:\(m.signer)", role: m.role, at: m.signedAt, seq: e.seq), m))
+        }
+        return try entries.filter { $0.entry.type == "proposed" }.map { e in
+            try Self.decode(e, closes: closes[e.entry.id] ?? [], approvals: approvals[e.entry.id] ?? [], now: now)
+        }
+    }
+
+    public func changeRequest(_ id: String) async throws -> ChangeRequest? {
+        try await changeRequests().first { $0.id == id }
+    }
+
+    static func principalID(_ recordedBy: String) -> String {
+        String(recordedBy.split(separator: " ").first ?? Substring(recordedBy))
+    }
+
+    static func decode(
+        _ e: LedgerEntry, closes: [ChangeDecision], approvals: [(ChangeDecision, SignatureManifestation)], now: Timestamp
+    ) throws -> ChangeRequest {
+        let b = try JSONValue.parse(Data(e.entry.body.utf8))
+        let subject = b["subject"]?.stringValue.flatMap(ChangeSubject.init(rawValue:)) ?? .plantModel
+        let required = (b["requiredApprovals"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Role.init(rawValue:)) }
+        let effectiveAt = Timestamp(milliseconds: Int64(b["effectiveAt"]?.numberValue ?? 0))
+        let i = b["impact"]
+        func strings(_ key: String) -> [String] { (i?[key]?.arrayValue ?? []).compactMap(\.stringValue) }
+        let impact = ChangeImpact(
+            changes: strings("changes"), sites: strings("sites"), units: strings("units"), kpis: strings("kpis"),
+            affectedEvents: i?["affectedEvents"]?.numberValue.map { Int($0) })
+        let proposer = principalID(e.recordedBy)
+        let decisions = (closes + approvals.map(\.0)).sorted { $0.seq < $1.seq }
+        return ChangeRequest(
+            id: e.entry.id, subject: subject, reason: b["reason"]?.stringValue ?? "", requestedEffectiveAt: effectiveAt,
+            proposedBy: proposer, proposedAt: e.recordedAt, baseVersion: b["baseVersion"]?.stringValue,
+            proposedVersion: b["proposedVersion"]?.stringValue ?? "", requiredApprovals: required, impact: impact,
+            content: b["content"]?.canonical ?? "{}", seq: e.seq, enterprise: e.entry.unit, decisions: decisions, signatures: approvals.map(\.1),
+            state: ChangeSequencing.state(
+                required: required, proposedBy: proposer, requestedEffectiveAt: effectiveAt, decisions: decisions,
+                now: now))
+    }
+
+    static func versionEntry(_ cr: ChangeRequest, effectiveAt: Timestamp, recordedAt: Timestamp, plant: PlantModel?) throws -> PendingEntry {
+        switch cr.subject {
+        case .plantModel:
+            let model = try PlantModelFile.decode(Data(cr.content.utf8), name: cr.id, json: true)
+            return LedgerPlantModel.entry(model, effectiveAt: effectiveAt, changeRequest: cr.id, recordedAt: recordedAt)
+        case .blueprint:
+            let blueprint = try BlueprintFile.decodeUnvalidated(Data(cr.content.utf8), name: cr.id, json: true)
+            return PendingEntry(
+                id: "blueprint:\(cr.proposedVersion)@\(recordedAt.milliseconds)", kind: .blueprint, ts: effectiveAt,
+                unit: blueprint.enterprise ?? cr.enterprise, type: "blueprint", source: "change:\(cr.id)",
+                body: JSONValue.object([
+                    "version": .string(cr.proposedVersion), "reason": .string(cr.reason),
+                    "blueprint": try JSONValue.parse(Data(cr.content.utf8)),
+                ].merging(cr.baseVersion.map { ["previousVersion": JSONValue.string($0)] } ?? [:]) { a, _ in a }).canonical)
+        }
+    }
+
+    func countEvents(units: [String], from: Timestamp) async throws -> Int {
+        guard !units.isEmpty else { return 0 }
+        var n = 0
+        let set = Set(units)
+        var after: Int64 = 0
+        while true {
+            let page = try await store.entries(afterSeq: after, limit: 20_000)
+            guard let last = page.last else { break }
+            after = last.seq
+            n += page.count { $0.entry.kind == .event && $0.entry.ts >= from && set.contains($0.entry.unit) }
+        }
+        return n
+    }
+}
+
+extension Governance {
+    /// Checks that master data changed only under change control once users were enrolled: every later plant model
+    /// or blueprint version names a change request that was fully approved before the version was recorded, and takes
+    /// effect no earlier than that approval.
+    public func verifyChangeControl() async throws -> [SignatureFinding] {
+        guard let firstIdentity = try await store.entries(kind: .identity).first?.seq else { return [] }
+        let requests = Dictionary(try await changeRequests().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [SignatureFinding] = []
+        for kind in [LedgerEntryKind.plantModel, .blueprint] {
+            let versions = try await store.entries(kind: kind)
+            for (i, e) in versions.enumerated() where e.seq > firstIdentity {
+                func bad(_ field: String, _ detail: String) {
+                    out.append(SignatureFinding(signatureSeq: e.seq, signatureID: e.entry.id, field: field, detail: detail))
+                }
+                guard e.entry.source.hasPrefix("change:") else {
+                    if i > 0 { bad("source", "a \(kind.rawValue) version recorded outside change control") }
+                    continue
+                }
+                let id = String(e.entry.source.dropFirst("change:".count))
+                guard let cr = requests[id] else {
+                    bad("source", "names change request \(id), which is not in the ledger")
+                    continue
+                }
+                let approvedAt = ChangeSequencing.effectiveTime(
+                    required: cr.requiredApprovals, proposedBy: cr.proposedBy,
+                    requestedEffectiveAt: Timestamp(milliseconds: .min), decisions: cr.decisions.filter { $0.seq < e.seq })
+                guard let approvedAt else {
+                    bad("source", "\(id) was not fully approved before this version was recorded")
+                    continue
+                }
+                if e.entry.ts < approvedAt { bad("ts", "takes effect \(e.entry.ts.rfc3339), before \(id)'s approval at \(approvedAt.rfc3339)") }
+                if e.entry.ts < cr.requestedEffectiveAt {
+                    bad("ts", "takes effect \(e.entry.ts.rfc3339), before \(id)'s requested time \(cr.requestedEffectiveAt.rfc3339)")
+                }
+            }
+        }
+        return out
+    }
+}
