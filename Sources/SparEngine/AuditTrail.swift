@@ -89,7 +89,13 @@ public enum AuditTrail {
                 case .identity:
                     action = p.type
                 case .signature:
-                    action = "signed (\(p.type))"
+                    // The signature's manifestation, listed with the record it signs.
+                    let b = try? JSONValue.parse(Data(p.body.utf8))
+                    func text(_ k: String) -> String { if case .string(let v)? = b?[k] { v } else { "?" } }
+                    corrects = text("record")
+                    var signedAt = ""
+                    if case .number(let ms)? = b?["signedAt"] { signedAt = Timestamp(milliseconds: Int64(ms)).rfc3339 }
+                    action = "signed \(text("record")): \(text("printedName")) (\(text("signer"))) — \(p.type) — \(signedAt) UTC"
                 case .changeRequest:
                     action = "change request \(p.type)"
                     if p.type == "proposed", case .object(var o)? = try? JSONValue.parse(Data(p.body.utf8)) {
@@ -100,7 +106,7 @@ public enum AuditTrail {
                 if p.kind == .event, p.type != "correction" { bodies[p.id] = p.body }
                 if let r = q.record, p.id != r, corrects != r { continue }
                 if let u = q.user, e.recordedBy != u, !e.recordedBy.hasPrefix(u + " ") { continue }
-                if let s = q.site, p.kind == .event, EquipmentPath(p.unit).components.dropFirst().first != s { continue }
+                if let s = q.site, p.kind == .event || p.kind == .signature, EquipmentPath(p.unit).components.dropFirst().first != s { continue }
                 if let f = q.from, e.recordedAt < f { continue }
                 if let t = q.to, e.recordedAt >= t { continue }
                 out.append(

@@ -199,8 +199,10 @@ public struct Governance: Sendable {
             throw GovernanceError(.locked, field: "user", "user \(userID) is locked after repeated failures; an admin must unlock it")
         }
         guard try await checkPassword(credentials.password, account: account) else {
-            try await recordFailure(account: account, principal: principal, purpose: purpose, reason: "wrong password")
-            throw GovernanceError(.authenticationFailed, field: "password", "unknown user or wrong password")
+            let locked = try await recordFailure(account: account, principal: principal, purpose: purpose, reason: "wrong password")
+            throw GovernanceError(
+                locked ? .locked : .authenticationFailed, field: "password",
+                "unknown user or wrong password" + (locked ? "; the account is now locked and an admin must unlock it" : ""))
         }
         // Sign-ins are recorded; a command-line read only when it clears earlier failures.
         if purpose != "cli" || account.consecutiveFailures > 0 {
@@ -230,7 +232,9 @@ public struct Governance: Sendable {
         return PasswordHash.verify(password, phc: stored.phc)
     }
 
-    func recordFailure(account: UserAccount, principal: Principal, purpose: String, reason: String) async throws {
+    /// Records a failed authentication; returns true when it locked the account.
+    @discardableResult
+    func recordFailure(account: UserAccount, principal: Principal, purpose: String, reason: String) async throws -> Bool {
         var batch = [
             pending(
                 type: "auth.failed", subject: account.id,
@@ -246,6 +250,7 @@ public struct Governance: Sendable {
                     ])))
         }
         _ = try await store.append(batch, recordedAt: clock(), recordedBy: principal.recordedBy)
+        return batch.count > 1
     }
 
     // MARK: Helpers

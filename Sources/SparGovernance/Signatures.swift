@@ -62,8 +62,11 @@ extension Governance {
             throw GovernanceError(.locked, field: "user", "user \(userID) is locked after repeated failures; an admin must unlock it")
         }
         guard try await checkPassword(credentials.password, account: account) else {
-            try await recordFailure(account: account, principal: principal, purpose: "signing", reason: "wrong password")
-            throw GovernanceError(.authenticationFailed, field: "password", "wrong password: the record was not signed")
+            let locked = try await recordFailure(
+                account: account, principal: principal, purpose: "signing", reason: "wrong password")
+            throw GovernanceError(
+                locked ? .locked : .authenticationFailed, field: "password",
+                "wrong password: the record was not signed" + (locked ? "; the account is now locked and an admin must unlock it" : ""))
         }
         return (principal, account, credentials.user.map { $0.isEmpty ? .password : .userIDAndPassword } ?? .password)
     }

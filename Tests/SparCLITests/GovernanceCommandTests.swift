@@ -121,9 +121,12 @@ struct GovernanceCommandTests {
         #expect(sigs.first?["printedName"] as? String == "Quinn")
         #expect(sigs.first?["meaning"] as? String == "verified")
         #expect(sigs.first?["components"] as? String == "user-id+password")
-        for _ in 1...5 {
+        let trail = try f.run("admin", ["audit", "--record", "a1"])
+        #expect(trail.stdout.contains("signed a1: Quinn (quinn) — verified — "), "\(trail.stdout)")
+        for i in 1...5 {
             let bad = try f.run("quinn", ["sign", "--record", "a1", "--meaning", "approved"], password: "not the password")
             #expect(bad.status != 0)
+            #expect(bad.stderr.contains("the account is now locked") == (i == 5))
         }
         let locked = try f.run("quinn", ["sign", "--record", "a1", "--meaning", "approved"])
         #expect(locked.status != 0)
