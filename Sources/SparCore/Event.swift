@@ -163,8 +163,11 @@ public struct Correction: Hashable, Sendable {
     public var corrects: EventID
     /// The replacement event (its id is the correction's id); nil voids the corrected event.
     public var replacement: Event?
-    public init(corrects: EventID, replacement: Event?) {
+    /// Why the event is corrected (the JSON field `reason`); required when a person corrects (EU GMP Annex 11).
+    public var reason: String?
+    public init(corrects: EventID, replacement: Event?, reason: String? = nil) {
         self.corrects = corrects
         self.replacement = replacement
+        self.reason = reason
     }
 }

@@ -72,6 +72,7 @@ public enum AuditTrail {
                             new = "void"
                             action = "voided \(c.corrects.rawValue)"
                         }
+                        if let why = c.reason { action += ": \(why)" }
                     } else {
                         action = "correction"
                     }

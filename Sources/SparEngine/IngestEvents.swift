@@ -177,6 +177,13 @@ public struct IngestEvents: Sendable {
                 line: line, id: id, field: "unit",
                 reason: "access denied: \(principal.id) may not write site \(site) (sites: \(principal.sites))")
         }
+        if principal.kind == .user, case .correction(let c) = e.payload,
+            (c.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        {
+            return EventRejection(
+                line: line, id: id, field: "reason",
+                reason: "a correction made by a person needs a reason (why the record is changed or voided)")
+        }
         if principal.kind == .system, e.source != principal.name {
             return EventRejection(
                 line: line, id: id, field: "source",

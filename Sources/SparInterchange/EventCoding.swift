@@ -234,10 +234,12 @@ public enum EventCoding {
             case (_?, true):
                 throw FieldError("void", "give either a replacement or void: true, not both")
             case (nil, true):
-                payload = .correction(Correction(corrects: corrects, replacement: nil))
+                payload = .correction(Correction(corrects: corrects, replacement: nil, reason: w.reason))
             case (let r?, false):
                 if r.id != nil { throw FieldError("replacement.id", "a replacement has no id of its own") }
-                payload = .correction(Correction(corrects: corrects, replacement: try decodeBody(r, id: id, prefix: "replacement.")))
+                payload = .correction(
+                    Correction(
+                        corrects: corrects, replacement: try decodeBody(r, id: id, prefix: "replacement."), reason: w.reason))
             }
         default:
             throw FieldError(
@@ -293,6 +295,7 @@ public enum EventCoding {
             put("kwh", kwh)
         case .correction(let c):
             put("corrects", c.corrects.rawValue)
+            if let why = c.reason { put("reason", why) }
             if let r = c.replacement { o["replacement"] = jsonValue(r, includeID: false) } else { o["void"] = .bool(true) }
         }
         return .object(o)

@@ -1,5 +1,6 @@
 import Foundation
 import SparCore
+import SparEngine
 import SparGovernance
 import SparStorage
 import Testing
@@ -51,5 +52,21 @@ struct AccessTests {
         #expect(audit.rejections.map(\.field) == ["type"])
         #expect(try await f.store.entry(id: "e2") == nil)
         #expect(try await f.store.entry(id: "e3") == nil)
+    }
+
+    @Test("a person's correction needs a reason; the audit trail shows it")
+    func correctionReason() async throws {
+        let f = try await GovernanceFixture()
+        let sam = try await f.enroll("sam", .supervisor, sites: .sites(["a"]))
+        #expect(try await f.event(site: "a", id: "e1", by: sam).accepted == 1)
+        let ingest = IngestEvents(model: f.model, store: f.store, recordedBy: "x", principal: sam, now: { [clock = f.clock] in clock.now })
+        let bare = #"{"id":"c1","ts":"2026-06-01T07:30:00Z","source":"mes","unit":"e/a/x/w/u1","type":"correction","corrects":"e1","void":true}"#
+        let noReason = try await ingest.ingest(lines: [(1, Substring(bare))])
+        #expect(noReason.rejections.map(\.field) == ["reason"])
+        let withReason = bare.replacingOccurrences(of: #""void":true"#, with: #""void":true,"reason":"entered on the wrong unit""#)
+        #expect(try await ingest.ingest(lines: [(1, Substring(withReason))]).accepted == 1)
+        let trail = try await AuditTrail.lines(in: f.store, matching: AuditQuery(record: "e1"))
+        #expect(trail.map(\.action) == ["recorded state event", "voided e1: entered on the wrong unit"])
+        #expect(trail.last?.recordedBy.hasPrefix("user:sam (supervisor; sites a)") == true)
     }
 }
