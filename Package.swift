@@ -60,6 +60,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "SparQualification",
+            dependencies: [
+                "SparCore", "SparStorage", "SparSQLite", "SparLedgerIntegrity", "SparInterchange", "SparEngine",
+                "SparGovernance", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.embedInCode("Resources/kpi-cases")],
+            swiftSettings: strict
+        ),
         .target(name: "SparDemo", dependencies: ["SparCore"], swiftSettings: strict),
         .target(
             name: "SparServer",
@@ -84,7 +94,7 @@ let package = Package(
             name: "SparCLI",
             dependencies: [
                 "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
-                "SparLedgerIntegrity", "SparServer", "SparGovernance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SparLedgerIntegrity", "SparServer", "SparGovernance", "SparQualification", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,6 +163,11 @@ let package = Package(
                 "SparLedgerIntegrity", "SparStorage", "SparSQLite", "SparCore", "spar",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparQualificationTests",
+            dependencies: ["SparQualification", "SparLedgerIntegrity", "SparCore"],
             swiftSettings: strict
         ),
     ]

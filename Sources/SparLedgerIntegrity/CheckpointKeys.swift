@@ -169,3 +169,20 @@ public struct CheckpointPublicKey: Sendable, Hashable {
         }
     }
 }
+
+extension CheckpointSigningKey {
+    /// An Ed25519 signature over arbitrary bytes, such as a tagged report digest. Callers should prefix the message
+    /// with their own tag so that it can never be mistaken for a checkpoint's signed message.
+    public func signature(for message: [UInt8]) throws -> [UInt8] {
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        return Array(try key.signature(for: message))
+    }
+}
+
+extension CheckpointPublicKey {
+    /// Whether `signature` is a valid Ed25519 signature of this key over `message` (verified, never compared).
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { return false }
+        return key.isValidSignature(signature, for: message)
+    }
+}

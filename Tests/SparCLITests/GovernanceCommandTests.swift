@@ -183,3 +183,26 @@ struct GovernanceCommandTests {
         #expect(verify.status == 0, "\(verify.stdout)")
     }
 }
+
+@Suite("spar oq through the binary")
+struct OQCommandTests {
+    @Test("spar oq writes a signed report that verify-report accepts, and a changed byte is caught")
+    func report() throws {
+        let dir = try SparProcess.temporaryDirectory()
+        let out = dir.appendingPathComponent("oq").path
+        let run = try SparProcess.run(["oq", "--out", out, "--key", dir.appendingPathComponent("oq.key").path])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("PASS: 10/10 checks passed, 0 failed"), "\(run.stdout)")
+        for file in ["report.json", "report.md", "report.html", "report.sig", "report.pub"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
+        }
+        let verified = try SparProcess.run(["oq", "verify-report", out])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        let md = out + "/report.md"
+        var text = try String(contentsOfFile: md, encoding: .utf8)
+        text = text.replacingOccurrences(of: "PASS", with: "PAS5", options: [], range: text.range(of: "PASS"))
+        try text.write(toFile: md, atomically: true, encoding: .utf8)
+        let altered = try SparProcess.run(["oq", "verify-report", out])
+        #expect(altered.status == 1, "\(altered.stdout)\(altered.stderr)")
+    }
+}
