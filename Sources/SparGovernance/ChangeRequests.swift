@@ -83,7 +83,7 @@ extension Governance {
             content = BlueprintFile.canonicalJSON(blueprint)
         }
         try authorize(actor, .proposeChange, sites: .sites(Set(impact.sites)))
-        let existing = try await store.count(kind: .changeRequest)
+        let existing = try await store.entries(kind: .changeRequest).count { $0.entry.type == "proposed" }
         let id = "CR-" + String(format: "%04d", existing + 1)
         var body: [String: JSONValue] = [
             "changeRequest": .string(id), "subject": .string(change.subject.rawValue), "reason": .string(why),

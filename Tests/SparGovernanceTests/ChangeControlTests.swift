@@ -140,6 +140,8 @@ struct ChangeControlTests {
         #expect(rejected?.state == .rejected(by: "user:quinn", at: f.clock.now))
         let versions = try await LedgerPlantModel.versions(in: f.store)
         #expect(!versions.contains { $0.entry.source == "change:CR-0002" })
+        let next = try await f.governance.propose(.plantModel(f.model.withReason("wear")), reason: "again", effectiveAt: f.clock.now, by: eng)
+        #expect(next.id == "CR-0003", "numbers count proposals, not rejections")
     }
 
     @Test("a version appended outside change control after enrolment is reported by verify")
@@ -155,5 +157,13 @@ struct ChangeControlTests {
         #expect(findings.map(\.signatureID) == [entry.id, forged.id])
         #expect(findings[0].detail.contains("outside change control"))
         #expect(findings[1].detail.contains("CR-0042"))
+    }
+}
+
+extension PlantModel {
+    fileprivate func withReason(_ code: String) -> PlantModel {
+        var m = self
+        m.reasons.append(ReasonCode(code: code, category: .down, failure: true))
+        return m
     }
 }
