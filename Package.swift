@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "SparServerTests",
             dependencies: [
-                "SparServer", "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
+                "SparServer", "SparGovernance", "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
                 "SparTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

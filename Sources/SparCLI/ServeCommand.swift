@@ -13,6 +13,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Loads the ledger's events into the KPI projection, then answers until SIGTERM or SIGINT (graceful \
             shutdown). Flags default to the environment: SPAR_DB, SPAR_LEDGER_KEY, SPAR_PLANT, SPAR_HOST, SPAR_PORT.
+
+            Once the ledger has enrolled users (spar user add) every page and API route needs a sign-in (/login, or \
+            POST /api/session) or a source system's API token (Authorization: Bearer spar_…, for POST /api/events). \
+            A ledger without users is served without sign-in, and only on a loopback address.
             """
     )
 
@@ -34,10 +38,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Flag a source as stale when its last event is this many hours behind the latest event.")
     var staleAfterHours: Double = 4
 
+    @Option(help: "End a sign-in session after this many minutes without a request.")
+    var sessionIdleMinutes: Double = 30
+
+    @Option(help: "End a sign-in session this many hours after sign-in, used or not.")
+    var sessionMaxHours: Double = 12
+
+    @Option(help: "Sign-in attempts allowed per client address and user id per minute (then 429).")
+    var loginAttemptsPerMinute: Int = 10
+
     func run() async throws {
         do {
             try await ServeCommand.serve(
-                db: db, key: key, plant: plant ?? ProcessInfo.processInfo.environment["SPAR_PLANT"], host: host, port: port, staleAfterHours: staleAfterHours)
+                db: db, key: key, plant: plant ?? ProcessInfo.processInfo.environment["SPAR_PLANT"], host: host, port: port,
+                staleAfterHours: staleAfterHours, sessionIdleMinutes: sessionIdleMinutes, sessionMaxHours: sessionMaxHours,
+                loginAttemptsPerMinute: loginAttemptsPerMinute)
         } catch {
             throw ExitCode(Console.fail(error).code)
         }
@@ -45,10 +60,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Bootstraps metrics, builds the application and runs it in a service group until SIGTERM or SIGINT.
     static func serve(
-        db: String, key: String?, plant: String?, host: String, port: Int, staleAfterHours: Double
+        db: String, key: String?, plant: String?, host: String, port: Int, staleAfterHours: Double,
+        sessionIdleMinutes: Double = 30, sessionMaxHours: Double = 12, loginAttemptsPerMinute: Int = 10
     ) async throws {
         guard (0...65_535).contains(port) else { throw CLIError("--port must be from 0 to 65535") }
         guard staleAfterHours > 0 else { throw CLIError("--stale-after-hours must be positive") }
+        guard sessionIdleMinutes > 0, sessionMaxHours > 0 else {
+            throw CLIError("--session-idle-minutes and --session-max-hours must be positive")
+        }
+        guard loginAttemptsPerMinute > 0 else { throw CLIError("--login-attempts-per-minute must be positive") }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "spar.server")
@@ -60,7 +80,10 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: registry, logger: logger,
             onServerRunning: { bound in
                 Console.out("Spar is serving \(db) at http://\(host):\(bound)/  (API: /openapi.json; Ctrl-C stops)")
-            })
+            },
+            authentication: AuthenticationSettings(
+                idleTimeout: Int64(sessionIdleMinutes * 60_000), absoluteTimeout: Int64(sessionMaxHours * 3_600_000),
+                loginAttemptsPerMinute: loginAttemptsPerMinute))
         let app = try await buildApplication(configuration)
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -120,12 +120,31 @@ public struct IngestEvents: Sendable {
             if case .correction(let c) = p.event.payload {
                 let target = c.corrects.rawValue
                 let targetType: String?
+                var targetUnit: EquipmentPath?
                 if let b = batchIDs[target], b.id != p.event.id {
                     targetType = b.type
+                    targetUnit = b.unit
                 } else if let body = stored[target] {
                     targetType = body.contains("\"type\":\"correction\"") ? "correction" : "event"
+                    if case .success(let stored) = EventCoding.decode(line: Substring(body), lineNumber: nil) {
+                        targetUnit = stored.unit
+                    }
                 } else {
                     targetType = nil
+                }
+                if let principal, principal.sites != .all, let unit = targetUnit,
+                    let site = model.site(ofScope: unit.description), !principal.sites.contains(site)
+                {
+                    report.rejections.append(
+                        EventRejection(line: p.line, id: p.event.id.rawValue, field: "corrects",
+                            reason: "access denied: \(principal.id) may not write site \(site) (sites: \(principal.sites))"))
+                    continue
+                }
+                if principal?.kind == .user, (c.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                    report.rejections.append(
+                        EventRejection(line: p.line, id: p.event.id.rawValue, field: "reason",
+                            reason: "a correction made by a person needs a reason (why the record is changed or voided)"))
+                    continue
                 }
                 guard let targetType else {
                     report.rejections.append(
@@ -177,12 +196,12 @@ public struct IngestEvents: Sendable {
                 line: line, id: id, field: "unit",
                 reason: "access denied: \(principal.id) may not write site \(site) (sites: \(principal.sites))")
         }
-        if principal.kind == .user, case .correction(let c) = e.payload,
-            (c.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        if case .correction(let c) = e.payload, let r = c.replacement,
+            let site = model.site(ofScope: r.unit.description), !principal.sites.contains(site)
         {
             return EventRejection(
-                line: line, id: id, field: "reason",
-                reason: "a correction made by a person needs a reason (why the record is changed or voided)")
+                line: line, id: id, field: "replacement.unit",
+                reason: "access denied: \(principal.id) may not write site \(site) (sites: \(principal.sites))")
         }
         if principal.kind == .system, e.source != principal.name {
             return EventRejection(

@@ -8,18 +8,30 @@ import SparInterchange
 struct APIController {
     let live: LiveLedger
     let staleAfterSeconds: Int64
+    /// Ends event streams whose session ended (nil: none to check).
+    var authenticator: Authenticator? = nil
 
     func register(on router: Router<SparRequestContext>) {
         router.post("/api/events", use: postEvents)
         router.get("/api/kpi", use: kpi)
-        router.get("/api/kpis") { _, _ in JSONText(APIController.catalogue) }
-        router.get("/api/equipment") { _, _ in JSONText(APIController.equipment(live.model)) }
-        router.get("/api/reasons") { _, _ in JSONText(APIController.reasons(live.model)) }
+        router.get("/api/kpis") { _, context in
+            try context.caller.authorizeRead()
+            return JSONText(APIController.catalogue)
+        }
+        router.get("/api/equipment") { _, context in
+            try context.caller.authorizeRead()
+            return JSONText(APIController.equipment(live.model, sites: context.caller.sites))
+        }
+        router.get("/api/reasons") { _, context in
+            try context.caller.authorizeRead()
+            return JSONText(APIController.reasons(live.model))
+        }
         router.get("/api/systems", use: systems)
         router.get("/api/blueprint/analysis", use: blueprintAnalysis)
         router.get("/api/stream", use: stream)
-        router.get("/health") { _, _ in
-            let s = await live.snapshot()
+        router.get("/health") { _, context in
+            try context.caller.authorizeRead()
+            let s = await live.snapshot().scoped(to: context.caller.sites)
             return JSONText(
                 .object([
                     "status": .string("ok"), "events": .number(Double(s.eventCount)),
@@ -31,6 +43,7 @@ struct APIController {
     // MARK: events
 
     @Sendable func postEvents(_ request: Request, context: SparRequestContext) async throws -> JSONText {
+        try context.caller.authorizeWrite()
         guard let format = EventBatchDecoder.Format(contentType: request.headers[.contentType]) else {
             throw ProblemDetails(
                 .unsupportedMediaType, code: "unsupported-media-type", title: ProblemDetails.title("unsupported-media-type"),
@@ -41,7 +54,7 @@ struct APIController {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let decoded = try EventBatchDecoder.decode(Data(buffer: body), format: format)
-        let outcome = try await live.post(decoded, contentType: format.rawValue)
+        let outcome = try await live.post(decoded, contentType: format.rawValue, principal: context.caller.principal)
         return JSONText(APIController.json(outcome))
     }
 
@@ -68,6 +81,7 @@ struct APIController {
     @Sendable func kpi(_ request: Request, context: SparRequestContext) async throws -> JSONText {
         let q = QueryParameters(request)
         let scope = try q.require("scope")
+        try context.caller.authorizeRead(scope: scope, model: live.model)
         let from = try q.requireTime("from")
         let to = try q.requireTime("to")
         let snapshot = await live.snapshot()
@@ -109,14 +123,15 @@ struct APIController {
 
     // MARK: plant model
 
-    static func equipment(_ m: PlantModel) -> JSONValue {
+    /// The plant hierarchy, with the sites of `sites` only.
+    static func equipment(_ m: PlantModel, sites scope: SiteScope = .all) -> JSONValue {
         let units = Dictionary(m.resolvedWorkUnits.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         func opt(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
         return .object([
             "enterprise": .string(m.enterprise),
             "path": .string(m.enterprise),
             "sites": .array(
-                m.sites.map { site in
+                m.sites.filter { scope.contains($0.id) }.map { site in
                     let sp = EquipmentPath(components: [m.enterprise, site.id])
                     return .object([
                         "id": .string(site.id), "path": .string(sp.description), "timeZone": .string(site.timeZone),
@@ -163,8 +178,10 @@ struct APIController {
         ])
     }
 
+    /// Source systems with the event counts and times of the caller's sites.
     @Sendable func systems(_ request: Request, context: SparRequestContext) async throws -> JSONText {
-        let s = await live.snapshot()
+        try context.caller.authorizeRead()
+        let s = await live.snapshot().scoped(to: context.caller.sites)
         return JSONText(APIController.systems(live.model, snapshot: s, staleAfterSeconds: staleAfterSeconds))
     }
 
@@ -209,11 +226,20 @@ struct APIController {
 
     // MARK: blueprint
 
+    /// The analysis with the caller's sites only (their findings and gaps; the ledger-wide event count only for readers
+    /// of every site).
     @Sendable func blueprintAnalysis(_ request: Request, context: SparRequestContext) async throws -> JSONText {
-        guard let analysis = try await live.blueprintAnalysis() else {
+        try context.caller.authorizeRead()
+        guard var analysis = try await live.blueprintAnalysis() else {
             throw ProblemDetails.notFound(
                 "blueprint-not-recorded",
                 "the ledger holds no MOM blueprint; record one with spar map record --db FILE --blueprint blueprint.yaml --reason TEXT")
+        }
+        if case .sites(let sites) = context.caller.sites {
+            analysis.sites = analysis.sites.filter { sites.contains($0.site) }
+            analysis.gaps = analysis.gaps.filter { sites.contains($0.site) }
+            analysis.sitesWithoutBlueprint = analysis.sitesWithoutBlueprint.filter { sites.contains($0) }
+            analysis.observedEvents = nil
         }
         return JSONText(BlueprintReportJSON.text(BlueprintReportJSON.analysis(analysis)))
     }
@@ -223,9 +249,14 @@ struct APIController {
     /// Server-sent events: `event: batch` with the batch summary after every posted batch. `?max=N` ends the stream
     /// after N batches (for scripts and tests).
     @Sendable func stream(_ request: Request, context: SparRequestContext) async throws -> Response {
+        try context.caller.authorizeRead()
         let max = try QueryParameters(request).int("max", range: 1...1_000_000)
+        let sites = context.caller.sites
+        let model = live.model
+        let session = context.caller.session
+        let authenticator = self.authenticator
         let (updates, continuation) = await live.subscribe()
-        let snapshot = await live.snapshot()
+        let snapshot = await live.snapshot().scoped(to: sites)
         let hello = LiveUpdate(
             batch: 0, generation: snapshot.generation, accepted: 0, duplicates: 0, rejected: 0,
             latestEventTime: snapshot.latestEventTime, units: [])
@@ -237,7 +268,11 @@ struct APIController {
                 var sent = 0
                 // The stream ends on graceful shutdown, so that the server can drain its connections.
                 try await withGracefulShutdownHandler {
-                    for await update in updates {
+                    for await all in updates {
+                        // A reader of some sites sees only the batches that touched them, counted for them.
+                        guard let update = all.scoped(to: sites, model: model) else { continue }
+                        // The stream ends with its session (sign-out, timeout, a disabled or locked user).
+                        if let session, let authenticator, await !authenticator.isLive(session: session) { break }
                         try await writer.write(
                             ByteBuffer(string: "id: \(update.batch)\nevent: batch\ndata: \(update.json.canonical)\n\n"))
                         sent += 1

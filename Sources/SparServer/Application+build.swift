@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import SparCore
 import SparEngine
+import SparGovernance
 import SparInterchange
 import SparSQLite
 import SparStorage
@@ -15,9 +16,33 @@ public struct ServerStartError: Error, Sendable, CustomStringConvertible {
 
 /// The composition root: opens the ledger, checks the plant model, loads the projection and builds the routes.
 /// `spar serve` runs what this returns; tests call it with a temporary ledger and drive it in process.
+///
+/// Once the ledger has enrolled users every route but the login page needs a session or a source-system token. A
+/// ledger without users is served open, and then only on a loopback address.
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
     let live = try await loadLiveLedger(configuration)
-    let router = try buildRouter(live: live, configuration: configuration)
+    let authenticator = makeAuthenticator(live: live, configuration: configuration)
+    if try await !authenticator.refresh() {
+        guard isLoopback(configuration.host) else {
+            throw ServerStartError(
+                "the ledger \(configuration.database) has no enrolled users, so Spar would serve it to anyone without sign-in; it does that only on a loopback address (--host 127.0.0.1). Enrol the first administrator first (spar user add --db \(configuration.database) --user ID --name \"Printed Name\" --role admin --sites '*'), or serve on 127.0.0.1")
+        }
+        configuration.logger.warning(
+            "spar.auth.openMode",
+            metadata: [
+                "spar.detail":
+                    "the ledger has no enrolled users: serving without sign-in on \(configuration.host) only; enrol an admin with spar user add",
+            ])
+    }
+    if !isLoopback(configuration.host) {
+        configuration.logger.notice(
+            "spar.auth.tls",
+            metadata: [
+                "spar.detail":
+                    "browsers keep the Secure __Host- session cookie only over HTTPS (or on localhost): serve \(configuration.host) behind a TLS-terminating proxy",
+            ])
+    }
+    let router = try buildRouter(live: live, configuration: configuration, authenticator: authenticator)
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port
     return Application(
@@ -25,6 +50,18 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "spar"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: configuration.logger)
+}
+
+/// Identities over the live ledger's store; ``Governance`` records sign-ins with the server clock.
+func makeAuthenticator(live: LiveLedger, configuration: ServerConfiguration) -> Authenticator {
+    Authenticator(
+        governance: Governance(store: live.store, clock: configuration.now), settings: configuration.authentication)
+}
+
+/// True for the addresses only this machine reaches.
+func isLoopback(_ host: String) -> Bool {
+    let h = host.lowercased()
+    return h == "localhost" || h == "::1" || h == "[::1]" || h.hasPrefix("127.")
 }
 
 /// Opens the ledger, checks the plant model and loads every event into the live projection.
@@ -48,19 +85,31 @@ func loadLiveLedger(_ configuration: ServerConfiguration) async throws -> LiveLe
     return live
 }
 
-/// Every route: the API, the pages, the OpenAPI document and the metrics.
-func buildRouter(live: LiveLedger, configuration: ServerConfiguration) throws -> Router<SparRequestContext> {
+/// Every route: the API, the pages, sign-in, the OpenAPI document and the metrics. The middlewares, outermost first:
+/// security headers on every response, request metrics, problem details for every error, then authentication.
+func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authenticator: Authenticator? = nil) throws
+    -> Router<SparRequestContext>
+{
+    let authenticator = authenticator ?? makeAuthenticator(live: live, configuration: configuration)
     let router = Router(context: SparRequestContext.self)
+    router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(RequestMetricsMiddleware(metrics: live.metrics))
     router.middlewares.add(ProblemMiddleware())
-    APIController(live: live, staleAfterSeconds: configuration.staleAfterSeconds).register(on: router)
-    try PageController(live: live, staleAfterSeconds: configuration.staleAfterSeconds).register(on: router)
+    router.middlewares.add(AuthenticationMiddleware(authenticator: authenticator))
+    APIController(live: live, staleAfterSeconds: configuration.staleAfterSeconds, authenticator: authenticator)
+        .register(on: router)
+    let pages = try PageController(live: live, staleAfterSeconds: configuration.staleAfterSeconds)
+    pages.register(on: router)
+    AuthController(authenticator: authenticator, templates: pages.templates, modelVersion: live.modelVersion)
+        .register(on: router)
     let registry = configuration.metrics
-    router.get("/openapi.json") { _, _ in
-        JSONText(String(decoding: PackageResources.openapi_json, as: UTF8.self), contentType: "application/json")
+    router.get("/openapi.json") { _, context in
+        try context.caller.authorizeRead()
+        return JSONText(String(decoding: PackageResources.openapi_json, as: UTF8.self), contentType: "application/json")
     }
-    router.get("/metrics") { _, _ in
-        JSONText(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    router.get("/metrics") { _, context in
+        try context.caller.authorizeAllSites("/metrics")
+        return JSONText(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     return router
 }

@@ -4,6 +4,37 @@ import SparEngine
 import SparInterchange
 import SparStorage
 
+/// Lines of a batch by outcome (for one site, or for lines that name no known site).
+struct LineCounts: Sendable, Hashable {
+    var lines = 0
+    var accepted = 0
+    var duplicates = 0
+    var rejected = 0
+
+    mutating func add(_ o: LineCounts) {
+        lines += o.lines
+        accepted += o.accepted
+        duplicates += o.duplicates
+        rejected += o.rejected
+    }
+
+    mutating func count(_ status: LineOutcome.Status) {
+        lines += 1
+        switch status {
+        case .accepted: accepted += 1
+        case .duplicate: duplicates += 1
+        case .rejected: rejected += 1
+        }
+    }
+}
+
+/// The site of a work-unit path or scope, when it names one of the model's sites.
+func siteID(of unit: EquipmentPath, in model: PlantModel) -> String? {
+    guard unit.depth >= 2, unit.components[0] == model.enterprise else { return nil }
+    let site = unit.components[1]
+    return model.sites.contains { $0.id == site } ? site : nil
+}
+
 /// One line of a posted batch and what became of it.
 struct LineOutcome: Sendable, Hashable {
     enum Status: String, Sendable { case accepted, duplicate, rejected }
@@ -33,6 +64,24 @@ struct BatchRecord: Sendable {
     var duplicates: Int
     var rejected: Int
     var milliseconds: Double
+    /// The lines by the site of their event's unit; lines that name no known site (undecodable, unknown unit).
+    var bySite: [String: LineCounts] = [:]
+    var unattributed = LineCounts()
+
+    /// The batch as a reader of `sites` may see it: only the lines of those sites; nil when it has none.
+    func scoped(to sites: Set<String>) -> BatchRecord? {
+        var c = LineCounts()
+        for (site, counts) in bySite where sites.contains(site) { c.add(counts) }
+        guard c.lines > 0 else { return nil }
+        var r = self
+        r.lines = c.lines
+        r.accepted = c.accepted
+        r.duplicates = c.duplicates
+        r.rejected = c.rejected
+        r.bySite = bySite.filter { sites.contains($0.key) }
+        r.unattributed = LineCounts()
+        return r
+    }
 }
 
 /// A rejected line of a posted batch, for the ingest page.
@@ -40,6 +89,8 @@ struct RejectionRecord: Sendable {
     var batch: Int
     var receivedAt: Timestamp
     var line: LineOutcome
+    /// The site the line's unit names (nil: none known, visible only to readers of every site).
+    var site: String? = nil
 }
 
 /// How much a source system has sent and when its latest event happened (event time).
@@ -57,6 +108,26 @@ struct LiveUpdate: Sendable {
     var rejected: Int
     var latestEventTime: Timestamp?
     var units: [String]
+    /// The lines by site (for readers of some sites only), the latest event time per site.
+    var bySite: [String: LineCounts] = [:]
+    var latestBySite: [String: Timestamp] = [:]
+
+    /// The update as a reader of `scope` may see it; nil when the batch touched none of its sites.
+    func scoped(to scope: SiteScope, model: PlantModel) -> LiveUpdate? {
+        guard case .sites(let sites) = scope else { return self }
+        var c = LineCounts()
+        for (site, counts) in bySite where sites.contains(site) { c.add(counts) }
+        guard c.lines > 0 else { return nil }
+        var u = self
+        u.accepted = c.accepted
+        u.duplicates = c.duplicates
+        u.rejected = c.rejected
+        u.units = units.filter { siteID(of: EquipmentPath($0), in: model).map(sites.contains) ?? false }
+        u.latestEventTime = latestBySite.filter { sites.contains($0.key) }.values.max()
+        u.bySite = bySite.filter { sites.contains($0.key) }
+        u.latestBySite = latestBySite.filter { sites.contains($0.key) }
+        return u
+    }
 
     var json: JSONValue {
         .object([
@@ -85,6 +156,25 @@ struct LiveSnapshot: Sendable {
     var blueprintVersion: String?
     var lastRebuildMilliseconds: Double
     var startedAt: Timestamp
+    /// Event counts, sources and event-time range per site.
+    var siteActivity: [String: LiveLedger.Activity] = [:]
+
+    /// The snapshot as a reader of `scope` sees it: counts, sources, event times, batches and rejections of its
+    /// sites only (the KPI engine stays whole; callers authorize the scopes they query).
+    func scoped(to scope: SiteScope) -> LiveSnapshot {
+        guard case .sites(let sites) = scope else { return self }
+        var merged = LiveLedger.Activity()
+        for site in sites { if let a = siteActivity[site] { merged.merge(a) } }
+        var s = self
+        s.eventCount = merged.events
+        s.latestEventTime = merged.latest
+        s.earliestEventTime = merged.earliest
+        s.sources = merged.sources
+        s.batches = batches.compactMap { $0.scoped(to: sites) }
+        s.rejections = rejections.filter { $0.site.map(sites.contains) ?? false }
+        s.siteActivity = siteActivity.filter { sites.contains($0.key) }
+        return s
+    }
 }
 
 /// The server's in-process state: the ledger, the events it holds (decoded once at start), the KPI projection
@@ -94,13 +184,14 @@ struct LiveSnapshot: Sendable {
 /// rebuilt from all events on the first read after a change (KPIEngine is order-independent, so interleaved posts
 /// need no ordering).
 actor LiveLedger {
-    nonisolated let store: any LedgerStore
+    nonisolated let store: any LedgerStore & CredentialStore
     nonisolated let model: PlantModel
     nonisolated let modelVersion: String
-    nonisolated let ingest: IngestEvents
     nonisolated let metrics: ServerMetrics
     nonisolated let startedAt: Timestamp
     private let now: @Sendable () -> Timestamp
+    private let recordedBy: String
+    private let maxFutureSkew: Int64
 
     private var events: [Event]
     private var engine: (plain: KPIEngine, indexed: KPIEngine)?
@@ -109,6 +200,7 @@ actor LiveLedger {
     private var latestEventTime: Timestamp?
     private var earliestEventTime: Timestamp?
     private var sources: [String: SourceActivity] = [:]
+    private var siteActivity: [String: Activity] = [:]
     private var batches: [BatchRecord] = []
     private var rejections: [RejectionRecord] = []
     private var blueprintVersion: String?
@@ -121,7 +213,7 @@ actor LiveLedger {
     static let keptRejections = 200
 
     init(
-        store: any LedgerStore, model: PlantModel, modelVersion: String, events: [Event], blueprintVersion: String?,
+        store: any LedgerStore & CredentialStore, model: PlantModel, modelVersion: String, events: [Event], blueprintVersion: String?,
         configuration: ServerConfiguration, metrics: ServerMetrics
     ) {
         self.store = store
@@ -132,27 +224,45 @@ actor LiveLedger {
         self.blueprintVersion = blueprintVersion
         now = configuration.now
         startedAt = configuration.now()
-        ingest = IngestEvents(
-            model: model, store: store, recordedBy: configuration.recordedBy,
-            maxFutureSkew: configuration.maxFutureSkew, now: configuration.now)
+        recordedBy = configuration.recordedBy
+        maxFutureSkew = configuration.maxFutureSkew
         var activity = Activity()
-        for e in events { activity.note(e) }
+        var bySite: [String: Activity] = [:]
+        for e in events {
+            activity.note(e)
+            if let site = siteID(of: e.unit, in: model) { bySite[site, default: Activity()].note(e) }
+        }
         sources = activity.sources
         latestEventTime = activity.latest
         earliestEventTime = activity.earliest
+        siteActivity = bySite
     }
 
-    /// Per-source counts and the range of event times.
-    struct Activity {
+    /// Per-source counts, the number of events and the range of event times.
+    struct Activity: Sendable {
         var sources: [String: SourceActivity] = [:]
         var latest: Timestamp?
         var earliest: Timestamp?
+        var events = 0
 
         mutating func note(_ e: Event) {
+            events += 1
             sources[e.source, default: SourceActivity()].events += 1
             if sources[e.source]?.lastEventTime.map({ e.ts > $0 }) ?? true { sources[e.source]?.lastEventTime = e.ts }
             if latest.map({ e.ts > $0 }) ?? true { latest = e.ts }
             if earliest.map({ e.ts < $0 }) ?? true { earliest = e.ts }
+        }
+
+        mutating func merge(_ o: Activity) {
+            events += o.events
+            for (id, a) in o.sources {
+                sources[id, default: SourceActivity()].events += a.events
+                if let t = a.lastEventTime, sources[id]?.lastEventTime.map({ t > $0 }) ?? true {
+                    sources[id]?.lastEventTime = t
+                }
+            }
+            if let t = o.latest, latest.map({ t > $0 }) ?? true { latest = t }
+            if let t = o.earliest, earliest.map({ t < $0 }) ?? true { earliest = t }
         }
     }
 
@@ -162,6 +272,9 @@ actor LiveLedger {
         sources = activity.sources
         latestEventTime = activity.latest
         earliestEventTime = activity.earliest
+        if let site = siteID(of: e.unit, in: model) {
+            siteActivity[site, default: Activity()].note(e)
+        }
     }
 
     /// The projection, rebuilt when events were accepted since it was built.
@@ -188,13 +301,16 @@ actor LiveLedger {
         return LiveSnapshot(
             engine: engine.plain, indexed: engine.indexed, generation: generation, eventCount: events.count, latestEventTime: latestEventTime,
             earliestEventTime: earliestEventTime, sources: sources, batches: batches, rejections: rejections,
-            blueprintVersion: blueprintVersion, lastRebuildMilliseconds: lastRebuildMilliseconds, startedAt: startedAt)
+            blueprintVersion: blueprintVersion, lastRebuildMilliseconds: lastRebuildMilliseconds, startedAt: startedAt,
+            siteActivity: siteActivity)
     }
 
-    /// Ingests decoded lines (decoding failures already rejected) and reports every line.
-    func post(_ decoded: [(line: Int, result: Result<Event, EventRejection>)], contentType: String) async throws
-        -> BatchOutcome
-    {
+    /// Ingests decoded lines (decoding failures already rejected) for `principal` (nil: a ledger without users,
+    /// recorded as the configured `recordedBy`) and reports every line. ``IngestEvents`` rejects the events outside
+    /// the principal's sites and permissions, line by line.
+    func post(
+        _ decoded: [(line: Int, result: Result<Event, EventRejection>)], contentType: String, principal: Principal?
+    ) async throws -> BatchOutcome {
         let started = ContinuousClock.now
         batchCounter += 1
         let batch = batchCounter
@@ -204,12 +320,15 @@ actor LiveLedger {
         for (line, result) in decoded {
             switch result {
             case .success(let e):
-                valid.append((line, e))
                 byLine[line] = e
+                valid.append((line, e))
             case .failure(let r):
                 outcomes.append(LineOutcome(line: line, id: r.id, status: .rejected, reason: r.reason, field: r.field))
             }
         }
+        let ingest = IngestEvents(
+            model: model, store: store, recordedBy: recordedBy, principal: principal, maxFutureSkew: maxFutureSkew,
+            now: now)
         let report = valid.isEmpty ? IngestReport() : try await ingest.ingest(events: valid)
         for r in report.rejections {
             outcomes.append(LineOutcome(line: r.line ?? 0, id: r.id, status: .rejected, reason: r.reason, field: r.field))
@@ -226,6 +345,17 @@ actor LiveLedger {
         }
         outcomes.sort { $0.line < $1.line }
         let rejected = outcomes.count { $0.status == .rejected }
+        var bySite: [String: LineCounts] = [:]
+        var unattributed = LineCounts()
+        var lineSites: [Int: String] = [:]
+        for o in outcomes {
+            if let e = byLine[o.line], let site = siteID(of: e.unit, in: model) {
+                bySite[site, default: LineCounts()].count(o.status)
+                lineSites[o.line] = site
+            } else {
+                unattributed.count(o.status)
+            }
+        }
         if report.accepted > 0 {
             generation += 1
             engine = nil
@@ -240,16 +370,17 @@ actor LiveLedger {
             BatchRecord(
                 batch: batch, receivedAt: receivedAt, contentType: contentType, lines: outcomes.count,
                 accepted: report.accepted, duplicates: report.duplicates, rejected: rejected,
-                milliseconds: elapsed.milliseconds))
+                milliseconds: elapsed.milliseconds, bySite: bySite, unattributed: unattributed))
         if batches.count > Self.keptBatches { batches.removeFirst(batches.count - Self.keptBatches) }
         for o in outcomes where o.status == .rejected {
-            rejections.append(RejectionRecord(batch: batch, receivedAt: receivedAt, line: o))
+            rejections.append(RejectionRecord(batch: batch, receivedAt: receivedAt, line: o, site: lineSites[o.line]))
         }
         if rejections.count > Self.keptRejections { rejections.removeFirst(rejections.count - Self.keptRejections) }
         publish(
             LiveUpdate(
                 batch: batch, generation: generation, accepted: report.accepted, duplicates: report.duplicates,
-                rejected: rejected, latestEventTime: latestEventTime, units: units.sorted()))
+                rejected: rejected, latestEventTime: latestEventTime, units: units.sorted(), bySite: bySite,
+                latestBySite: siteActivity.compactMapValues(\.latest)))
         return BatchOutcome(
             batch: batch, lines: outcomes, accepted: report.accepted, duplicates: report.duplicates, rejected: rejected)
     }

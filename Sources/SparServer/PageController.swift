@@ -20,32 +20,40 @@ struct PageController {
     }
 
     func register(on router: Router<SparRequestContext>) {
-        router.get("/") { _, _ in
+        // Every page shows only the caller's sites: the snapshot is scoped to them, a scope page of another site is
+        // refused (403) and the enterprise rows need every site.
+        router.get("/") { _, context in
+            try context.caller.authorizeRead()
             let started = ContinuousClock.now
-            let s = await live.snapshot()
-            return try render(started, "overview", overview(s))
+            let s = await live.snapshot().scoped(to: context.caller.sites)
+            return try render(started, "overview", overview(s, caller: context.caller), caller: context.caller)
         }
         router.get("/scope/**") { request, context in
             let path = context.parameters.getCatchAll().joined(separator: "/")
+            try context.caller.authorizeRead(scope: path, model: live.model)
             let started = ContinuousClock.now
-            let s = await live.snapshot()
-            return try render(started, "scope", try scope(s, path: path, query: QueryParameters(request)))
+            let s = await live.snapshot().scoped(to: context.caller.sites)
+            return try render(
+                started, "scope", try scope(s, path: path, query: QueryParameters(request)), caller: context.caller)
         }
-        router.get("/kpis") { _, _ in
+        router.get("/kpis") { _, context in
+            try context.caller.authorizeRead()
             let started = ContinuousClock.now
-            let s = await live.snapshot()
-            return try render(started, "kpis", catalogue(s))
+            let s = await live.snapshot().scoped(to: context.caller.sites)
+            return try render(started, "kpis", catalogue(s), caller: context.caller)
         }
         router.get("/kpis/:id") { _, context in
+            try context.caller.authorizeRead()
             let id = context.parameters.get("id") ?? ""
             let started = ContinuousClock.now
-            let s = await live.snapshot()
-            return try render(started, "kpi", try kpiPage(s, id: id))
+            let s = await live.snapshot().scoped(to: context.caller.sites)
+            return try render(started, "kpi", try kpiPage(s, id: id, caller: context.caller), caller: context.caller)
         }
-        router.get("/ingest") { _, _ in
+        router.get("/ingest") { _, context in
+            try context.caller.authorizeRead()
             let started = ContinuousClock.now
-            let s = await live.snapshot()
-            return try render(started, "ingest", ingest(s))
+            let s = await live.snapshot().scoped(to: context.caller.sites)
+            return try render(started, "ingest", ingest(s), caller: context.caller)
         }
         router.get("/assets/style.css") { _, _ in
             JSONText(String(decoding: PackageResources.style_css, as: UTF8.self), contentType: "text/css; charset=utf-8")
@@ -58,9 +66,13 @@ struct PageController {
     }
 
     /// Renders a page; the footer shows the server time since `started` (snapshot, numbers and template).
-    func render(_ started: ContinuousClock.Instant, _ template: String, _ model: [String: Any]) throws -> HTMLPage {
+    func render(_ started: ContinuousClock.Instant, _ template: String, _ model: [String: Any], caller: Caller) throws
+        -> HTMLPage
+    {
         var model = model
         model["modelVersion"] = live.modelVersion
+        if let who = caller.header { model["who"] = who }
+        model["metricsLink"] = caller.readsEverySite
         let html = templates.render(model, withTemplate: template) ?? ""
         let ms = (ContinuousClock.now - started).milliseconds
         return HTMLPage(html.replacingOccurrences(of: "<!--render-ms-->", with: String(format: "%.1f", ms)))
@@ -128,7 +140,7 @@ struct PageController {
 
     // MARK: overview
 
-    func overview(_ s: LiveSnapshot) -> [String: Any] {
+    func overview(_ s: LiveSnapshot, caller: Caller) -> [String: Any] {
         let asOf = PageWindow.asOf(s)
         let engine = s.indexed
         let m = live.model
@@ -176,16 +188,19 @@ struct PageController {
         }
         let enterprise = EquipmentPath(components: [m.enterprise])
         var sites: [[String: Any]] = []
-        for site in m.sites {
+        for site in caller.readableSites(m) {
             let sp = enterprise.appending(site.id)
             let areas: [[String: Any]] = site.areas.map { ["name": $0.id, "href": Self.href(sp.appending($0.id))] }
             sites.append(row(sp, name: site.id, zoneName: site.timeZone, calendar: site.calendar, children: areas))
         }
-        return [
-            "title": "\(m.enterprise) overview", "nav": navigation(s, asOf: asOf),
-            "enterprise": row(enterprise, name: m.enterprise, zoneName: "UTC", calendar: nil, children: []),
+        var out: [String: Any] = [
+            "title": "\(m.enterprise) overview", "nav": navigation(s, asOf: asOf), "name": m.enterprise,
             "sites": sites, "asOfUTC": Format.time(asOf, zone: nil),
         ]
+        if caller.readsEverySite {
+            out["enterprise"] = row(enterprise, name: m.enterprise, zoneName: "UTC", calendar: nil, children: [])
+        }
+        return out
     }
 
     // MARK: scope page
@@ -362,7 +377,7 @@ struct PageController {
         ]
     }
 
-    func kpiPage(_ s: LiveSnapshot, id: String) throws -> [String: Any] {
+    func kpiPage(_ s: LiveSnapshot, id: String, caller: Caller) throws -> [String: Any] {
         guard let d = KPICatalogue.definition(id) else {
             throw ProblemDetails.notFound(
                 "unknown-kpi", "'\(id)' is not a KPI of the catalogue; see /kpis or /api/kpis")
@@ -388,8 +403,10 @@ struct PageController {
                 "spark": d.unit == "ratio" ? SVGChart.sparkline(spark) : "",
             ])
         }
-        row(enterprise, name: m.enterprise, timeZone: "UTC", indent: false)
-        for site in m.sites { row(enterprise.appending(site.id), name: site.id, timeZone: site.timeZone, indent: true) }
+        if caller.readsEverySite { row(enterprise, name: m.enterprise, timeZone: "UTC", indent: false) }
+        for site in caller.readableSites(m) {
+            row(enterprise.appending(site.id), name: site.id, timeZone: site.timeZone, indent: caller.readsEverySite)
+        }
         return [
             "title": d.isoName, "nav": navigation(s, asOf: asOf), "id": d.id, "name": d.isoName, "formula": d.formula,
             "unit": d.unit, "trend": d.trend.rawValue,

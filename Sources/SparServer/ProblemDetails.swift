@@ -14,6 +14,8 @@ struct ProblemDetails: HTTPResponseError, Sendable {
     var detail: String
     /// The request field (query parameter, body line field) at fault, when there is one.
     var field: String?
+    /// Extra response headers (`WWW-Authenticate`, `Retry-After`).
+    var headers: HTTPFields = [:]
 
     init(_ status: HTTPResponse.Status, code: String, title: String, detail: String, field: String? = nil) {
         self.status = status
@@ -36,7 +38,7 @@ struct ProblemDetails: HTTPResponseError, Sendable {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let wantsHTML = !request.uri.path.hasPrefix("/api/") && request.uri.path != "/metrics"
+        let wantsHTML = AuthenticationMiddleware.isPage(request.uri.path)
             && (request.headers[.accept]?.contains("text/html") ?? false)
         if wantsHTML {
             let page = """
@@ -47,6 +49,7 @@ struct ProblemDetails: HTTPResponseError, Sendable {
                 """
             var r = HTMLPage(page).response
             r.status = status
+            r.headers.append(contentsOf: headers)
             return r
         }
         var o = json
@@ -55,10 +58,9 @@ struct ProblemDetails: HTTPResponseError, Sendable {
             o = .object(d)
         }
         let buffer = ByteBuffer(string: o.canonical)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/problem+json", .contentLength: String(buffer.readableBytes)],
-            body: .init(byteBuffer: buffer))
+        var fields: HTTPFields = [.contentType: "application/problem+json", .contentLength: String(buffer.readableBytes)]
+        fields.append(contentsOf: headers)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
     }
 }
 
@@ -69,6 +71,16 @@ extension ProblemDetails {
 
     static func notFound(_ code: String, _ detail: String) -> ProblemDetails {
         ProblemDetails(.notFound, code: code, title: title(code), detail: detail)
+    }
+
+    /// 403 `forbidden-site`: the caller's sites do not include what it asked for.
+    static func forbiddenSite(_ detail: String) -> ProblemDetails {
+        ProblemDetails(.forbidden, code: "forbidden-site", title: title("forbidden-site"), detail: detail)
+    }
+
+    /// 403 `forbidden`: the caller's roles do not allow the request.
+    static func forbidden(_ detail: String) -> ProblemDetails {
+        ProblemDetails(.forbidden, code: "forbidden", title: title("forbidden"), detail: detail)
     }
 
     static func title(_ code: String) -> String {
@@ -88,6 +100,14 @@ extension ProblemDetails {
         case "not-found": "Not found"
         case "method-not-allowed": "Method not allowed"
         case "blueprint-not-recorded": "The ledger holds no blueprint"
+        case "unauthenticated": "Sign in first"
+        case "authentication-failed": "Unknown user or wrong password"
+        case "account-locked": "The account is locked"
+        case "account-disabled": "The account is disabled"
+        case "too-many-requests": "Too many attempts"
+        case "forbidden": "Not allowed for your roles"
+        case "forbidden-site": "Not one of your sites"
+        case "cross-site-request": "Cross-site request refused"
         case "internal-error": "Internal error"
         default: "Bad request"
         }

@@ -15,7 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var signingKeyPath: String?
     /// Plant model file. When given it must be the model the ledger holds; an empty ledger records it.
     public var plantPath: String?
-    /// Who the ledger records as the appender of events posted over HTTP.
+    /// Who the ledger records as the appender of events posted over HTTP while it has no enrolled users (open mode);
+    /// afterwards every entry records the signed-in user or the token's system, with roles, sites and station.
     public var recordedBy: String
     /// Events more than this far ahead of the server clock are refused, milliseconds.
     public var maxFutureSkew: Int64
@@ -29,6 +30,8 @@ public struct ServerConfiguration: Sendable {
     public var logger: Logger
     /// Called once the server listens, with the port it bound (useful with port 0).
     public var onServerRunning: @Sendable (_ port: Int) async -> Void
+    /// Sign-in sessions and login rate limits (used once the ledger has enrolled users).
+    public var authentication: AuthenticationSettings
 
     /// Creates a configuration; only the database is required.
     public init(
@@ -38,7 +41,8 @@ public struct ServerConfiguration: Sendable {
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         now: @escaping @Sendable () -> Timestamp = ServerConfiguration.systemClock,
         logger: Logger = Logger(label: "spar.server"),
-        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
+        authentication: AuthenticationSettings = AuthenticationSettings()
     ) {
         self.host = host
         self.port = port
@@ -52,10 +56,37 @@ public struct ServerConfiguration: Sendable {
         self.now = now
         self.logger = logger
         self.onServerRunning = onServerRunning
+        self.authentication = authentication
     }
 
     /// The system clock, in milliseconds.
     public static let systemClock: @Sendable () -> Timestamp = {
         Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+}
+
+/// How sign-in sessions live and how fast logins may be tried (compliance.md A4).
+public struct AuthenticationSettings: Sendable {
+    /// A session unused this long ends, milliseconds (default 30 minutes).
+    public var idleTimeout: Int64
+    /// A session ends this long after sign-in whatever its use, milliseconds (default 12 hours).
+    public var absoluteTimeout: Int64
+    /// Login attempts allowed per client address and user id in any minute (checked before the password hash).
+    public var loginAttemptsPerMinute: Int
+    /// Login attempts allowed per client address, whatever the user id, in any minute.
+    public var loginAttemptsPerAddressPerMinute: Int
+    /// The clock of session timeouts and rate limits (the server clock of `ServerConfiguration.now` may be fixed).
+    public var clock: @Sendable () -> Timestamp
+
+    public init(
+        idleTimeout: Int64 = 30 * 60_000, absoluteTimeout: Int64 = 12 * 3_600_000, loginAttemptsPerMinute: Int = 10,
+        loginAttemptsPerAddressPerMinute: Int = 60,
+        clock: @escaping @Sendable () -> Timestamp = ServerConfiguration.systemClock
+    ) {
+        self.idleTimeout = idleTimeout
+        self.absoluteTimeout = absoluteTimeout
+        self.loginAttemptsPerMinute = loginAttemptsPerMinute
+        self.loginAttemptsPerAddressPerMinute = loginAttemptsPerAddressPerMinute
+        self.clock = clock
     }
 }

@@ -10,6 +10,7 @@ enum Templates {
         ("kpis", PackageResources.kpis_mustache),
         ("kpi", PackageResources.kpi_mustache),
         ("ingest", PackageResources.ingest_mustache),
+        ("login", PackageResources.login_mustache),
     ]
 
     static func library() throws -> MustacheLibrary {

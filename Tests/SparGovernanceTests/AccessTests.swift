@@ -69,4 +69,18 @@ struct AccessTests {
         #expect(trail.map(\.action) == ["recorded state event", "voided e1: entered on the wrong unit"])
         #expect(trail.last?.recordedBy.hasPrefix("user:sam (supervisor; sites a)") == true)
     }
+
+    @Test("a correction can neither void another site's event nor move one into another site")
+    func crossSiteCorrection() async throws {
+        let f = try await GovernanceFixture()
+        let sam = try await f.enroll("sam", .supervisor, sites: .sites(["a"]))
+        _ = try await f.event(site: "a", id: "ea")
+        _ = try await f.event(site: "b", id: "eb")
+        let ingest = IngestEvents(model: f.model, store: f.store, recordedBy: "x", principal: sam, now: { [clock = f.clock] in clock.now })
+        let voidB = #"{"id":"c1","ts":"2026-06-01T07:30:00Z","source":"mes","unit":"e/a/x/w/u1","type":"correction","corrects":"eb","void":true,"reason":"r"}"#
+        let moveToB = #"{"id":"c2","ts":"2026-06-01T07:30:00Z","source":"mes","unit":"e/a/x/w/u1","type":"correction","corrects":"ea","reason":"r","replacement":{"ts":"2026-06-01T07:00:00Z","source":"mes","unit":"e/b/x/w/u1","type":"state","reason":"jam"}}"#
+        let report = try await ingest.ingest(lines: [(1, Substring(voidB)), (2, Substring(moveToB))])
+        #expect(report.accepted == 0)
+        #expect(report.rejections.map(\.field) == ["corrects", "replacement.unit"])
+    }
 }

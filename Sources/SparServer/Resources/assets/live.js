@@ -74,5 +74,9 @@
     }
     schedule(update);
   });
-  source.onerror = function () { say("reconnecting\u2026"); };
+  // A stream that fails because the session ended (sign-out elsewhere, timeout): reload, which leads to the login page.
+  source.onerror = function () {
+    say("reconnecting\u2026");
+    fetch("/api/session").then(function (r) { if (r.status === 401) location.reload(); }, function () {});
+  };
 })();
