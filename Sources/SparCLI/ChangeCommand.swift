@@ -133,38 +133,33 @@ struct ChangeCommand: AsyncParsableCommand {
         }
     }
 
-    struct Reject: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reject a proposed change request.")
+    /// Rejecting (by an approver) and withdrawing (by the proposer or an admin) close a proposed request.
+    struct Close: ParsableArguments {
         @OptionGroup var common: Common
         @Argument(help: "Change request id.")
         var id: String
         @Option(help: "Why.")
         var reason: String
 
-        func run() async throws {
+        func run(_ verdict: ChangeDecision.Verdict) async throws {
             do {
                 let ledger = try await GovernedLedger.open(db: common.db, key: common.key, identity: common.identity)
-                try await ledger.governance.close(id, verdict: .rejected, reason: reason, by: ledger.principal)
-                Console.out("\(id): rejected")
+                try await ledger.governance.close(id, verdict: verdict, reason: reason, by: ledger.principal)
+                Console.out("\(id): \(verdict.rawValue)")
             } catch { throw ExitCode(Console.fail(error).code) }
         }
     }
 
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject a proposed change request.")
+        @OptionGroup var close: Close
+        func run() async throws { try await close.run(.rejected) }
+    }
+
     struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Withdraw your proposed change request.")
-        @OptionGroup var common: Common
-        @Argument(help: "Change request id.")
-        var id: String
-        @Option(help: "Why.")
-        var reason: String
-
-        func run() async throws {
-            do {
-                let ledger = try await GovernedLedger.open(db: common.db, key: common.key, identity: common.identity)
-                try await ledger.governance.close(id, verdict: .withdrawn, reason: reason, by: ledger.principal)
-                Console.out("\(id): withdrawn")
-            } catch { throw ExitCode(Console.fail(error).code) }
-        }
+        @OptionGroup var close: Close
+        func run() async throws { try await close.run(.withdrawn) }
     }
 
     static func printDetail(_ cr: ChangeRequest) {

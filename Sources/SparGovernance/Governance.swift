@@ -189,21 +189,9 @@ public struct Governance: Sendable {
         guard let userID = credentials.user, !userID.isEmpty else {
             throw GovernanceError(.authenticationFailed, field: "user", "a user id is required")
         }
-        let dir = try await directory()
-        guard let account = dir.users[userID] else {
-            throw GovernanceError(.authenticationFailed, field: "user", "unknown user or wrong password")
-        }
-        let principal = Principal(kind: .user, name: account.id, roles: account.roles, sites: account.sites, station: station)
-        guard account.enabled else { throw GovernanceError(.disabled, field: "user", "user \(userID) is disabled") }
-        guard !account.locked else {
-            throw GovernanceError(.locked, field: "user", "user \(userID) is locked after repeated failures; an admin must unlock it")
-        }
-        guard try await checkPassword(credentials.password, account: account) else {
-            let locked = try await recordFailure(account: account, principal: principal, purpose: purpose, reason: "wrong password")
-            throw GovernanceError(
-                locked ? .locked : .authenticationFailed, field: "password",
-                "unknown user or wrong password" + (locked ? "; the account is now locked and an admin must unlock it" : ""))
-        }
+        let (principal, account) = try await checkCredentials(
+            user: userID, password: credentials.password, station: station, purpose: purpose,
+            failure: "unknown user or wrong password")
         // Sign-ins are recorded; a command-line read only when it clears earlier failures.
         if purpose != "cli" || account.consecutiveFailures > 0 {
             try await append(
@@ -221,6 +209,28 @@ public struct Governance: Sendable {
             throw GovernanceError(.authenticationFailed, field: "token", "invalid or revoked token")
         }
         return Principal(kind: .system, name: t.system, roles: [], sites: t.sites, station: station, tokenID: t.id)
+    }
+
+    /// The enabled, unlocked account `user` whose password is `password`; a wrong password is recorded as a failure
+    /// (`failure` is the message), and the failure that reaches the limit locks the account.
+    func checkCredentials(user: String, password: String, station: String, purpose: String, failure: String)
+        async throws -> (Principal, UserAccount)
+    {
+        guard let account = try await directory().users[user] else {
+            throw GovernanceError(.authenticationFailed, field: "user", "unknown user or wrong password")
+        }
+        let principal = Principal(kind: .user, name: account.id, roles: account.roles, sites: account.sites, station: station)
+        guard account.enabled else { throw GovernanceError(.disabled, field: "user", "user \(user) is disabled") }
+        guard !account.locked else {
+            throw GovernanceError(.locked, field: "user", "user \(user) is locked after repeated failures; an admin must unlock it")
+        }
+        guard try await checkPassword(password, account: account) else {
+            let locked = try await recordFailure(account: account, principal: principal, purpose: purpose, reason: "wrong password")
+            throw GovernanceError(
+                locked ? .locked : .authenticationFailed, field: "password",
+                failure + (locked ? "; the account is now locked and an admin must unlock it" : ""))
+        }
+        return (principal, account)
     }
 
     func checkPassword(_ password: String, account: UserAccount) async throws -> Bool {

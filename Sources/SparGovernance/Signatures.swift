@@ -52,22 +52,9 @@ extension Governance {
         default:
             throw GovernanceError(.authenticationFailed, field: "user", "enter your user id and password")
         }
-        let dir = try await directory()
-        guard let account = dir.users[userID] else {
-            throw GovernanceError(.authenticationFailed, field: "user", "unknown user or wrong password")
-        }
-        let principal = Principal(kind: .user, name: account.id, roles: account.roles, sites: account.sites, station: station)
-        guard account.enabled else { throw GovernanceError(.disabled, field: "user", "user \(userID) is disabled") }
-        guard !account.locked else {
-            throw GovernanceError(.locked, field: "user", "user \(userID) is locked after repeated failures; an admin must unlock it")
-        }
-        guard try await checkPassword(credentials.password, account: account) else {
-            let locked = try await recordFailure(
-                account: account, principal: principal, purpose: "signing", reason: "wrong password")
-            throw GovernanceError(
-                locked ? .locked : .authenticationFailed, field: "password",
-                "wrong password: the record was not signed" + (locked ? "; the account is now locked and an admin must unlock it" : ""))
-        }
+        let (principal, account) = try await checkCredentials(
+            user: userID, password: credentials.password, station: station, purpose: "signing",
+            failure: "wrong password: the record was not signed")
         return (principal, account, credentials.user.map { $0.isEmpty ? .password : .userIDAndPassword } ?? .password)
     }
 

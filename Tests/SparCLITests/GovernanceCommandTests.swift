@@ -181,6 +181,13 @@ struct GovernanceCommandTests {
         #expect(try pbt(["--definitions-as-of", proposedAt]) == 86_400, "as of the proposal, the old definition")
         let verify = try f.run("admin", ["verify"])
         #expect(verify.status == 0, "\(verify.stdout)")
+
+        // A second request, rejected: it never applies.
+        #expect(try f.run("erin", ["change", "propose", "--plant", f.plantPath, "--reason", "back to around the clock"]).status == 0)
+        let reject = try f.run("quinn", ["change", "reject", "CR-0002", "--reason", "b keeps its shift"])
+        #expect(reject.stdout.contains("CR-0002: rejected"), "\(reject.stderr)")
+        #expect(try f.run("ed", ["change", "approve", "CR-0002"]).status != 0)
+        #expect(try pbt() == 4 * 3_600)
     }
 }
 
