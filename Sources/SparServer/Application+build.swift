@@ -102,6 +102,7 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
     pages.register(on: router)
     AuthController(authenticator: authenticator, templates: pages.templates, modelVersion: live.modelVersion)
         .register(on: router)
+    SignatureController(authenticator: authenticator).register(on: router)
     let registry = configuration.metrics
     router.get("/openapi.json") { _, context in
         try context.caller.authorizeRead()

@@ -11,6 +11,8 @@ struct Session: Sendable {
     var printedName: String
     let createdAt: Timestamp
     var lastSeenAt: Timestamp
+    /// The continuous signing session (21 CFR 11.200(a)(1)): who signed last in this session, and when.
+    var signing: SigningSession? = nil
 }
 
 /// The server's sessions, in memory only (a restart signs everybody out).
@@ -43,6 +45,11 @@ actor SessionStore {
         s.lastSeenAt = now
         sessions[id] = s
         return s
+    }
+
+    /// Notes a signing in the session, so that the next one within the signing timeout needs the password alone.
+    func noteSigning(_ id: String, _ signing: SigningSession) {
+        sessions[id]?.signing = signing
     }
 
     /// True while the session exists and has not timed out (without marking it used).
@@ -191,6 +198,35 @@ actor Authenticator {
     func isLive(session id: String) async -> Bool {
         _ = try? await refresh()
         return await sessions.isLive(id)
+    }
+
+    /// Signs ledger entry `record` for the user of session `id`, re-authenticating as the session's signing state
+    /// requires (``Governance/requiredComponents(session:)``), and notes the signing in the session.
+    func sign(
+        record: String, meaning: SignatureMeaning, reason: String?, credentials: Credentials, session id: String,
+        station: String
+    ) async throws -> (SignatureManifestation, next: SignatureComponents) {
+        let signing = await sessions.session(id)?.signing
+        do {
+            let (m, updated) = try await governance.sign(
+                record: record, meaning: meaning, reason: reason, credentials: credentials, session: signing,
+                station: station)
+            await sessions.noteSigning(id, updated)
+            return (m, governance.requiredComponents(session: updated))
+        } catch {
+            _ = try? await refresh()
+            throw error
+        }
+    }
+
+    /// What the next signing in session `id` needs.
+    func requiredComponents(session id: String) async -> SignatureComponents {
+        governance.requiredComponents(session: await sessions.session(id)?.signing)
+    }
+
+    /// Admits a signing attempt, like a login attempt.
+    func admitSigning(address: String, user: String) async -> Int? {
+        await limiter.admit([(key: "sign|\(address)|\(user.lowercased())", limit: settings.loginAttemptsPerMinute)])
     }
 
     /// Admits a login attempt from `address` for `user`, or says how many seconds to wait (checked before the
