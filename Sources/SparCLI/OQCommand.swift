@@ -54,6 +54,8 @@ struct OQRunCommand: AsyncParsableCommand {
     @Flag(help: "Keep the scratch ledgers for inspection.")
     var keepScratch = false
 
+    @OptionGroup var identity: IdentityOptions
+
     func run() async throws {
         let outURL = URL(fileURLWithPath: out)
         let keyPath = key ?? outURL.standardizedFileURL.path + ".key"
@@ -62,6 +64,8 @@ struct OQRunCommand: AsyncParsableCommand {
         do {
             signingKey = try CheckpointSigningKey.loadOrCreate(path: keyPath)
             if let db {
+                // A ledger with enrolled users is verified only for a user allowed to verify all of it.
+                try await GovernedLedger.open(db: db, identity: identity).authorizeAllSites(.verify)
                 let (ledgerPublicKey, keyFile) = try LedgerKeyLocation(db: db, option: ledgerKey).verifyingKey(publicKey: publicKey)
                 let kept = try checkpoint.map { try CheckpointFiles.read($0) }
                 checks.append(OQCatalogue.customerLedger(path: db, publicKey: ledgerPublicKey, keySource: keyFile, kept: kept))
