@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SparCore
 import SparEngine
 import SparInterchange
@@ -185,8 +186,10 @@ struct LiveSnapshot: Sendable {
 /// need no ordering).
 actor LiveLedger {
     nonisolated let store: any LedgerStore & CredentialStore
-    nonisolated let model: PlantModel
-    nonisolated let modelVersion: String
+    /// The plant model in force now and its version; replaced when a newer version takes effect.
+    nonisolated private let definitions: Mutex<(model: PlantModel, version: String)>
+    nonisolated var model: PlantModel { definitions.withLock { $0.model } }
+    nonisolated var modelVersion: String { definitions.withLock { $0.version } }
     nonisolated let metrics: ServerMetrics
     nonisolated let startedAt: Timestamp
     private let now: @Sendable () -> Timestamp
@@ -206,6 +209,10 @@ actor LiveLedger {
     private var blueprintVersion: String?
     private var blueprintCache: (generation: Int, analysis: BlueprintAnalysis)?
     private var lastRebuildMilliseconds = 0.0
+    /// Ledger entry counts of plant model and blueprint versions at the last check, and the next time a recorded
+    /// version takes effect: ``refreshDefinitions()`` reloads when either changes or that time has come.
+    private var definitionEntries = (plantModel: -1, blueprint: -1)
+    private var nextEffective: Timestamp?
     private var subscribers: [Int: AsyncStream<LiveUpdate>.Continuation] = [:]
     private var subscriberCounter = 0
 
@@ -217,8 +224,7 @@ actor LiveLedger {
         configuration: ServerConfiguration, metrics: ServerMetrics
     ) {
         self.store = store
-        self.model = model
-        self.modelVersion = modelVersion
+        definitions = Mutex((model, modelVersion))
         self.metrics = metrics
         self.events = events
         self.blueprintVersion = blueprintVersion
@@ -296,7 +302,42 @@ actor LiveLedger {
         return built
     }
 
-    func snapshot() -> LiveSnapshot {
+    /// Follows change control: when a plant model or blueprint version recorded in the ledger (by an approved change
+    /// request, possibly by another process) is in force now and differs from the one served, serve it instead and
+    /// rebuild the projection. Cheap when nothing changed: two counts, or none before the next effective time.
+    func refreshDefinitions() async {
+        let now = now()
+        do {
+            let counts = (
+                plantModel: try await store.count(kind: .plantModel), blueprint: try await store.count(kind: .blueprint)
+            )
+            let due = nextEffective.map { now >= $0 } ?? false
+            guard counts != definitionEntries || due else { return }
+            definitionEntries = counts
+            let versions = try await LedgerPlantModel.versions(in: store)
+            let blueprints = try await LedgerBlueprint.history(in: store)
+            nextEffective = (versions.map(\.entry.ts) + blueprints.map(\.effectiveAt)).filter { $0 > now }.min()
+            if let (m, v) = try await LedgerPlantModel.inForce(in: store, at: now), v != modelVersion {
+                definitions.withLock { $0 = (m, v) }
+                engine = nil
+                generation += 1
+                var bySite: [String: Activity] = [:]
+                for e in events { if let site = siteID(of: e.unit, in: m) { bySite[site, default: Activity()].note(e) } }
+                siteActivity = bySite
+            }
+            let blueprint = try await LedgerBlueprint.asOf(now, in: store)?.version
+            if blueprint != blueprintVersion {
+                blueprintVersion = blueprint
+                blueprintCache = nil
+            }
+        } catch {
+            // Keep serving the current versions; the next request tries again.
+            definitionEntries = (-1, -1)
+        }
+    }
+
+    func snapshot() async -> LiveSnapshot {
+        await refreshDefinitions()
         let engine = currentEngine()
         return LiveSnapshot(
             engine: engine.plain, indexed: engine.indexed, generation: generation, eventCount: events.count, latestEventTime: latestEventTime,
@@ -311,6 +352,7 @@ actor LiveLedger {
     func post(
         _ decoded: [(line: Int, result: Result<Event, EventRejection>)], contentType: String, principal: Principal?
     ) async throws -> BatchOutcome {
+        await refreshDefinitions()
         let started = ContinuousClock.now
         batchCounter += 1
         let batch = batchCounter

@@ -20,7 +20,7 @@ struct ServerFixture {
     /// The server clock: a day after the events, so none is refused as clock skew.
     static let clock = t("2026-06-11T00:00:00Z")
 
-    init(plant: PlantModel = Fixtures.plant()) throws {
+    init(plant: PlantModel = Fixtures.plant(), now: @escaping @Sendable () -> Timestamp = { ServerFixture.clock }) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("spar-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let plantFile = folder.appendingPathComponent("plant.json").path
@@ -30,7 +30,7 @@ struct ServerFixture {
         logger.logLevel = .warning
         configuration = ServerConfiguration(
             port: 0, database: folder.appendingPathComponent("ledger.sqlite").path, plantPath: plantFile,
-            recordedBy: "test", metrics: registry, now: { ServerFixture.clock }, logger: logger)
+            recordedBy: "test", metrics: registry, now: now, logger: logger)
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
