@@ -14,6 +14,9 @@ struct VerifyCommand: AsyncParsableCommand {
             compares it with every signed checkpoint (root, frontier, Ed25519 signature, link to the previous one),
             and checks the schema's append-only triggers. --checkpoint compares the ledger with checkpoints kept
             outside the database (spar checkpoint export), which also detects rows removed from the end.
+            On an intact ledger it then checks governance: every signature still matches the entry it signs, every
+            stored password hash is the one the ledger committed to, and every plant model or blueprint version
+            recorded after users were enrolled came through an approved change request.
             Reports the first bad entry first. Exit status: 0 intact, 1 tampering detected, 2 could not check.
             """
     )
