@@ -55,7 +55,7 @@ struct AuditCommand: AsyncParsableCommand {
             var lines = try await AuditTrail.lines(in: store, matching: query).filter { l in
                 // Entries of another site's work units (events and their signatures) stay hidden from site-scoped users.
                 guard l.kind == .event || l.kind == .signature, scope != .all else { return true }
-                return EquipmentPath(l.unit).components.dropFirst().first.map(scope.contains) ?? true
+                return EquipmentPath(l.unit).siteID.map(scope.contains) ?? true
             }
             let total = lines.count
             if limit > 0, lines.count > limit { lines = Array(lines.suffix(limit)) }

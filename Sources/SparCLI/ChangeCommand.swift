@@ -41,7 +41,7 @@ struct ChangeCommand: AsyncParsableCommand {
         var effective: String?
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await GovernedLedger.open(db: common.db, key: common.key, identity: common.identity)
                 let change: ProposedChange
                 switch (plant, blueprint) {
@@ -57,7 +57,7 @@ struct ChangeCommand: AsyncParsableCommand {
                 let cr = try await ledger.governance.propose(change, reason: reason, effectiveAt: at, by: ledger.principal)
                 Console.out("\(cr.id) proposed: \(cr.subject.rawValue) \(cr.baseVersion ?? "none") → \(cr.proposedVersion)")
                 ChangeCommand.printDetail(cr)
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -68,7 +68,7 @@ struct ChangeCommand: AsyncParsableCommand {
         var format: AuditCommand.Format = .text
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await GovernedLedger.open(db: common.db, identity: common.identity)
                 try ledger.authorize(.read)
                 let all = try await ledger.governance.changeRequests()
@@ -79,7 +79,7 @@ struct ChangeCommand: AsyncParsableCommand {
                         Console.out("\(cr.id)\t\(cr.subject.rawValue)\t\(cr.state)\tby \(cr.proposedBy)\t\(cr.reason)")
                     }
                 }
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -92,7 +92,7 @@ struct ChangeCommand: AsyncParsableCommand {
         var format: AuditCommand.Format = .text
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await GovernedLedger.open(db: common.db, identity: common.identity)
                 try ledger.authorize(.read)
                 guard let cr = try await ledger.governance.changeRequest(id) else { throw CLIError("no change request \(id)") }
@@ -103,7 +103,7 @@ struct ChangeCommand: AsyncParsableCommand {
                     Console.out("  proposed by \(cr.proposedBy) at \(cr.proposedAt.rfc3339): \(cr.reason)")
                     ChangeCommand.printDetail(cr)
                 }
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -119,7 +119,7 @@ struct ChangeCommand: AsyncParsableCommand {
         var reason: String?
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let store = try GovernedLedger.openWithKey(db: common.db, key: common.key)
                 let governance = Governance(store)
                 guard let user = common.identity.userID else { throw CLIError("name the approver with --as USER or SPAR_USER") }
@@ -129,7 +129,7 @@ struct ChangeCommand: AsyncParsableCommand {
                     station: IdentityOptions.station)
                 if let last = cr.signatures.last { Console.out(last.description) }
                 Console.out("\(cr.id): \(cr.state)")
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -142,11 +142,11 @@ struct ChangeCommand: AsyncParsableCommand {
         var reason: String
 
         func run(_ verdict: ChangeDecision.Verdict) async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await GovernedLedger.open(db: common.db, key: common.key, identity: common.identity)
                 try await ledger.governance.close(id, verdict: verdict, reason: reason, by: ledger.principal)
                 Console.out("\(id): \(verdict.rawValue)")
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 

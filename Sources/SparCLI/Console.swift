@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// Writes to standard output and standard error.
@@ -14,6 +15,15 @@ enum Console {
     static func fail(_ error: any Error) -> ExitCodeError {
         err("error: \(error)")
         return ExitCodeError(code: 2)
+    }
+}
+
+/// Runs a command's body; any error is printed to stderr and ends the command with exit status 2.
+func reportingFailure(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw ExitCode(Console.fail(error).code)
     }
 }
 

@@ -36,9 +36,3 @@ struct LedgerKeyLocation {
         return (try CheckpointPublicKey.load(path: file), file)
     }
 }
-
-/// Opens a ledger that must already exist: commands that only read never create one.
-func openExistingLedger(_ path: String) throws -> SQLiteLedgerStore {
-    guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no ledger at \(path)") }
-    return try SQLiteLedgerStore(path: path)
-}

@@ -83,7 +83,7 @@ struct MapCommand: AsyncParsableCommand {
         @OptionGroup var inputs: Inputs
 
         func run() async throws {
-            try await MapCommand.guarded {
+            try await reportingFailure {
                 let analysis = try await inputs.analysis()
                 if inputs.format == .json {
                     Console.out(BlueprintReportJSON.text(BlueprintReportJSON.analysis(analysis)))
@@ -102,7 +102,7 @@ struct MapCommand: AsyncParsableCommand {
         @OptionGroup var inputs: Inputs
 
         func run() async throws {
-            try await MapCommand.guarded {
+            try await reportingFailure {
                 let analysis = try await inputs.analysis()
                 if inputs.format == .json {
                     Console.out(
@@ -136,7 +136,7 @@ struct MapCommand: AsyncParsableCommand {
         @OptionGroup var identity: IdentityOptions
 
         func run() async throws {
-            try await MapCommand.guarded {
+            try await reportingFailure {
                 let ledger = try await GovernedLedger.open(db: db, key: key, create: true, identity: identity)
                 try ledger.authorize(.proposeChange)
                 let store = ledger.store
@@ -175,7 +175,7 @@ struct MapCommand: AsyncParsableCommand {
         @OptionGroup var identity: IdentityOptions
 
         func run() async throws {
-            try await MapCommand.guarded {
+            try await reportingFailure {
                 let versions = try await LedgerBlueprint.history(
                     in: openAuthorizedLedger(db, identity: identity, .read))
                 if format == .json {
@@ -208,7 +208,7 @@ struct MapCommand: AsyncParsableCommand {
         @OptionGroup var identity: IdentityOptions
 
         func run() async throws {
-            try await MapCommand.guarded {
+            try await reportingFailure {
                 let fromTime = try parseTime(from, option: "--from")
                 let toTime = try parseTime(to, option: "--to")
                 let (a, b, diff) = try await LedgerBlueprint.diff(
@@ -232,17 +232,6 @@ struct MapCommand: AsyncParsableCommand {
     }
 
     // MARK: shared
-
-    /// Runs `body`, printing any error to stderr and exiting non-zero.
-    static func guarded(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch {
-            throw ExitCode(Console.fail(error).code)
-        }
-    }
-
-
 
     static func plantModel(path: String?, store: (any LedgerStore)?) async throws -> PlantModel {
         if let path { return try PlantModelFile.load(path: path) }

@@ -33,7 +33,7 @@ struct SignCommand: AsyncParsableCommand {
         var reason: String?
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let store = try GovernedLedger.openWithKey(db: db, key: key)
                 let governance = Governance(store)
                 guard try await governance.isEnrolled() else {
@@ -46,7 +46,7 @@ struct SignCommand: AsyncParsableCommand {
                     session: nil, station: IdentityOptions.station)
                 Console.out(m.description)
                 Console.out("  bound to \(m.record) (seq \(m.recordSeq), hash \(m.recordHash)); signature \(m.signatureID)")
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -61,7 +61,7 @@ struct SignCommand: AsyncParsableCommand {
         var format: AuditCommand.Format = .text
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await GovernedLedger.open(db: db, identity: identity)
                 try ledger.authorize(.read)
                 var all = try await ledger.governance.allSignatures()
@@ -69,7 +69,7 @@ struct SignCommand: AsyncParsableCommand {
                 var visible: [SignatureManifestation] = []
                 for m in all {
                     if let e = try await ledger.store.entry(id: m.record), e.entry.kind == .event,
-                        let site = EquipmentPath(e.entry.unit).components.dropFirst().first,
+                        let site = EquipmentPath(e.entry.unit).siteID,
                         !ledger.principal.sites.contains(site)
                     {
                         continue
@@ -81,7 +81,7 @@ struct SignCommand: AsyncParsableCommand {
                 } else {
                     for m in visible { Console.out("\(m.record): \(m.description)") }
                 }
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 }

@@ -69,7 +69,7 @@ struct UserCommand: AsyncParsableCommand {
         var sites: String
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await common.open()
                 let scope = try UserCommand.sites(sites)
                 try await UserCommand.checkSites(scope, in: ledger)
@@ -78,7 +78,7 @@ struct UserCommand: AsyncParsableCommand {
                     password: try UserCommand.newPassword(for: user), by: ledger.principal)
                 Console.out(
                     "enrolled \(account.id) (\(account.printedName)): roles \(account.roles.sorted().map(\.rawValue).joined(separator: ", ")); sites \(account.sites)")
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -89,7 +89,7 @@ struct UserCommand: AsyncParsableCommand {
         var format: AuditCommand.Format = .text
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await common.open()
                 guard ledger.principal.may(.manageUsers) || ledger.principal.may(.verify) else {
                     throw CLIError("access denied: \(ledger.principal.id) may not list users (needs manageUsers or verify)")
@@ -132,7 +132,7 @@ struct UserCommand: AsyncParsableCommand {
                 for l in dir.lockouts where dir.users[l.user]?.locked == true {
                     Console.out("ALERT: \(l.user) was locked at \(l.at.rfc3339) after repeated failed sign-ins (ledger seq \(l.seq)); unlock with spar user status --user \(l.user) --action unlock --reason …")
                 }
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -143,13 +143,13 @@ struct UserCommand: AsyncParsableCommand {
         var user: String?
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await common.open()
                 let target = user ?? ledger.principal.name
                 try await ledger.governance.setPassword(
                     user: target, password: try UserCommand.newPassword(for: target), by: ledger.principal)
                 Console.out("password of \(target) set")
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -166,14 +166,14 @@ struct UserCommand: AsyncParsableCommand {
         var reason: String
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 let ledger = try await common.open()
                 let scope = try sites.map(UserCommand.sites)
                 if let scope { try await UserCommand.checkSites(scope, in: ledger) }
                 try await ledger.governance.change(
                     user: user, roles: role.isEmpty ? nil : Set(role), sites: scope, reason: reason, by: ledger.principal)
                 Console.out("changed \(user)")
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -188,14 +188,14 @@ struct UserCommand: AsyncParsableCommand {
         var reason: String
 
         func run() async throws {
-            do {
+            try await reportingFailure {
                 guard let a = Governance.AccountAction(rawValue: action) else {
                     throw CLIError("--action must be disable, enable or unlock")
                 }
                 let ledger = try await common.open()
                 try await ledger.governance.setStatus(user: user, a, reason: reason, by: ledger.principal)
                 Console.out("\(user): \(action)d")
-            } catch { throw ExitCode(Console.fail(error).code) }
+            }
         }
     }
 
@@ -212,7 +212,7 @@ struct UserCommand: AsyncParsableCommand {
             var sites: String
 
             func run() async throws {
-                do {
+                try await reportingFailure {
                     let ledger = try await common.open()
                     if let (model, _) = try await LedgerPlantModel.latest(in: ledger.store),
                         !model.systems.isEmpty, !model.systems.contains(where: { $0.id == system })
@@ -224,7 +224,7 @@ struct UserCommand: AsyncParsableCommand {
                     let (id, token) = try await ledger.governance.issueToken(system: system, sites: scope, by: ledger.principal)
                     Console.err("token \(id) for system \(system) (sites \(scope)); it is shown once:")
                     Console.out(token)
-                } catch { throw ExitCode(Console.fail(error).code) }
+                }
             }
         }
 
@@ -237,11 +237,11 @@ struct UserCommand: AsyncParsableCommand {
             var reason: String
 
             func run() async throws {
-                do {
+                try await reportingFailure {
                     let ledger = try await common.open()
                     try await ledger.governance.revokeToken(id: token, reason: reason, by: ledger.principal)
                     Console.out("token \(token) revoked")
-                } catch { throw ExitCode(Console.fail(error).code) }
+                }
             }
         }
     }

@@ -47,7 +47,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let report: LedgerAuditReport
         let keyFile: String
         let publicKey: CheckpointPublicKey
-        var governanceFindings: [SignatureFinding] = []
+        var governanceFindings: [GovernanceFinding] = []
         do {
             (publicKey, keyFile) = try LedgerKeyLocation(db: db, option: key).verifyingKey(publicKey: self.publicKey)
             let kept = try checkpoint.map { try CheckpointFiles.read($0) }
@@ -97,7 +97,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
-    func json(_ r: LedgerAuditReport, governance: [SignatureFinding]) throws -> String {
+    func json(_ r: LedgerAuditReport, governance: [GovernanceFinding]) throws -> String {
         struct Finding: Encodable {
             var check: String
             var seq: Int64?
@@ -125,7 +125,7 @@ struct VerifyCommand: AsyncParsableCommand {
                     detail: $0.detail)
             },
             governanceFindings: governance.map {
-                Finding(check: "governance", seq: $0.signatureSeq, id: $0.signatureID, checkpointSize: nil, field: $0.field, detail: $0.detail)
+                Finding(check: "governance", seq: $0.seq, id: $0.id, checkpointSize: nil, field: $0.field, detail: $0.detail)
             })
         return try CheckpointFiles.encode(report)
     }

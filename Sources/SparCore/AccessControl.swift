@@ -167,11 +167,7 @@ public struct AccessDenied: Error, Sendable, Hashable, CustomStringConvertible {
 
 extension PlantModel {
     /// The site of a work-unit path or any scope prefix (`enterprise/site/...`); nil for the enterprise itself.
-    public func site(ofScope scope: String) -> String? {
-        let parts = scope.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 2 else { return nil }
-        return String(parts[1])
-    }
+    public func site(ofScope scope: String) -> String? { EquipmentPath(scope).siteID }
 
     /// The sites a query over `scope` reads: one site, or every site for the enterprise.
     public func sites(readBy scope: String) -> [String] {

@@ -69,14 +69,10 @@ public enum ChangeState: Sendable, Hashable, CustomStringConvertible {
 /// The sequencing rules of change control (compliance.md A2): a change takes effect only once every required role
 /// approved it, each by a different person other than the proposer, and never before its last approval.
 public enum ChangeSequencing {
-    /// The time the change takes effect once approved: its requested effective time, or the time of its final
-    /// approval when that is later. Nil while approvals are missing or after a rejection or withdrawal.
-    public static func effectiveTime(
-        required: [Role], proposedBy: String, requestedEffectiveAt: Timestamp, decisions: [ChangeDecision]
-    ) -> Timestamp? {
-        let (outcome, _) = evaluate(required: required, proposedBy: proposedBy, decisions: decisions)
-        guard let approvedAt = outcome else { return nil }
-        return max(requestedEffectiveAt, approvedAt)
+    /// The time of the approval that completed the change; nil while approvals are missing or after a rejection or
+    /// withdrawal. The change takes effect at its requested time or at this one, whichever is later.
+    public static func approvedAt(required: [Role], proposedBy: String, decisions: [ChangeDecision]) -> Timestamp? {
+        evaluate(required: required, proposedBy: proposedBy, decisions: decisions).approvedAt
     }
 
     /// The state at `now`.

@@ -14,6 +14,9 @@ public struct EquipmentPath: Hashable, Sendable, Comparable, CustomStringConvert
     public var depth: Int { components.count }
     public var isWorkUnit: Bool { components.count == 5 }
 
+    /// The site component of a path below the enterprise; nil for the enterprise itself.
+    public var siteID: String? { components.count >= 2 ? components[1] : nil }
+
     public func isPrefix(of other: EquipmentPath) -> Bool {
         other.components.count >= components.count && Array(other.components.prefix(components.count)) == components
     }

@@ -54,7 +54,7 @@ public enum AuditTrail {
             after = last.seq
             for e in page {
                 let p = e.entry
-                var corrects: String?
+                var refersTo: String?
                 var old: String?
                 var new = p.body
                 var action: String
@@ -63,7 +63,7 @@ public enum AuditTrail {
                     if case .success(let ev) = EventCoding.decode(line: Substring(p.body), lineNumber: nil),
                         case .correction(let c) = ev.payload
                     {
-                        corrects = c.corrects.rawValue
+                        refersTo = c.corrects.rawValue
                         old = bodies[c.corrects.rawValue]
                         if let r = c.replacement {
                             new = EventCoding.jsonValue(r, includeID: false).canonical
@@ -92,10 +92,9 @@ public enum AuditTrail {
                 case .signature:
                     // The signature's manifestation, listed with the record it signs.
                     let b = try? JSONValue.parse(Data(p.body.utf8))
-                    func text(_ k: String) -> String { if case .string(let v)? = b?[k] { v } else { "?" } }
-                    corrects = text("record")
-                    var signedAt = ""
-                    if case .number(let ms)? = b?["signedAt"] { signedAt = Timestamp(milliseconds: Int64(ms)).rfc3339 }
+                    func text(_ k: String) -> String { b?[k]?.stringValue ?? "?" }
+                    refersTo = text("record")
+                    let signedAt = b?["signedAt"]?.numberValue.map { Timestamp(milliseconds: Int64($0)).rfc3339 } ?? ""
                     action = "signed \(text("record")): \(text("printedName")) (\(text("signer"))) — \(p.type) — \(signedAt) UTC"
                 case .changeRequest:
                     action = "change request \(p.type)"
@@ -105,9 +104,9 @@ public enum AuditTrail {
                     }
                 }
                 if p.kind == .event, p.type != "correction" { bodies[p.id] = p.body }
-                if let r = q.record, p.id != r, corrects != r { continue }
+                if let r = q.record, p.id != r, refersTo != r { continue }
                 if let u = q.user, e.recordedBy != u, !e.recordedBy.hasPrefix(u + " ") { continue }
-                if let s = q.site, p.kind == .event || p.kind == .signature, EquipmentPath(p.unit).components.dropFirst().first != s { continue }
+                if let s = q.site, p.kind == .event || p.kind == .signature, EquipmentPath(p.unit).siteID != s { continue }
                 if let f = q.from, e.recordedAt < f { continue }
                 if let t = q.to, e.recordedAt >= t { continue }
                 out.append(

@@ -38,7 +38,7 @@ public enum LedgerBlueprint {
                     + "spar change propose --blueprint FILE --reason TEXT")
         }
         let entry = try entry(
-            blueprint, plant: plant, reason: reason, previous: latest?.version, effectiveAt: recordedAt,
+            blueprint, enterprise: plant.enterprise, reason: reason, previous: latest?.version, effectiveAt: recordedAt,
             changeRequest: nil, recordedAt: recordedAt)
         let outcome = try await store.append([entry], recordedAt: recordedAt, recordedBy: recordedBy)
         switch outcome.first {
@@ -57,12 +57,11 @@ public enum LedgerBlueprint {
     }
 
     /// The ledger entry recording `blueprint` as a version in force from `effectiveAt`; `changeRequest` names the
-    /// approved change request that brought it (its `source` is then `change:<id>`).
+    /// approved change request that brought it (its `source` is then `change:<id>`). The caller has validated it.
     public static func entry(
-        _ blueprint: Blueprint, plant: PlantModel, reason: String, previous: String?, effectiveAt: Timestamp,
+        _ blueprint: Blueprint, enterprise: String, reason: String, previous: String?, effectiveAt: Timestamp,
         changeRequest: String?, recordedAt: Timestamp
     ) throws -> PendingEntry {
-        try blueprint.validate(plant: plant)
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else {
             throw Failure(
@@ -77,7 +76,7 @@ public enum LedgerBlueprint {
         if let previous { body["previousVersion"] = .string(previous) }
         return PendingEntry(
             id: "blueprint:\(version)@\(recordedAt.milliseconds)", kind: .blueprint, ts: effectiveAt,
-            unit: blueprint.enterprise ?? plant.enterprise, type: "blueprint",
+            unit: blueprint.enterprise ?? enterprise, type: "blueprint",
             source: changeRequest.map { "change:\($0)" } ?? "spar", body: JSONValue.object(body).canonical)
     }
 

@@ -86,8 +86,3 @@ public enum LedgerPlantModel {
         return String(id.split(separator: "@").first ?? id)
     }
 }
-
-extension Timestamp {
-    /// The server clock, in UTC milliseconds.
-    public static var now: Timestamp { Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded())) }
-}

@@ -152,7 +152,7 @@ extension Governance {
             guard completes else { return [] }
             return [
                 try Self.versionEntry(
-                    cr, effectiveAt: max(cr.requestedEffectiveAt, signedAt), recordedAt: signedAt, plant: nil)
+                    cr, effectiveAt: max(cr.requestedEffectiveAt, signedAt), recordedAt: signedAt)
             ]
         }
         return (try await changeRequest(id)!, session)
@@ -234,20 +234,17 @@ extension Governance {
                 now: now))
     }
 
-    static func versionEntry(_ cr: ChangeRequest, effectiveAt: Timestamp, recordedAt: Timestamp, plant: PlantModel?) throws -> PendingEntry {
+    /// The version entry an approved request appends, effective at `effectiveAt`.
+    static func versionEntry(_ cr: ChangeRequest, effectiveAt: Timestamp, recordedAt: Timestamp) throws -> PendingEntry {
         switch cr.subject {
         case .plantModel:
             let model = try PlantModelFile.decode(Data(cr.content.utf8), name: cr.id, json: true)
             return LedgerPlantModel.entry(model, effectiveAt: effectiveAt, changeRequest: cr.id, recordedAt: recordedAt)
         case .blueprint:
             let blueprint = try BlueprintFile.decodeUnvalidated(Data(cr.content.utf8), name: cr.id, json: true)
-            return PendingEntry(
-                id: "blueprint:\(cr.proposedVersion)@\(recordedAt.milliseconds)", kind: .blueprint, ts: effectiveAt,
-                unit: blueprint.enterprise ?? cr.enterprise, type: "blueprint", source: "change:\(cr.id)",
-                body: JSONValue.object([
-                    "version": .string(cr.proposedVersion), "reason": .string(cr.reason),
-                    "blueprint": try JSONValue.parse(Data(cr.content.utf8)),
-                ].merging(cr.baseVersion.map { ["previousVersion": JSONValue.string($0)] } ?? [:]) { a, _ in a }).canonical)
+            return try LedgerBlueprint.entry(
+                blueprint, enterprise: cr.enterprise, reason: cr.reason, previous: cr.baseVersion,
+                effectiveAt: effectiveAt, changeRequest: cr.id, recordedAt: recordedAt)
         }
     }
 
@@ -270,15 +267,15 @@ extension Governance {
     /// Checks that master data changed only under change control once users were enrolled: every later plant model
     /// or blueprint version names a change request that was fully approved before the version was recorded, and takes
     /// effect no earlier than that approval.
-    public func verifyChangeControl() async throws -> [SignatureFinding] {
+    public func verifyChangeControl() async throws -> [GovernanceFinding] {
         guard let firstIdentity = try await store.entries(kind: .identity).first?.seq else { return [] }
         let requests = Dictionary(try await changeRequests().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var out: [SignatureFinding] = []
+        var out: [GovernanceFinding] = []
         for kind in [LedgerEntryKind.plantModel, .blueprint] {
             let versions = try await store.entries(kind: kind)
             for (i, e) in versions.enumerated() where e.seq > firstIdentity {
                 func bad(_ field: String, _ detail: String) {
-                    out.append(SignatureFinding(signatureSeq: e.seq, signatureID: e.entry.id, field: field, detail: detail))
+                    out.append(GovernanceFinding(seq: e.seq, id: e.entry.id, field: field, detail: detail))
                 }
                 guard e.entry.source.hasPrefix("change:") else {
                     if i > 0 { bad("source", "a \(kind.rawValue) version recorded outside change control") }
@@ -289,9 +286,9 @@ extension Governance {
                     bad("source", "names change request \(id), which is not in the ledger")
                     continue
                 }
-                let approvedAt = ChangeSequencing.effectiveTime(
+                let approvedAt = ChangeSequencing.approvedAt(
                     required: cr.requiredApprovals, proposedBy: cr.proposedBy,
-                    requestedEffectiveAt: Timestamp(milliseconds: .min), decisions: cr.decisions.filter { $0.seq < e.seq })
+                    decisions: cr.decisions.filter { $0.seq < e.seq })
                 guard let approvedAt else {
                     bad("source", "\(id) was not fully approved before this version was recorded")
                     continue

@@ -91,20 +91,3 @@ public struct Directory: Sendable {
         }
     }
 }
-
-extension JSONValue {
-    var stringValue: String? {
-        if case .string(let s) = self { return s }
-        return nil
-    }
-
-    var arrayValue: [JSONValue]? {
-        if case .array(let a) = self { return a }
-        return nil
-    }
-
-    var numberValue: Double? {
-        if case .number(let n) = self { return n }
-        return nil
-    }
-}

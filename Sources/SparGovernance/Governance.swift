@@ -204,7 +204,7 @@ public struct Governance: Sendable {
     /// The system a token belongs to, or an error. Revoked, unknown and malformed tokens are refused alike.
     public func authenticate(token: String, station: String) async throws -> Principal {
         guard let id = APIToken.id(of: token), let t = try await directory().tokens[id], !t.revoked,
-            Self.constantTimeEqual(t.digest, APIToken.digest(token))
+            constantTimeEqual(Array(t.digest.utf8), Array(APIToken.digest(token).utf8))
         else {
             throw GovernanceError(.authenticationFailed, field: "token", "invalid or revoked token")
         }
@@ -318,14 +318,5 @@ public struct Governance: Sendable {
     static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 64
             && id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var diff: UInt8 = 0
-        for (p, q) in zip(x, y) { diff |= p ^ q }
-        return diff == 0
     }
 }

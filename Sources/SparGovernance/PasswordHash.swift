@@ -54,9 +54,7 @@ public enum PasswordHash {
             let salt = unb64(parts[3]), let expected = unb64(parts[4]), expected.count == l,
             let actual = try? derive(password, salt: salt, rounds: i)
         else { return false }
-        var diff: UInt8 = 0
-        for (a, b) in zip(actual, expected) { diff |= a ^ b }
-        return diff == 0
+        return constantTimeEqual(actual, expected)
     }
 
     /// SHA-256 of the PHC string (hex): what the ledger commits to, so the stored hash cannot be swapped unseen.
@@ -77,6 +75,14 @@ public enum PasswordHash {
         while s.count % 4 != 0 { s += "=" }
         return Data(base64Encoded: s).map { Array($0) }
     }
+}
+
+/// Equal bytes, compared in time that depends only on the length (no early exit on the first difference).
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for (x, y) in zip(a, b) { diff |= x ^ y }
+    return diff == 0
 }
 
 /// Lower-case hex of a digest.

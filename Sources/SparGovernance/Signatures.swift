@@ -16,15 +16,6 @@ public struct SigningSession: Sendable, Hashable {
     }
 }
 
-/// A signature's link to the ledger that does not hold: the signed entry moved, changed or vanished.
-public struct SignatureFinding: Sendable, Hashable, CustomStringConvertible {
-    public var signatureSeq: Int64
-    public var signatureID: String
-    public var field: String
-    public var detail: String
-    public var description: String { "signature seq \(signatureSeq) (\(signatureID)), field '\(field)': \(detail)" }
-}
-
 extension Governance {
     /// What the next signing in `session` must present.
     public func requiredComponents(session: SigningSession?) -> SignatureComponents {
@@ -74,7 +65,7 @@ extension Governance {
             throw GovernanceError(.invalid, field: "record", "\(recordID) is a signature; sign the record it signs")
         }
         let (signer, account, components) = try await reauthenticate(credentials, session: session, station: station)
-        let site = target.entry.kind == .event ? EquipmentPath(target.entry.unit).components.dropFirst().first : nil
+        let site = target.entry.kind == .event ? EquipmentPath(target.entry.unit).siteID : nil
         do {
             try signer.authorize(requiredPermission, sites: site.map { [$0] } ?? [])
             try signer.authorize(.sign, sites: site.map { [$0] } ?? [])
@@ -121,11 +112,11 @@ extension Governance {
 
     /// Checks that every signature still matches the entry it signs (id, sequence number, chain hash, unit) and that
     /// every user's stored password hash is the one the ledger committed to.
-    public func verifyBindings() async throws -> [SignatureFinding] {
-        var out: [SignatureFinding] = []
+    public func verifyBindings() async throws -> [GovernanceFinding] {
+        var out: [GovernanceFinding] = []
         for e in try await store.entries(kind: .signature) {
             func bad(_ field: String, _ detail: String) {
-                out.append(SignatureFinding(signatureSeq: e.seq, signatureID: e.entry.id, field: field, detail: detail))
+                out.append(GovernanceFinding(seq: e.seq, id: e.entry.id, field: field, detail: detail))
             }
             guard let m = Self.manifestation(of: e) else {
                 bad("body", "not a signature record")
@@ -146,13 +137,13 @@ extension Governance {
         let dir = try await directory()
         for user in dir.users.values.sorted(by: { $0.id < $1.id }) {
             guard let stored = try await store.credential(user: user.id) else {
-                out.append(SignatureFinding(signatureSeq: user.credentialSeq, signatureID: "user \(user.id)", field: "credential", detail: "no stored password hash"))
+                out.append(GovernanceFinding(seq: user.credentialSeq, id: "user \(user.id)", field: "credential", detail: "no stored password hash"))
                 continue
             }
             if stored.seq != user.credentialSeq || PasswordHash.digest(stored.phc) != user.credentialDigest {
                 out.append(
-                    SignatureFinding(
-                        signatureSeq: user.credentialSeq, signatureID: "user \(user.id)", field: "credential",
+                    GovernanceFinding(
+                        seq: user.credentialSeq, id: "user \(user.id)", field: "credential",
                         detail: "the stored password hash is not the one the ledger committed to"))
             }
         }

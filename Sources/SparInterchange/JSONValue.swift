@@ -112,4 +112,19 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { o[key] } else { nil }
     }
+
+    /// The string, if this is one.
+    public var stringValue: String? {
+        if case .string(let s) = self { s } else { nil }
+    }
+
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { a } else { nil }
+    }
+
+    /// The number, if this is one.
+    public var numberValue: Double? {
+        if case .number(let n) = self { n } else { nil }
+    }
 }

@@ -239,14 +239,6 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    public func latestPlantModel() async throws -> LedgerEntry? {
-        let path = path
-        return try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE kind = 'plantModel' ORDER BY seq DESC LIMIT 1")
-                .map { try SQLiteLedgerStore.entry($0, ledger: path) }
-        }
-    }
-
     public func entries(kind: LedgerEntryKind) async throws -> [LedgerEntry] {
         let path = path
         return try await pool.read { db in

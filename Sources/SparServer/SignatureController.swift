@@ -31,7 +31,7 @@ struct SignatureController {
             throw ProblemDetails.badRequest(
                 "malformed-json", #"send {"record": "…", "meaning": "approved", "password": "…"} (and "user" at the first signing)"#)
         }
-        func text(_ key: String) -> String? { if case .string(let v)? = o[key] { v } else { nil } }
+        func text(_ key: String) -> String? { o[key]?.stringValue }
         guard let record = text("record"), !record.isEmpty else {
             throw ProblemDetails.badRequest("missing-parameter", "the record (a ledger entry id) is required", field: "record")
         }
@@ -75,7 +75,7 @@ struct SignatureController {
         guard let entry = try await governance.store.entry(id: record) else {
             throw ProblemDetails.notFound("not-found", "no ledger entry \(record)")
         }
-        if entry.entry.kind == .event, let site = EquipmentPath(entry.entry.unit).components.dropFirst().first,
+        if entry.entry.kind == .event, let site = EquipmentPath(entry.entry.unit).siteID,
             !context.caller.sites.contains(site)
         {
             throw ProblemDetails.forbiddenSite("\(context.caller.principal?.id ?? "the caller") may not read site \(site)")

@@ -74,8 +74,6 @@ public actor InMemoryLedgerStore: LedgerStore, CredentialStore {
         }.map(\.entry.body)
     }
 
-    public func latestPlantModel() -> LedgerEntry? { rows.last { $0.entry.kind == .plantModel } }
-
     public func entries(kind: LedgerEntryKind) -> [LedgerEntry] { rows.filter { $0.entry.kind == kind } }
 
     public func entries(afterSeq: Int64, limit: Int) -> [LedgerEntry] {

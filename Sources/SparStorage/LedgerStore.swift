@@ -123,9 +123,6 @@ public protocol LedgerStore: Sendable {
     /// Event entries of units under `unitPrefix` (all when nil), plus every correction, in sequence order.
     func eventBodies(unitPrefix: String?) async throws -> [String]
 
-    /// The latest plant model entry, if any.
-    func latestPlantModel() async throws -> LedgerEntry?
-
     /// Every entry of one kind, in sequence order.
     func entries(kind: LedgerEntryKind) async throws -> [LedgerEntry]
 

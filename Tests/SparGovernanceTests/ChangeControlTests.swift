@@ -154,7 +154,7 @@ struct ChangeControlTests {
             f.model, effectiveAt: f.clock.now.adding(seconds: 1), changeRequest: "CR-0042", recordedAt: f.clock.now.adding(seconds: 1))
         _ = try await f.store.append([forged], recordedAt: f.clock.now, recordedBy: "local:intruder")
         let findings = try await f.governance.verifyChangeControl()
-        #expect(findings.map(\.signatureID) == [entry.id, forged.id])
+        #expect(findings.map(\.id) == [entry.id, forged.id])
         #expect(findings[0].detail.contains("outside change control"))
         #expect(findings[1].detail.contains("CR-0042"))
     }

@@ -95,7 +95,7 @@ struct IdentityTests {
         }
         let findings = try await f.governance.verifyBindings()
         #expect(findings.map(\.field) == ["credential"])
-        #expect(findings.first?.signatureID == "user olga")
+        #expect(findings.first?.id == "user olga")
     }
 
     @Test("a token proves its system: own source and sites accepted, another source or site rejected, revoked refused")

@@ -109,6 +109,6 @@ struct SignatureTests {
             "UPDATE ledger SET body = replace(body, '\"record\":\"e1\"', '\"record\":\"e2\"') WHERE id = '\(m.signatureID)'")
         let moved = try await f.governance.verifyBindings()
         #expect(Set(moved.map(\.field)) == ["recordSeq", "recordHash", "unit"])
-        #expect(moved.allSatisfy { $0.signatureID == m.signatureID })
+        #expect(moved.allSatisfy { $0.id == m.signatureID })
     }
 }
