@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "SparIntegrityTests",
             dependencies: [
-                "SparLedgerIntegrity", "SparStorage", "SparSQLite", "SparCore", "spar",
+                "SparLedgerIntegrity", "SparQualification", "SparStorage", "SparSQLite", "SparCore", "spar",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

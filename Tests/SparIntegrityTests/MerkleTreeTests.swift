@@ -1,5 +1,6 @@
 import Crypto
 import SparLedgerIntegrity
+import SparQualification
 import Testing
 
 /// SHA-256 by hand, independent of the code under test.
@@ -17,25 +18,10 @@ func hex(_ s: String) -> LedgerHash {
 
 @Suite("RFC 6962 Merkle tree")
 struct MerkleTreeTests {
-    /// The Certificate Transparency reference leaves used by RFC 6962 implementations' tests.
-    static let referenceLeaves: [[UInt8]] = [
-        [], [0x00], [0x10], [0x20, 0x21], [0x30, 0x31], [0x40, 0x41, 0x42, 0x43],
-        [0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57],
-        [0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f],
-    ]
-
-    /// Their published roots for tree sizes 0…8.
-    static let referenceRoots = [
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-    ]
+    /// The Certificate Transparency reference leaves used by RFC 6962 implementations' tests, and their published
+    /// roots for tree sizes 0…8.
+    static let referenceLeaves = RFC6962Vectors.leaves
+    static let referenceRoots = RFC6962Vectors.roots
 
     static var referenceLeafHashes: [LedgerHash] { referenceLeaves.map { MerkleTree.leafHash($0) } }
 
@@ -89,11 +75,7 @@ struct MerkleTreeTests {
     func referenceProofs() throws {
         let leaves = Self.referenceLeafHashes
         let root8 = hex(Self.referenceRoots[8])
-        let path0 = [
-            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-        ].map(hex)
+        let path0 = RFC6962Vectors.path0of8.map(hex)
         let path5 = [
             "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
@@ -103,10 +85,7 @@ struct MerkleTreeTests {
         #expect(MerkleTree.inclusionPath(index: 5, leafHashes: leaves[...]) == path5)
         #expect(MerkleTree.verifyInclusion(leafHash: leaves[0], index: 0, size: 8, path: path0, root: root8))
         #expect(MerkleTree.verifyInclusion(leafHash: leaves[5], index: 5, size: 8, path: path5, root: root8))
-        let consistency2to8 = [
-            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-        ].map(hex)
+        let consistency2to8 = RFC6962Vectors.consistency2to8.map(hex)
         #expect(MerkleTree.consistencyProof(oldSize: 2, leafHashes: leaves[...]) == consistency2to8)
         #expect(
             MerkleTree.verifyConsistency(

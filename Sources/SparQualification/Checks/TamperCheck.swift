@@ -6,7 +6,7 @@ import SparSQLite
 import SparStorage
 
 /// One way of altering a stored ledger behind Spar's back.
-enum TamperKind: String, CaseIterable, Sendable {
+public enum TamperKind: String, CaseIterable, Sendable {
     case editEntryColumn, editCheckpointColumn, deleteEntry, deleteCheckpoint, swapEntries, insertForgedEntryAtEnd,
         insertForgedEntryInMiddle, insertForgedCheckpoint, truncateEntries, truncateEntriesAndCheckpoints,
         editAndRechain, resignWithOwnKey
@@ -56,8 +56,18 @@ struct PristineLedger {
     }
 }
 
+/// One tampering applied to a ledger file.
+public struct Tampering: Sendable, CustomStringConvertible {
+    public var kind: TamperKind
+    public var detail: String
+    /// The entry whose own row changed in place (one column of one row), which verify must name first.
+    public var editedSeq: Int64?
+    public var description: String { "\(kind.rawValue): \(detail)" }
+}
+
 /// Seeded tamperings of a stored ledger, as an attacker with write access to the database file (not the key) can.
-enum Tamperer {
+/// The OQ applies them, and `SparIntegrityTests` applies 1,200 of them.
+public enum Tamperer {
     static func mutate(_ text: String, _ rng: inout SeededGenerator) -> String {
         switch rng.int(0...3) {
         case 0: return text + "x"
@@ -80,12 +90,14 @@ enum Tamperer {
         return Data(bytes)
     }
 
-    /// Applies tampering number `seed` to the copy at `path`; returns its kind and a description.
-    static func apply(seed: UInt64, to path: String, ledger: PristineLedger) throws -> (TamperKind, String) {
+    /// Applies tampering number `seed` to the copy at `path` of a ledger of `entries` rows whose checkpoints have
+    /// tree sizes `checkpointSizes` (ascending).
+    public static func apply(seed: UInt64, to path: String, entries: Int, checkpointSizes: [Int64]) throws -> Tampering {
         var rng = SeededGenerator(seed)
         let kind = TamperKind.allCases[Int(seed % UInt64(TamperKind.allCases.count))]
-        let n = Int64(ledger.entries)
+        let n = Int64(entries)
         var detail = ""
+        var editedSeq: Int64?
         try RawSQLite.withoutTriggers(path) { db in
             switch kind {
             case .editEntryColumn:
@@ -102,25 +114,28 @@ enum Tamperer {
                 case "ts", "recorded_at":
                     let delta = Int64(rng.pick([1, -1, 1000, -3_600_000]))
                     try db.execute(sql: "UPDATE ledger SET \(column) = \(column) + ? WHERE seq = ?", arguments: [delta, seq])
+                    editedSeq = seq
                 case "hash":
                     let old = try Data.fetchOne(db, sql: "SELECT hash FROM ledger WHERE seq = ?", arguments: [seq]) ?? Data()
                     let value: DatabaseValue =
                         rng.int(0...3) == 0
                         ? (LedgerHash(bytes: old)?.hex ?? "").databaseValue : flip(old, &rng).databaseValue
                     try db.execute(sql: "UPDATE ledger SET hash = ? WHERE seq = ?", arguments: [value, seq])
+                    editedSeq = seq
                 default:
                     let old = try String.fetchOne(db, sql: "SELECT \(column) FROM ledger WHERE seq = ?", arguments: [seq]) ?? ""
                     let new = column == "id" ? old + "-forged" : mutate(old, &rng)
                     try db.execute(sql: "UPDATE ledger SET \(column) = ? WHERE seq = ?", arguments: [new, seq])
+                    editedSeq = seq
                 }
             case .editCheckpointColumn:
-                let size = rng.pick(ledger.checkpointSizes)
+                let size = rng.pick(checkpointSizes)
                 let column = rng.pick(["tree_size", "root", "signed_at", "previous_size", "key_id", "signature", "frontier"])
                 detail = "checkpoint \(size), column \(column)"
                 switch column {
                 case "tree_size":
                     var target = rng.pick([size + 1, size - 1, size + 100])
-                    if ledger.checkpointSizes.contains(target) { target = size + 1000 }
+                    if checkpointSizes.contains(target) { target = size + 1000 }
                     try db.execute(
                         sql: "UPDATE ledger_checkpoint SET tree_size = ? WHERE tree_size = ?", arguments: [target, size])
                 case "signed_at", "previous_size":
@@ -144,7 +159,7 @@ enum Tamperer {
                 detail = "seq \(seq) deleted"
                 try db.execute(sql: "DELETE FROM ledger WHERE seq = ?", arguments: [seq])
             case .deleteCheckpoint:
-                let size = rng.pick(ledger.checkpointSizes)
+                let size = rng.pick(checkpointSizes)
                 detail = "checkpoint \(size) deleted"
                 try db.execute(sql: "DELETE FROM ledger_checkpoint WHERE tree_size = ?", arguments: [size])
             case .swapEntries:
@@ -172,20 +187,20 @@ enum Tamperer {
                 try RawSQLite.rechain(db, from: seq)
             case .insertForgedCheckpoint:
                 let size = rng.pick([n + 1, n + 5]) + Int64(rng.int(0...3))
-                let copyFrom = rng.pick(ledger.checkpointSizes)
+                let copyFrom = rng.pick(checkpointSizes)
                 detail = "forged checkpoint \(size) with the signature of checkpoint \(copyFrom)"
                 try db.execute(
                     sql: """
                         INSERT INTO ledger_checkpoint
                         SELECT ?, root, signed_at + 1, ?, key_id, signature, frontier FROM ledger_checkpoint WHERE tree_size = ?
                         """,
-                    arguments: [size, ledger.checkpointSizes.last ?? 0, copyFrom])
+                    arguments: [size, checkpointSizes.last ?? 0, copyFrom])
             case .truncateEntries:
                 let keep = Int64(rng.int(0...Int(n - 1)))
                 detail = "entries after seq \(keep) deleted, checkpoints kept"
                 try db.execute(sql: "DELETE FROM ledger WHERE seq > ?", arguments: [keep])
             case .truncateEntriesAndCheckpoints:
-                let keep = rng.pick(Array(ledger.checkpointSizes.dropLast()) + [0])
+                let keep = rng.pick(Array(checkpointSizes.dropLast()) + [0])
                 detail = "entries and checkpoints after \(keep) deleted (self-consistent; needs the kept checkpoint)"
                 try db.execute(sql: "DELETE FROM ledger WHERE seq > ?", arguments: [keep])
                 try db.execute(sql: "DELETE FROM ledger_checkpoint WHERE tree_size > ?", arguments: [keep])
@@ -221,7 +236,7 @@ enum Tamperer {
                 }
             }
         }
-        return (kind, detail)
+        return Tampering(kind: kind, detail: detail, editedSeq: editedSeq)
     }
 }
 
@@ -281,7 +296,9 @@ extension OQCatalogue {
                 let copy = context.path("tampered-\(s % 4).sqlite")
                 try RawSQLite.copy(ledger.path, to: copy)
                 let number = UInt64(s) &+ seed &* 7919
-                let (kind, detail) = try Tamperer.apply(seed: number, to: copy, ledger: ledger)
+                let tampering = try Tamperer.apply(
+                    seed: number, to: copy, entries: ledger.entries, checkpointSizes: ledger.checkpointSizes)
+                let (kind, detail) = (tampering.kind, tampering.detail)
                 let report = try SQLiteLedgerAudit.run(path: copy, publicKey: ledger.publicKey, kept: [ledger.kept])
                 let caught = !report.isIntact && !report.findings.contains { $0.check == .schema }
                 byKind[kind, default: (0, 0)].tried += 1

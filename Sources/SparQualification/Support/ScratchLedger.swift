@@ -23,12 +23,12 @@ final class ManualClock: Sendable {
 }
 
 /// A SplitMix64 generator, so every seeded tampering is reproducible from its number.
-struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
 
-    init(_ seed: UInt64) { state = seed &* 0x9e37_79b9_7f4a_7c15 &+ 1 }
+    public init(_ seed: UInt64) { state = seed &* 0x9e37_79b9_7f4a_7c15 &+ 1 }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
@@ -36,15 +36,15 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
+    public mutating func int(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
 
-    mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
+    public mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
 }
 
 /// Raw SQLite access to scratch ledger files: consistent copies, and changes made behind Spar's back.
-enum RawSQLite {
+public enum RawSQLite {
     /// The append-only triggers of the ledger and its checkpoints.
     static let triggerNames = [
         "ledger_no_update", "ledger_no_delete", "ledger_checkpoint_no_update", "ledger_checkpoint_no_delete",
@@ -66,7 +66,7 @@ enum RawSQLite {
 
     /// Runs `change` with the append-only triggers dropped, then restores them word for word, as an attacker with
     /// write access to the file can; only the data checks can then notice.
-    static func withoutTriggers(_ path: String, _ change: (Database) throws -> Void) throws {
+    public static func withoutTriggers(_ path: String, _ change: (Database) throws -> Void) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { db in
             let saved = try triggerNames.map { name in
@@ -90,7 +90,7 @@ enum RawSQLite {
     }
 
     /// Recomputes the chain hashes of rows from `seq` on, as an attacker without the signing key can.
-    static func rechain(_ db: Database, from seq: Int64) throws {
+    public static func rechain(_ db: Database, from seq: Int64) throws {
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE seq >= ? ORDER BY seq", arguments: [seq])
         var previous =
             try Data.fetchOne(db, sql: "SELECT hash FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT 1", arguments: [seq])
