@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "SparEngine",
-            dependencies: ["SparCore", "SparStorage", "SparInterchange"],
+            dependencies: ["SparCore", "SparStorage", "SparInterchange", "SparLedgerIntegrity"],
             swiftSettings: strict
         ),
         .target(

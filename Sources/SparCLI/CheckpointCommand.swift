@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
+import SparCore
 import SparLedgerIntegrity
 import SparSQLite
 
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Export signed checkpoints and the public key, to keep outside the database.",
-        subcommands: [Export.self, PublicKey.self]
+        abstract: "Export signed checkpoints and the public key, to keep outside the database; rotate the key.",
+        subcommands: [Export.self, PublicKey.self, RotateKey.self]
     )
 
     struct Export: AsyncParsableCommand {
@@ -73,6 +74,53 @@ struct CheckpointCommand: AsyncParsableCommand {
                 let path = LedgerKeyLocation(db: db, option: key).path
                 let key = try CheckpointSigningKey.load(path: path)
                 try CheckpointFiles.write(String(key.publicKey.fileContents.dropLast()), to: out)
+            } catch {
+                throw ExitCode(Console.fail(error).code)
+            }
+        }
+    }
+
+    struct RotateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-key",
+            abstract: "Hand checkpoint signing over to a new key (routine rotation, or after a key leaked).",
+            discussion: """
+                Appends a key rotation signed by the current key and the new one, sealed by the current key's last \
+                checkpoint; every later checkpoint is the new key's, and spar verify follows the ledger across both. \
+                The new key is written to <key>.next first, then installed at the key's location, and the old key \
+                file is kept beside it as <key>.retired-<key id> (move it offline). Needs an administrator.
+                """
+        )
+
+        @Option(help: "SQLite ledger file.")
+        var db: String = "spar-data/spar.sqlite"
+
+        @Option(help: "Private key file in use (default: $SPAR_LEDGER_KEY, else <db>.key).")
+        var key: String?
+
+        @Option(help: "Why the key changes (recorded in the ledger).")
+        var reason: String
+
+        @OptionGroup var identity: IdentityOptions
+
+        func run() async throws {
+            do {
+                let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !why.isEmpty else { throw CLIError("--reason must say why the key changes") }
+                let location = LedgerKeyLocation(db: db, option: key)
+                let ledger = try await GovernedLedger.open(db: db, key: key, identity: identity)
+                try await ledger.authorizeAllSites(.manageUsers)
+                let old = try CheckpointSigningKey.load(path: location.path)
+                let next = location.path + ".next"
+                let new = try CheckpointSigningKey.loadOrCreate(path: next)
+                let entry = try await ledger.store.rotateCheckpointKey(
+                    to: new, reason: why, recordedAt: .now, recordedBy: ledger.principal.recordedBy)
+                let retired = location.path + ".retired-" + old.publicKey.keyID
+                try FileManager.default.moveItem(atPath: location.path, toPath: retired)
+                try FileManager.default.moveItem(atPath: next, toPath: location.path)
+                Console.out(
+                    "checkpoint key rotated at seq \(entry.seq): \(old.publicKey.keyID) → \(new.publicKey.keyID); "
+                        + "the new key is \(location.path), the old one \(retired)")
             } catch {
                 throw ExitCode(Console.fail(error).code)
             }

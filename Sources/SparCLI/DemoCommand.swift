@@ -32,7 +32,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "First day (RFC 3339).")
     var start: String = DemoGenerator.defaultStart.rfc3339
 
-    @Option(help: "Also write the plant model (plant.yaml) and events (events.jsonl) to this folder.")
+    @Option(help: "Also write the plant model (plant.json) and events (events.jsonl) to this folder.")
     var export: String?
 
     @Flag(help: "Then serve the demo ledger over HTTP (as spar serve) until Ctrl-C or SIGTERM.")

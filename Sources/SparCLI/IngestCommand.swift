@@ -81,7 +81,7 @@ struct IngestCommand: AsyncParsableCommand {
         while true {
             let lines = reader.next(max: batchSize)
             if lines.isEmpty { break }
-            total.add(try await ingest.ingest(lines: lines))
+            total.add(try await ingest.ingest(records: lines))
             batches += 1
             if !quiet, batches % 20 == 0 {
                 Console.err("… \(total.lines) lines, \(total.accepted) accepted, \(total.rejections.count) rejected")

@@ -90,7 +90,7 @@ struct KPICommand: AsyncParsableCommand {
             while true {
                 let lines = reader.next(max: 10_000)
                 if lines.isEmpty { break }
-                rejections += try await ingest.ingest(lines: lines).rejections
+                rejections += try await ingest.ingest(records: lines).rejections
             }
             if !rejections.isEmpty {
                 for r in rejections.prefix(50) { Console.err("rejected: \(r)") }

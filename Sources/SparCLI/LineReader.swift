@@ -18,21 +18,23 @@ struct LineReader {
         }
     }
 
-    /// The next up to `max` lines, numbered from 1; empty when the input is exhausted.
-    mutating func next(max: Int) -> [(Int, Substring)] {
-        var out: [(Int, Substring)] = []
+    /// The next up to `max` lines as read, numbered from 1, without their line ending (and without a UTF-8 byte
+    /// order mark on line 1); empty when the input is exhausted. Bytes are not decoded here: a line that is not
+    /// UTF-8 is rejected by the decoder, naming its field.
+    mutating func next(max: Int) -> [(Int, Data)] {
+        var out: [(Int, Data)] = []
         while out.count < max {
             if let nl = buffer.firstIndex(of: 10) {
                 let lineData = buffer[buffer.startIndex..<nl]
                 buffer = buffer[(nl + 1)...]
                 lineNumber += 1
-                out.append((lineNumber, Substring(decodeLine(lineData))))
+                out.append((lineNumber, trimmed(lineData)))
                 continue
             }
             if finished {
                 if !buffer.isEmpty {
                     lineNumber += 1
-                    out.append((lineNumber, Substring(decodeLine(buffer))))
+                    out.append((lineNumber, trimmed(buffer)))
                     buffer = Data()
                 }
                 break
@@ -43,10 +45,11 @@ struct LineReader {
         return out
     }
 
-    private func decodeLine(_ d: Data) -> String {
-        var s = String(decoding: d, as: UTF8.self)
-        if s.hasSuffix("\r") { s.removeLast() }
-        return s
+    private func trimmed(_ d: Data) -> Data {
+        var d = d
+        if lineNumber == 1, d.starts(with: [0xEF, 0xBB, 0xBF]) { d = d.dropFirst(3) }
+        if d.last == 0x0D { d = d.dropLast() }
+        return Data(d)
     }
 }
 

@@ -74,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "spar.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let user = ProcessInfo.processInfo.environment["SPAR_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "local"
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, database: db, signingKeyPath: LedgerKeyLocation(db: db, option: key).path,
             plantPath: plant, recordedBy: "http:\(user)", staleAfterSeconds: Int64(staleAfterHours * 3600),
             metrics: registry, logger: logger,
@@ -84,9 +84,16 @@ struct ServeCommand: AsyncParsableCommand {
             authentication: AuthenticationSettings(
                 idleTimeout: Int64(sessionIdleMinutes * 60_000), absoluteTimeout: Int64(sessionMaxHours * 3_600_000),
                 loginAttemptsPerMinute: loginAttemptsPerMinute))
+        configuration.requestDeadline = .seconds(30)
+        configuration.cancelReadsWhenClientLeaves = true
         let app = try await buildApplication(configuration)
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var lifecycle = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Open live streams and slow reads do not hold a shutdown: after 5 s they are cancelled, and the process
+        // ends at most 5 s later.
+        lifecycle.maximumGracefulShutdownDuration = .seconds(5)
+        lifecycle.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: lifecycle)
         try await group.run()
     }
 }

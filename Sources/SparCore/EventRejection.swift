@@ -57,6 +57,7 @@ public struct EventValidator: Sendable {
         if index.units[event.unit] == nil {
             return reject("unit", "unknown work unit '\(event.unit)' (expected enterprise/site/area/workCenter/workUnit)")
         }
+        if let (field, reason) = event.payload.boundsProblem { return reject(field, reason) }
         if case .state(let s) = event.payload, let code = s.reason {
             guard let reason = index.reasons[code] else { return reject("reason", "unknown reason code '\(code)'") }
             if let c = s.category, c != reason.category {

@@ -84,22 +84,31 @@ public struct KPIEngine: Sendable {
     public func result(_ query: KPIQuery) throws(KPIQueryError) -> KPIResult {
         let inScope = units(in: query.scope)
         guard !inScope.isEmpty else {
-            throw KPIQueryError(field: "scope", reason: "'\(query.scope)' is not in the plant model (no work unit under it)")
+            throw KPIQueryError(.unknownScope, field: "scope", reason: "'\(query.scope)' is not in the plant model (no work unit under it)")
         }
         guard query.from < query.to else {
-            throw KPIQueryError(field: "to", reason: "the window is empty: to (\(query.to)) must be after from (\(query.from))")
+            throw KPIQueryError(.emptyWindow, field: "to", reason: "the window is empty: to (\(query.to)) must be after from (\(query.from))")
+        }
+        guard query.to.milliseconds - query.from.milliseconds <= KPIQuery.maximumWindow else {
+            let days = (query.to.milliseconds - query.from.milliseconds) / 86_400_000
+            throw KPIQueryError(
+                .windowTooLong, field: "to",
+                reason: "the window spans \(days) days; a query may span at most \(KPIQuery.maximumWindow / 86_400_000) days (ten years): split it")
         }
         if let shift = query.shift {
             let known = inScope.contains { u in
                 u.calendarID.flatMap { index.calendars[$0] }?.shifts.contains { $0.name == shift } ?? false
             }
             guard known else {
-                throw KPIQueryError(field: "shift", reason: "no calendar of a unit under '\(query.scope)' has a shift named '\(shift)'")
+                throw KPIQueryError(.unknownShift, field: "shift", reason: "no calendar of a unit under '\(query.scope)' has a shift named '\(shift)'")
             }
         }
         var cache = ScheduleCache()
         var total = TimeModelElements()
         for unit in inScope {
+            if Task.isCancelled {
+                throw KPIQueryError(.cancelled, field: "", reason: "the query was cancelled before it finished")
+            }
             total.add(elements(of: unit, range: Interval(query.from, query.to), shift: query.shift, cache: &cache))
         }
         return makeResult(query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit)

@@ -5,6 +5,10 @@ public struct KPIQuery: Sendable, Hashable {
     public var to: Timestamp
     public var shift: String?
 
+    /// The longest window one query may span: 3,660 days (ten years), milliseconds. A query's cost grows with the
+    /// calendar time it spans, so a longer span is refused rather than left to run; split it into several queries.
+    public static let maximumWindow: Int64 = 3_660 * 86_400_000
+
     public init(scope: EquipmentPath, from: Timestamp, to: Timestamp, shift: String? = nil) {
         self.scope = scope
         self.from = from
@@ -39,9 +43,21 @@ public struct KPIResult: Sendable {
 
 /// Why a KPI query cannot be answered.
 public struct KPIQueryError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong, for a caller that answers differently (an HTTP status, a problem type).
+    public enum Kind: String, Sendable, Hashable {
+        case unknownScope = "unknown-scope"
+        case unknownShift = "unknown-shift"
+        case emptyWindow = "empty-window"
+        case windowTooLong = "window-too-long"
+        /// The task computing the answer was cancelled (its client left, or its deadline passed).
+        case cancelled
+    }
+
+    public var kind: Kind
     public var field: String
     public var reason: String
-    public init(field: String, reason: String) {
+    public init(_ kind: Kind, field: String, reason: String) {
+        self.kind = kind
         self.field = field
         self.reason = reason
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SparCore
 import SparInterchange
+import SparLedgerIntegrity
 import SparStorage
 
 /// Which ledger entries an audit asks for. Every filter is optional; all given filters must hold.
@@ -65,7 +66,11 @@ public enum AuditTrail {
                     {
                         refersTo = c.corrects.rawValue
                         old = bodies[c.corrects.rawValue]
-                        if let r = c.replacement {
+                        if old == nil {
+                            // Accepted before corrections were checked against their target's kind: it changes
+                            // nothing, and the trail says so rather than showing the other record as voided.
+                            action = "correction of \(c.corrects.rawValue), which is not an event (no effect)"
+                        } else if let r = c.replacement {
                             new = EventCoding.jsonValue(r, includeID: false).canonical
                             action = "corrected \(c.corrects.rawValue)"
                         } else {
@@ -89,6 +94,11 @@ public enum AuditTrail {
                     }
                 case .identity:
                     action = p.type
+                case .checkpointKey:
+                    let r = CheckpointKeyRotation.decode(body: p.body)
+                    old = r?.previousKey?.keyID
+                    new = r?.newKey?.keyID ?? p.body
+                    action = "rotated the checkpoint signing key: \(r?.reason ?? "?")"
                 case .signature:
                     // The signature's manifestation, listed with the record it signs.
                     let b = try? JSONValue.parse(Data(p.body.utf8))

@@ -1,3 +1,4 @@
+import Foundation
 import SparCore
 import SparInterchange
 import SparStorage
@@ -72,6 +73,20 @@ public struct IngestEvents: Sendable {
         return report
     }
 
+    /// Ingests numbered JSON Lines records given as the bytes read (blank lines are skipped). Bytes that are not
+    /// UTF-8 reject their line, naming the field; they are never replaced.
+    public func ingest(records: [(Int, Data)]) async throws -> IngestReport {
+        var decoded: [(Int, Result<Event, EventRejection>)] = []
+        decoded.reserveCapacity(records.count)
+        let decoder = JSONDecoder()
+        for (n, bytes) in records where !bytes.allSatisfy(StrictJSON.isSpace) {
+            decoded.append((n, EventCoding.decode(data: bytes, lineNumber: n, using: decoder)))
+        }
+        var report = try await ingest(decoded: decoded)
+        report.lines = decoded.count
+        return report
+    }
+
     /// Ingests already decoded events (`line` numbers are for the report).
     public func ingest(events: [(line: Int?, event: Event)]) async throws -> IngestReport {
         var report = try await ingest(decoded: events.map { ($0.line ?? 0, .success($0.event)) })
@@ -104,79 +119,94 @@ public struct IngestEvents: Sendable {
                             reason: "\(e.ts) is in the future (server time \(clock)); check the source's clock"))
                     continue
                 }
-                if case .correction(let c) = e.payload, batchIDs[c.corrects.rawValue] == nil {
+                var corrects: String?
+                if case .correction(let c) = e.payload {
+                    corrects = c.corrects.rawValue
                     targets.append(c.corrects.rawValue)
                 }
                 if batchIDs[e.id.rawValue] == nil { batchIDs[e.id.rawValue] = e }
                 pending.append((n, e, PendingEntry(
                     id: e.id.rawValue, kind: .event, ts: e.ts, unit: e.unit.description, type: e.type, source: e.source,
-                    body: EventCoding.canonical(e))))
+                    body: EventCoding.canonical(e), corrects: corrects)))
             }
         }
-        let stored = try await store.bodies(ids: targets)
+        var stored: [String: LedgerEntry] = [:]
+        for id in Set(targets) where batchIDs[id] == nil {
+            if let entry = try await store.entry(id: id) { stored[id] = entry }
+        }
         var batch: [PendingEntry] = []
         var lines: [Int] = []
         for p in pending {
-            if case .correction(let c) = p.event.payload {
-                let target = c.corrects.rawValue
-                let targetType: String?
-                var targetUnit: EquipmentPath?
-                if let b = batchIDs[target], b.id != p.event.id {
-                    targetType = b.type
-                    targetUnit = b.unit
-                } else if let body = stored[target] {
-                    targetType = body.contains("\"type\":\"correction\"") ? "correction" : "event"
-                    if case .success(let stored) = EventCoding.decode(line: Substring(body), lineNumber: nil) {
-                        targetUnit = stored.unit
-                    }
-                } else {
-                    targetType = nil
-                }
-                if let principal, principal.sites != .all, let unit = targetUnit,
-                    let site = model.site(ofScope: unit.description), !principal.sites.contains(site)
-                {
-                    report.rejections.append(
-                        EventRejection(line: p.line, id: p.event.id.rawValue, field: "corrects",
-                            reason: "access denied: \(principal.id) may not write site \(site) (sites: \(principal.sites))"))
-                    continue
-                }
-                if principal?.kind == .user, (c.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                    report.rejections.append(
-                        EventRejection(line: p.line, id: p.event.id.rawValue, field: "reason",
-                            reason: "a correction made by a person needs a reason (why the record is changed or voided)"))
-                    continue
-                }
-                guard let targetType else {
-                    report.rejections.append(
-                        EventRejection(line: p.line, id: p.event.id.rawValue, field: "corrects",
-                            reason: "no accepted event has id '\(target)'"))
-                    continue
-                }
-                if targetType == "correction" {
-                    report.rejections.append(
-                        EventRejection(line: p.line, id: p.event.id.rawValue, field: "corrects",
-                            reason: "'\(target)' is itself a correction; correct the original event instead"))
-                    continue
-                }
+            if case .correction(let c) = p.event.payload,
+                let rejection = correctionProblem(c, of: p.event, line: p.line, batch: batchIDs, stored: stored)
+            {
+                report.rejections.append(rejection)
+                continue
             }
             batch.append(p.entry)
             lines.append(p.line)
         }
-        let outcomes = try await store.append(batch, recordedAt: clock, recordedBy: recordedBy)
-        for (i, outcome) in outcomes.enumerated() {
+        // Corrections go after every event of the batch, so one may name an event sent later in the same batch; the
+        // store accepts a correction only if its target was stored before it.
+        let order = batch.indices.sorted { (batch[$0].corrects != nil ? 1 : 0, $0) < (batch[$1].corrects != nil ? 1 : 0, $1) }
+        let outcomes = try await store.append(order.map { batch[$0] }, recordedAt: clock, recordedBy: recordedBy)
+        var byInput = [AppendOutcome?](repeating: nil, count: batch.count)
+        for (k, i) in order.enumerated() { byInput[i] = outcomes[k] }
+        for (i, outcome) in byInput.enumerated() {
             switch outcome {
-            case .accepted:
+            case .accepted?:
                 report.accepted += 1
                 report.acknowledged.append(.init(line: lines[i], id: batch[i].id, duplicate: false))
-            case .duplicate:
+            case .duplicate?:
                 report.duplicates += 1
                 report.acknowledged.append(.init(line: lines[i], id: batch[i].id, duplicate: true))
-            case .rejected(let reason, let field):
+            case .rejected(let reason, let field)?:
                 report.rejections.append(EventRejection(line: lines[i], id: batch[i].id, field: field, reason: reason))
+            case nil:
+                throw StorageError("the ledger answered \(outcomes.count) outcomes for a batch of \(batch.count)")
             }
         }
         report.rejections.sort { ($0.line ?? 0) < ($1.line ?? 0) }
         return report
+    }
+
+    /// Why correction `c` (event `e`) may not be appended by this writer, judged before the store checks that its
+    /// target was accepted: the target must be an event (in this batch or stored), of a site the writer may write,
+    /// and a person must give a reason.
+    func correctionProblem(
+        _ c: Correction, of e: Event, line: Int, batch: [String: Event], stored: [String: LedgerEntry]
+    ) -> EventRejection? {
+        func reject(_ field: String, _ reason: String) -> EventRejection {
+            EventRejection(line: line, id: e.id.rawValue, field: field, reason: reason)
+        }
+        let target = c.corrects.rawValue
+        let targetUnit: String
+        if let b = batch[target], b.id != e.id {
+            if case .correction = b.payload {
+                return reject("corrects", "'\(target)' is itself a correction; correct the original event instead")
+            }
+            targetUnit = b.unit.description
+        } else if let entry = stored[target] {
+            guard entry.entry.kind == .event else {
+                return reject(
+                    "corrects",
+                    "'\(target)' is a \(entry.entry.kind.rawValue) entry, not an event; only events can be corrected")
+            }
+            targetUnit = entry.entry.unit
+        } else {
+            return reject("corrects", "no accepted event has id '\(target)'")
+        }
+        if let principal, principal.sites != .all {
+            guard let site = model.site(ofScope: targetUnit), principal.sites.contains(site) else {
+                let site = model.site(ofScope: targetUnit) ?? "of no site in the plant model (\(targetUnit))"
+                return reject(
+                    "corrects", "access denied: \(principal.id) may not write site \(site) (sites: \(principal.sites))")
+            }
+        }
+        if principal?.kind == .user, (c.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            return reject("reason", "a correction made by a person needs a reason (why the record is changed or voided)")
+        }
+        return nil
     }
 
     /// Why `principal` may not append `e`, if it may not.

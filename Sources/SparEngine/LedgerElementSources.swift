@@ -35,7 +35,7 @@ public enum LedgerElementSources {
             return (e.unit.components[1], e.source, BlueprintElementMap.elements(of: e.payload, reasons: reasons))
         }
         func decode(_ body: String) -> Event? {
-            guard case .success(let e) = EventCoding.decode(data: Data(body.utf8), lineNumber: nil) else { return nil }
+            guard case .success(let e) = EventCoding.decode(data: Data(body.utf8), lineNumber: nil, strict: false) else { return nil }
             return e
         }
         // One pass: count each (site, element, source) contribution; remember corrections (rare) by target, the

@@ -25,7 +25,7 @@ public enum LedgerProjection {
         events.reserveCapacity(bodies.count)
         let decoder = JSONDecoder()
         for body in bodies {
-            switch EventCoding.decode(data: Data(body.utf8), lineNumber: nil, using: decoder) {
+            switch EventCoding.decode(data: Data(body.utf8), lineNumber: nil, using: decoder, strict: false) {
             case .success(let e): events.append(e)
             case .failure(let r): throw CorruptEntry(rejection: r)
             }

@@ -84,7 +84,13 @@ extension Governance {
         }
         try authorize(actor, .proposeChange, sites: .sites(Set(impact.sites)))
         let existing = try await store.entries(kind: .changeRequest).count { $0.entry.type == "proposed" }
-        let id = "CR-" + String(format: "%04d", existing + 1)
+        var number = existing + 1
+        var id = "CR-" + String(format: "%04d", number)
+        // Ledgers written before id spaces were reserved may hold an event under a change request number.
+        while try await store.entry(id: id) != nil {
+            number += 1
+            id = "CR-" + String(format: "%04d", number)
+        }
         var body: [String: JSONValue] = [
             "changeRequest": .string(id), "subject": .string(change.subject.rawValue), "reason": .string(why),
             "effectiveAt": .number(Double(effectiveAt.milliseconds)), "proposedVersion": .string(version),

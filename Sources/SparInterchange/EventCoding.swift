@@ -8,10 +8,31 @@ public enum EventCoding {
         decode(data: Data(text.utf8), lineNumber: lineNumber)
     }
 
-    /// Decodes one JSON event object.
-    public static func decode(data: Data, lineNumber: Int?, using decoder: JSONDecoder = JSONDecoder())
-        -> Result<Event, EventRejection>
-    {
+    /// Decodes one JSON event object. The text must be I-JSON (``StrictJSON``): UTF-8, no repeated member, numbers
+    /// a binary64 holds. `strict: false` skips that check, for bodies the ledger stored in canonical form.
+    public static func decode(
+        data: Data, lineNumber: Int?, using decoder: JSONDecoder = JSONDecoder(), strict: Bool = true
+    ) -> Result<Event, EventRejection> {
+        if strict {
+            if let p = StrictJSON.problem(data) {
+                return .failure(
+                    EventRejection(
+                        line: lineNumber, id: readableID(data), field: p.path,
+                        reason: p.isSyntax ? "malformed JSON: \(p.reason)" : p.reason))
+            }
+            if let first = data.first(where: { !StrictJSON.isSpace($0) }), first != UInt8(ascii: "{") {
+                let kind: String
+                switch first {
+                case UInt8(ascii: "["): kind = "an array"
+                case UInt8(ascii: "\""): kind = "a string"
+                case UInt8(ascii: "n"): kind = "null"
+                case UInt8(ascii: "t"), UInt8(ascii: "f"): kind = "a boolean"
+                default: kind = "a number"
+                }
+                return .failure(
+                    EventRejection(line: lineNumber, reason: "an event must be a JSON object, not \(kind)"))
+            }
+        }
         let wire: EventWire
         do {
             wire = try decoder.decode(EventWire.self, from: data)
@@ -40,8 +61,7 @@ public enum EventCoding {
         func field(_ path: [any CodingKey]) -> String? {
             path.isEmpty ? nil : path.map(\.stringValue).joined(separator: ".")
         }
-        // Recover the id for the report when the object itself is readable.
-        let id = (try? JSONDecoder().decode(IDOnly.self, from: data))?.id
+        let id = readableID(data)
         switch e {
         case .typeMismatch(let type, let c):
             guard let f = field(c.codingPath) else {
@@ -71,6 +91,11 @@ public enum EventCoding {
     }
 
     struct IDOnly: Decodable { var id: String? }
+
+    /// The record's id for a report, when the object is readable and its id is valid text.
+    static func readableID(_ data: Data) -> String? {
+        (try? JSONDecoder().decode(IDOnly.self, from: data))?.id.flatMap { $0.contains("\u{FFFD}") ? nil : $0 }
+    }
 
     /// The contract's fields, all optional: presence and ranges are checked after decoding, field by field.
     final class EventWire: Decodable {

@@ -22,7 +22,7 @@ public struct StoredCheckpoint: Sendable, Hashable {
 /// checkpoint (and every checkpoint kept outside the database), which catches a chain recomputed after an edit,
 /// removed rows at the end, and forged rows.
 public struct LedgerAudit: Sendable {
-    let publicKey: CheckpointPublicKey
+    let keys: CheckpointKeySchedule
     let checkpoints: [StoredCheckpoint]
     let kept: [SignedCheckpoint]
     private var nextCheckpoint = 0
@@ -33,9 +33,19 @@ public struct LedgerAudit: Sendable {
     private var lastGoodCheckpoint: Int64 = 0
     private var findings: [IntegrityFinding] = []
 
-    /// Starts an audit; `checkpoints` are the stored rows in any order, `kept` the checkpoints an auditor kept.
-    public init(publicKey: CheckpointPublicKey, checkpoints: [StoredCheckpoint], kept: [SignedCheckpoint] = []) {
-        self.publicKey = publicKey
+    /// Starts an audit; `checkpoints` are the stored rows in any order, `kept` the checkpoints an auditor kept,
+    /// `rotations` the key rotations the ledger records, in ledger order (each checkpoint must be signed by the key
+    /// in force at its tree size; `publicKey` is the key the auditor trusts, one of them).
+    public init(
+        publicKey: CheckpointPublicKey, checkpoints: [StoredCheckpoint], kept: [SignedCheckpoint] = [],
+        rotations: [CheckpointKeyRotation] = []
+    ) {
+        keys = CheckpointKeySchedule(trusted: publicKey, rotations: rotations)
+        for p in keys.problems {
+            findings.append(
+                IntegrityFinding(check: .checkpointKey, checkpointSize: p.treeSize, field: "key", detail: p.detail,
+                    position: max(1, p.treeSize)))
+        }
         self.checkpoints = checkpoints.sorted { $0.treeSize < $1.treeSize }
         self.kept = kept.sorted { $0.checkpoint.treeSize < $1.checkpoint.treeSize }
         var previous: Int64 = 0
@@ -57,12 +67,13 @@ public struct LedgerAudit: Sendable {
 
     private mutating func checkSignature(_ s: SignedCheckpoint, kept: Bool) {
         let c = s.checkpoint
+        let publicKey = keys.key(forTreeSize: c.treeSize)
         let what = kept ? "the kept checkpoint" : "the checkpoint"
         if s.keyID != publicKey.keyID {
             findings.append(
                 IntegrityFinding(
                     check: kept ? .keptCheckpoint : .checkpointKey, checkpointSize: c.treeSize, field: "key_id",
-                    detail: "\(what) names key \(s.keyID), but the ledger's public key is \(publicKey.keyID)",
+                    detail: "\(what) names key \(s.keyID), but the ledger's key for size \(c.treeSize) is \(publicKey.keyID)",
                     position: c.treeSize))
         }
         if !publicKey.isValidSignature(s) {

@@ -161,10 +161,28 @@ struct ChainTip {
         let checkpoint = try checkpointRow.map { try LedgerSchema.checkpoint($0, ledger: ledger) }
         if let checkpoint {
             let signed = checkpoint.signed
-            guard signed.keyID == key.publicKey.keyID, key.publicKey.isValidSignature(signed) else {
+            // After a key rotation the checkpoint sealing it is the previous key's, and the configured key must be
+            // the new one.
+            var signer = key.publicKey
+            let rotationBody = try String.fetchOne(
+                db, sql: "SELECT body FROM ledger WHERE kind = 'checkpointKey' AND type = ? ORDER BY seq DESC LIMIT 1",
+                arguments: [CheckpointKeyRotation.entryType])
+            if let rotationBody {
+                guard let rotation = CheckpointKeyRotation.decode(body: rotationBody), let new = rotation.newKey,
+                    let previous = rotation.previousKey
+                else { throw refuse("its latest checkpoint key rotation cannot be read") }
+                guard new == key.publicKey else {
+                    throw refuse(
+                        "its checkpoint key was rotated to \(new.keyID) after entry \(rotation.afterTreeSize), but the "
+                            + "configured key is \(key.publicKey.keyID) (an interrupted rotation leaves the new key in "
+                            + "<key>.next)")
+                }
+                if checkpoint.treeSize <= rotation.afterTreeSize + 1 { signer = previous }
+            }
+            guard signed.keyID == signer.keyID, signer.isValidSignature(signed) else {
                 throw refuse(
                     "its last checkpoint (tree size \(checkpoint.treeSize)) is not signed by the configured key "
-                        + "\(key.publicKey.keyID) (it names key \(signed.keyID))")
+                        + "\(signer.keyID) (it names key \(signed.keyID))")
             }
         }
         guard let last else {

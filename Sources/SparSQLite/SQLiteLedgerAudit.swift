@@ -97,7 +97,26 @@ public enum SQLiteLedgerAudit {
                 }
             }
         }
-        var audit = LedgerAudit(publicKey: publicKey, checkpoints: checkpoints, kept: kept)
+        var rotations: [CheckpointKeyRotation] = []
+        if hasTables {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT seq, id, body FROM ledger WHERE kind = 'checkpointKey' AND type = ? ORDER BY seq",
+                arguments: [CheckpointKeyRotation.entryType])
+            {
+                let seq = LedgerSchema.integer(row["seq"]) ?? 0
+                guard let body = String.fromDatabaseValue(row["body"]), let r = CheckpointKeyRotation.decode(body: body)
+                else {
+                    rowFindings.append(
+                        IntegrityFinding(
+                            check: .columnValue, seq: seq, id: String.fromDatabaseValue(row["id"]) ?? "", field: "body",
+                            detail: "the key rotation cannot be read, so the checkpoints after it cannot be checked",
+                            position: seq))
+                    continue
+                }
+                rotations.append(r)
+            }
+        }
+        var audit = LedgerAudit(publicKey: publicKey, checkpoints: checkpoints, kept: kept, rotations: rotations)
         for f in schemaFindings + rowFindings { audit.record(f) }
         guard hasTables else { return audit.finish() }
 

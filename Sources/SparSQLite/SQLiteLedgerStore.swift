@@ -153,9 +153,30 @@ public final class SQLiteLedgerStore: LedgerStore {
                 let byID = try db.cachedStatement(sql: "SELECT seq, body FROM ledger WHERE id = ?")
                 let stateAt = try db.cachedStatement(
                     sql: "SELECT id FROM ledger WHERE unit = ? AND ts = ? AND kind = 'event' AND type = 'state'")
+                let kindOf = try db.cachedStatement(sql: "SELECT kind, type FROM ledger WHERE id = ?")
                 var out: [AppendOutcome] = []
                 out.reserveCapacity(batch.count)
                 for e in batch {
+                    if let problem = e.kind.idProblem(e.id) {
+                        if let row = try Row.fetchOne(byID, arguments: [e.id]), row["body"] as String == e.body {
+                            out.append(.duplicate(seq: row["seq"]))
+                        } else {
+                            out.append(.rejected(reason: problem, field: "id"))
+                        }
+                        continue
+                    }
+                    if let target = e.corrects {
+                        let row = try Row.fetchOne(kindOf, arguments: [target])
+                        let stored = row.map { (LedgerEntryKind(rawValue: $0["kind"]) ?? .event, $0["type"] as String) }
+                        if let problem = e.correctionProblem(target: stored) {
+                            if let row = try Row.fetchOne(byID, arguments: [e.id]), row["body"] as String == e.body {
+                                out.append(.duplicate(seq: row["seq"]))
+                            } else {
+                                out.append(.rejected(reason: problem.reason, field: problem.field))
+                            }
+                            continue
+                        }
+                    }
                     let seq = tip.frontier.size + 1
                     let hash = e.chainHash(previous: tip.hash, seq: seq, recordedAt: recordedAt, recordedBy: recordedBy)
                     try insert.execute(arguments: [
@@ -179,22 +200,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                             .rejected(reason: "the unit already has a state event at \(e.ts) (id '\(other)')", field: "ts"))
                     }
                 }
-                if tip.frontier.size > sizeBefore {
-                    let signed = try key.sign(
-                        Checkpoint(
-                            treeSize: tip.frontier.size, root: tip.frontier.root, signedAt: recordedAt,
-                            previousSize: tip.checkpointSize))
-                    try db.execute(
-                        sql: """
-                            INSERT INTO ledger_checkpoint (tree_size, root, signed_at, previous_size, key_id, signature, frontier)
-                            VALUES (?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            signed.checkpoint.treeSize, Data(signed.checkpoint.root.bytes),
-                            signed.checkpoint.signedAt.milliseconds, signed.checkpoint.previousSize, signed.keyID,
-                            Data(signed.signature), Data(tip.frontier.bytes),
-                        ])
-                }
+                if tip.frontier.size > sizeBefore { try Self.seal(tip, with: key, at: recordedAt, in: db) }
                 return out
             }
         } catch let e as StorageError {
@@ -202,6 +208,61 @@ public final class SQLiteLedgerStore: LedgerStore {
         } catch {
             throw StorageError("could not append to the ledger at \(path)", underlying: "\(error)")
         }
+    }
+
+    /// Writes the checkpoint over the chain up to `tip`, signed with `key`.
+    static func seal(_ tip: ChainTip, with key: CheckpointSigningKey, at recordedAt: Timestamp, in db: Database) throws {
+        let signed = try key.sign(
+            Checkpoint(
+                treeSize: tip.frontier.size, root: tip.frontier.root, signedAt: recordedAt,
+                previousSize: tip.checkpointSize))
+        try db.execute(
+            sql: """
+                INSERT INTO ledger_checkpoint (tree_size, root, signed_at, previous_size, key_id, signature, frontier)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                signed.checkpoint.treeSize, Data(signed.checkpoint.root.bytes), signed.checkpoint.signedAt.milliseconds,
+                signed.checkpoint.previousSize, signed.keyID, Data(signed.signature), Data(tip.frontier.bytes),
+            ])
+    }
+
+    /// Hands the ledger's checkpoints over to `newKey`: appends a ``CheckpointKeyRotation`` signed by the current
+    /// key and by `newKey`, sealed by the current key's last checkpoint, in one transaction; later appends sign with
+    /// `newKey`. The caller keeps `newKey`'s file where this store's key is configured (``signingKeyPath``) before
+    /// the next process opens the ledger. Returns the rotation entry.
+    public func rotateCheckpointKey(to newKey: CheckpointSigningKey, reason: String, recordedAt: Timestamp, recordedBy: String)
+        async throws -> LedgerEntry
+    {
+        let key = try signingKey()
+        guard newKey.publicKey != key.publicKey else {
+            throw StorageError("the new checkpoint key is the key in use (\(key.publicKey.keyID))")
+        }
+        let path = path
+        let entry = try await pool.write { db -> LedgerEntry in
+            var tip = try ChainTip.load(db, ledger: path, key: key)
+            let rotation = try CheckpointKeyRotation(
+                from: key, to: newKey, afterTreeSize: tip.frontier.size, reason: reason)
+            let seq = tip.frontier.size + 1
+            let pending = PendingEntry(
+                id: "checkpointKey:\(newKey.publicKey.keyID)", kind: .checkpointKey, ts: recordedAt, unit: "ledger",
+                type: CheckpointKeyRotation.entryType, source: "spar", body: rotation.body)
+            let hash = pending.chainHash(previous: tip.hash, seq: seq, recordedAt: recordedAt, recordedBy: recordedBy)
+            try db.execute(
+                sql: """
+                    INSERT INTO ledger (seq, id, kind, ts, unit, type, source, body, recorded_at, recorded_by, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    seq, pending.id, pending.kind.rawValue, pending.ts.milliseconds, pending.unit, pending.type,
+                    pending.source, pending.body, recordedAt.milliseconds, recordedBy, Data(hash.bytes),
+                ])
+            tip.append(hash)
+            try Self.seal(tip, with: key, at: recordedAt, in: db)
+            return LedgerEntry(seq: seq, entry: pending, recordedAt: recordedAt, recordedBy: recordedBy, hash: hash)
+        }
+        signer.withLock { $0 = newKey }
+        return entry
     }
 
     public func latestCheckpoint() async throws -> SignedCheckpoint? {

@@ -96,13 +96,9 @@ struct APIController {
         do {
             return try engine.result(query)
         } catch {
-            switch error.field {
-            case "scope":
-                throw ProblemDetails.badRequest("unknown-scope", error.reason, field: "scope")
-            case "shift":
-                throw ProblemDetails.badRequest("unknown-shift", error.reason, field: "shift")
-            default:
-                throw ProblemDetails.badRequest("empty-window", error.reason, field: error.field)
+            switch error.kind {
+            case .cancelled: throw CancellationError()
+            default: throw ProblemDetails.badRequest(error.kind.rawValue, error.reason, field: error.field)
             }
         }
     }

@@ -96,6 +96,10 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
     router.middlewares.add(RequestMetricsMiddleware(metrics: live.metrics))
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(AuthenticationMiddleware(authenticator: authenticator))
+    if let deadline = configuration.requestDeadline {
+        router.middlewares.add(
+            QueryDeadlineMiddleware(deadline: deadline, cancelWhenClientLeaves: configuration.cancelReadsWhenClientLeaves))
+    }
     APIController(live: live, staleAfterSeconds: configuration.staleAfterSeconds, authenticator: authenticator)
         .register(on: router)
     let pages = try PageController(live: live, staleAfterSeconds: configuration.staleAfterSeconds)

@@ -48,12 +48,12 @@ enum EventBatchDecoder {
         return out
     }
 
+    /// Elements of a JSON array, each decoded from its own bytes (so that a repeated member, a lost digit or a
+    /// byte that is not UTF-8 rejects that element only, naming its field).
     static func array(_ data: Data) throws -> [(line: Int, result: Result<Event, EventRejection>)] {
-        let elements: [JSONValue]
-        do {
-            elements = try JSONDecoder().decode([JSONValue].self, from: data)
-        } catch {
-            if let other = try? JSONValue.parse(data) {
+        let bytes = [UInt8](data)
+        guard let ranges = StrictJSON.arrayElements(bytes) else {
+            if StrictJSON.problem(bytes) == nil, let other = try? JSONValue.parse(data) {
                 let kind: String
                 switch other {
                 case .object: kind = "an object"
@@ -66,17 +66,12 @@ enum EventBatchDecoder {
                     "not-an-array",
                     "the body is \(kind), not an array of events; wrap a single event in [ ] or send JSON Lines as application/x-ndjson")
             }
-            throw ProblemDetails.badRequest("malformed-json", "the body is not well-formed JSON: \(describe(error))")
+            let detail = StrictJSON.problem(bytes).map(\.description) ?? "brackets, strings or commas do not match"
+            throw ProblemDetails.badRequest("malformed-json", "the body is not well-formed JSON: \(detail)")
         }
-        return elements.enumerated().map { i, value in
-            (i + 1, EventCoding.decode(data: Data(value.canonical.utf8), lineNumber: i + 1))
+        let decoder = JSONDecoder()
+        return ranges.enumerated().map { i, range in
+            (i + 1, EventCoding.decode(data: Data(bytes[range]), lineNumber: i + 1, using: decoder))
         }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let c) = error {
-            return c.underlyingError.map { "\($0.localizedDescription)" } ?? c.debugDescription
-        }
-        return "\(error)"
     }
 }

@@ -94,6 +94,8 @@ struct PageWindow {
     }
 
     /// Buckets for a trend over this window: hours for up to two days, else days (local).
+    /// The trend's buckets: hours for a window of up to two days, else whole local days (several per bucket
+    /// beyond 100 days).
     func buckets(zone: LocalTime) -> [Interval] {
         let span = to.milliseconds - from.milliseconds
         if span <= 2 * 86_400_000 {
@@ -106,10 +108,12 @@ struct PageWindow {
             }
             return out
         }
+        // Whole local days per bucket, so that a long window has at most about 100 buckets.
+        let days = max(1, (span / 86_400_000 + 99) / 100)
         var out: [Interval] = []
         var t = from
         while t < to {
-            let nextMidnight = zone.instant(localSeconds: (zone.localDay(of: t) + 1) * 86_400)
+            let nextMidnight = zone.instant(localSeconds: (zone.localDay(of: t) + days) * 86_400)
             let next = min(nextMidnight, to)
             out.append(Interval(t, next))
             t = next

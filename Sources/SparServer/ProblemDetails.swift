@@ -95,6 +95,8 @@ extension ProblemDetails {
         case "invalid-parameter": "A query parameter has an invalid value"
         case "unknown-scope": "Unknown equipment scope"
         case "empty-window": "The time window is empty"
+        case "window-too-long": "The time window is too long"
+        case "deadline-exceeded": "The request did not finish in time"
         case "unknown-shift": "Unknown shift"
         case "unknown-kpi": "Unknown KPI"
         case "not-found": "Not found"

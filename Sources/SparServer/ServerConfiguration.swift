@@ -32,6 +32,12 @@ public struct ServerConfiguration: Sendable {
     public var onServerRunning: @Sendable (_ port: Int) async -> Void
     /// Sign-in sessions and login rate limits (used once the ledger has enrolled users).
     public var authentication: AuthenticationSettings
+    /// A GET that has not finished after this long is answered 503 and its work cancelled (`spar serve`: 30 s by
+    /// default); nil: no deadline.
+    public var requestDeadline: Duration?
+    /// Whether a GET's work is cancelled when its client closes the connection (`spar serve` turns it on; the
+    /// in-process router used by tests has no connection to watch).
+    public var cancelReadsWhenClientLeaves = false
 
     /// Creates a configuration; only the database is required.
     public init(

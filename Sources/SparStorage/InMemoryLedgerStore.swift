@@ -7,7 +7,7 @@ public actor InMemoryLedgerStore: LedgerStore, CredentialStore {
     private var rows: [LedgerEntry] = []
     private var credentials: [String: (phc: String, seq: Int64)] = [:]
     private var byID: [String: Int] = [:]
-    private var stateKeys: Set<String> = []
+    private var stateKeys: [String: String] = [:]
     private var frontier = MerkleFrontier()
     private var checkpoints: [SignedCheckpoint] = []
     /// The key that signs this ledger's checkpoints.
@@ -27,20 +27,32 @@ public actor InMemoryLedgerStore: LedgerStore, CredentialStore {
         let sizeBefore = frontier.size
         var out: [AppendOutcome] = []
         for entry in batch {
-            if let i = byID[entry.id] {
-                out.append(
-                    rows[i].entry.body == entry.body
-                        ? .duplicate(seq: rows[i].seq)
-                        : .rejected(reason: "id '\(entry.id)' was already accepted with different content", field: "id"))
+            if let i = byID[entry.id], rows[i].entry.body == entry.body {
+                out.append(.duplicate(seq: rows[i].seq))
+                continue
+            }
+            if let problem = entry.kind.idProblem(entry.id) {
+                out.append(.rejected(reason: problem, field: "id"))
+                continue
+            }
+            if byID[entry.id] != nil {
+                out.append(.rejected(reason: "id '\(entry.id)' was already accepted with different content", field: "id"))
+                continue
+            }
+            if let problem = entry.correctionProblem(
+                target: entry.corrects.flatMap { byID[$0] }.map { (rows[$0].entry.kind, rows[$0].entry.type) })
+            {
+                out.append(.rejected(reason: problem.reason, field: problem.field))
                 continue
             }
             if entry.kind == .event, entry.type == "state" {
                 let key = "\(entry.unit)\u{1F}\(entry.ts.milliseconds)"
-                if stateKeys.contains(key) {
-                    out.append(.rejected(reason: "unit already has a state event at \(entry.ts)", field: "ts"))
+                if let other = stateKeys[key] {
+                    out.append(
+                        .rejected(reason: "the unit already has a state event at \(entry.ts) (id '\(other)')", field: "ts"))
                     continue
                 }
-                stateKeys.insert(key)
+                stateKeys[key] = entry.id
             }
             let seq = Int64(rows.count + 1)
             let hash = entry.chainHash(

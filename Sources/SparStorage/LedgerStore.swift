@@ -11,8 +11,15 @@ public struct PendingEntry: Sendable, Hashable {
     public var source: String
     /// Canonical JSON of the record; idempotency compares it byte for byte.
     public var body: String
+    /// For a correction: the id of the event it corrects. The store accepts the correction only if that id is an
+    /// event (not itself a correction) stored before it, in an earlier batch or earlier in the same one. Not part of
+    /// the chain hash: the body holds it.
+    public var corrects: String?
 
-    public init(id: String, kind: LedgerEntryKind, ts: Timestamp, unit: String, type: String, source: String, body: String) {
+    public init(
+        id: String, kind: LedgerEntryKind, ts: Timestamp, unit: String, type: String, source: String, body: String,
+        corrects: String? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.ts = ts
@@ -20,7 +27,62 @@ public struct PendingEntry: Sendable, Hashable {
         self.type = type
         self.source = source
         self.body = body
+        self.corrects = corrects
     }
+}
+
+extension LedgerEntryKind {
+    /// The kind whose id space `id` lies in, nil for the space `spar:…` kept for later kinds. Master data lives in
+    /// reserved spaces — `CR-<digits>` and `changeRequest:…` for change requests, `identity:…`, `signature:…`,
+    /// `plant-model:…` or `plantModel:…`, `blueprint:…`, `checkpointKey:…` — and every other id is an event's. The stores refuse an
+    /// entry whose id lies in another kind's space, so no writer can take an id that master data will need.
+    public static func owner(of id: String) -> LedgerEntryKind? {
+        if id.hasPrefix("CR-"), id.count > 3, id.dropFirst(3).allSatisfy(\.isASCIIDigitCharacter) {
+            return .changeRequest
+        }
+        guard let colon = id.firstIndex(of: ":") else { return .event }
+        switch id[..<colon] {
+        case "changeRequest": return .changeRequest
+        case "identity": return .identity
+        case "signature": return .signature
+        case "plant-model", "plantModel": return .plantModel
+        case "blueprint": return .blueprint
+        case "checkpointKey": return .checkpointKey
+        case "spar": return nil
+        default: return .event
+        }
+    }
+
+    /// Why an entry of this kind may not have `id`, if it may not.
+    public func idProblem(_ id: String) -> String? {
+        guard !id.isEmpty else { return "an id must not be empty" }
+        let owner = LedgerEntryKind.owner(of: id)
+        if owner == self { return nil }
+        guard self == .event else { return "a \(rawValue) entry cannot have the id '\(id)'" }
+        return "'\(id)' lies in the id space reserved for \(owner?.rawValue ?? "later") master-data entries; choose an "
+            + "event id outside CR-<digits>, changeRequest:, identity:, signature:, plant-model:, plantModel:, "
+            + "blueprint:, checkpointKey: and spar:"
+    }
+}
+
+extension PendingEntry {
+    /// Why this entry cannot be stored given what the ledger holds under its `corrects` target (the target's kind
+    /// and type, nil when no entry has that id), if it cannot; nil for an entry that corrects nothing.
+    public func correctionProblem(target: (kind: LedgerEntryKind, type: String)?) -> (reason: String, field: String)? {
+        guard let corrects else { return nil }
+        guard let target else { return ("no accepted event has id '\(corrects)'", "corrects") }
+        guard target.kind == .event else {
+            return ("'\(corrects)' is a \(target.kind.rawValue) entry, not an event; only events can be corrected", "corrects")
+        }
+        guard target.type != "correction" else {
+            return ("'\(corrects)' is itself a correction; correct the original event instead", "corrects")
+        }
+        return nil
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }
 
 /// What a ledger entry records.
@@ -37,6 +99,8 @@ public enum LedgerEntryKind: String, Sendable, Hashable, CaseIterable {
     case signature
     /// A change request for master data, its rejection or its withdrawal.
     case changeRequest
+    /// A hand-over of checkpoint signing to a new key (`CheckpointKeyRotation`).
+    case checkpointKey
 }
 
 /// Password hashes (PHC strings), kept beside the ledger and out of its exports. Each is committed to by a ledger

@@ -41,7 +41,7 @@ struct IngestCommandTests {
         #expect(run.status == 1)
         #expect(run.stdout.contains("14 lines: 3 accepted, 1 duplicate, 10 rejected"), "\(run.stdout)")
         let expected = [
-            "line 2: malformed JSON",
+            "line 2, field 'ts': malformed JSON: the text ends where a value is expected",
             "line 4, id 'x4', field 'unit': unknown work unit 'demo/plant/fab/line/nope'",
             "line 5, id 'x5', field 'source': unknown source system 'sap'",
             "line 6, id 'x6', field 'reason': unknown reason code 'coffee'",

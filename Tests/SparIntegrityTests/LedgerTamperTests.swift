@@ -30,9 +30,10 @@ struct PristineLedger {
                     n += 1
                     let unit = "acme/s1/a/w/u\(rng.int(1...4))"
                     let type = rng.pick(["count", "state", "order", "measurement"])
+                    let kind: LedgerEntryKind = rng.int(0...20) == 0 ? .plantModel : .event
                     batch.append(
                         PendingEntry(
-                            id: "ev-\(n)", kind: rng.int(0...20) == 0 ? .plantModel : .event,
+                            id: kind == .plantModel ? "plant-model:ev-\(n)" : "ev-\(n)", kind: kind,
                             ts: Timestamp(milliseconds: 1_780_000_000_000 + Int64(rng.int(0...10_000_000)) * 1000),
                             unit: unit, type: type, source: rng.pick(["mes", "scada", "erp"]),
                             body: #"{"id":"ev-\#(n)","type":"\#(type)","value":\#(rng.int(0...99999))}"#))

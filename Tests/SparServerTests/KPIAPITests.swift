@@ -48,6 +48,7 @@ struct KPIAPITests {
         ("/api/kpi?from=2026-06-10T00:00:00Z&to=2026-06-10T02:00:00Z", "missing-parameter", "scope"),
         ("/api/kpi?scope=e&from=2026-06-10T02:00:00Z&to=2026-06-10T00:00:00Z", "empty-window", "to"),
         ("/api/kpi?scope=e&\(window)&shift=Z", "unknown-shift", "shift"),
+        ("/api/kpi?scope=e&from=0001-01-01T00:00:00Z&to=9999-12-31T00:00:00Z", "window-too-long", "to"),
         ("/api/stream?max=-1", "invalid-parameter", "max"),
     ])
     func badQueries(uri: String, code: String, field: String) async throws {
