@@ -4,9 +4,14 @@ extension KPICatalogue {
     /// - Parameter singleUnit: whether the scope is one work unit (machine capability needs one).
     public static func compute(_ e: TimeModelElements, singleUnit: Bool) -> (kpis: [(String, KPIValue)], warnings: [String]) {
         var warnings: [String] = []
+        var overflowed = false
         func s(_ ms: Int64) -> Double { Double(ms) / 1000 }
         func ratio(_ n: Double?, _ d: Double?) -> Double? {
             guard let n, let d, d != 0 else { return nil }
+            guard n.isFinite, d.isFinite else {
+                overflowed = true
+                return nil
+            }
             return n / d
         }
         let pbt = s(e.pbt)
@@ -40,7 +45,10 @@ extension KPICatalogue {
         let aoet = e.aoet.map(s)
         let cm = e.cm
         var out: [(String, KPIValue)] = []
-        func put(_ id: String, _ v: Double?) { out.append((id, v.map(KPIValue.number) ?? .null)) }
+        func put(_ id: String, _ v: Double?) {
+            if let v, !v.isFinite { overflowed = true }
+            out.append((id, v.flatMap { $0.isFinite ? KPIValue.number($0) : nil } ?? .null))
+        }
 
         put("workerEfficiency", ratio(e.apwt.map(s), e.pwt.map(s)))
         put("allocationRatio", ratio(s(e.aubt), aoet))
@@ -94,6 +102,10 @@ extension KPICatalogue {
         }
         if e.unplannedWork > 0 {
             warnings.append("\(format(s(e.unplannedWork))) s of production were reported during planned down time (unplanned work, not APT)")
+        }
+        if overflowed {
+            warnings.append(
+                "some KPIs are null: an element sum is not a finite number (quantities beyond EventBounds, accepted before they were bounded)")
         }
         return (out, warnings)
     }

@@ -42,4 +42,20 @@ struct KPIQueryBoundsTests {
         #expect(await task.value == .cancelled)
         #expect(try engine.result(query).elements.pot == 86_400_000)
     }
+
+    @Test("sums that overflow give null KPIs and a warning, never a wrong ratio")
+    func overflowingSums() throws {
+        // Two counts of 1e308 good + 1e308 scrap (beyond EventBounds, as a ledger from before the bounds may hold):
+        // PQ = 4e308 overflows to infinity. The true quality ratio is 0.5; it must not be shown as 0.
+        var script = EventScript()
+        script.state("2026-06-10T00:00:00Z", reason: "run")
+        script.count("2026-06-10T01:00:00Z", good: 1e308, scrap: 1e308, rework: 0)
+        script.count("2026-06-10T02:00:00Z", good: 1e308, scrap: 1e308, rework: 0)
+        let r = try KPIEngine(model: Fixtures.plant(), events: script.events).result(
+            KPIQuery(scope: EquipmentPath("e/s/a/w/u1"), from: t("2026-06-10T00:00:00Z"), to: t("2026-06-10T03:00:00Z")))
+        #expect(r.elements.pq == .infinity)
+        for id in ["qualityRatio", "scrapRatio", "firstPassYield", "oee"] { #expect(r.kpi(id) == .null, "\(id)") }
+        #expect(r.kpi("availability") == .number(1))
+        #expect(r.warnings.contains { $0.contains("an element sum is not a finite number") })
+    }
 }
