@@ -43,7 +43,10 @@ public enum BlueprintFile {
     /// Decodes without validating (for blueprints already validated when they were recorded).
     public static func decodeUnvalidated(_ data: Data, name: String = "blueprint", json: Bool) throws -> Blueprint {
         do {
-            if json { return try JSONDecoder().decode(Blueprint.self, from: data) }
+            if json {
+                if let p = StrictJSON.problem(data) { throw BlueprintFileError(file: name, reason: p.description) }
+                return try JSONDecoder().decode(Blueprint.self, from: data)
+            }
             guard let text = String(data: data, encoding: .utf8) else {
                 throw BlueprintFileError(file: name, reason: "not UTF-8 text")
             }

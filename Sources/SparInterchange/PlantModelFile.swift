@@ -26,12 +26,13 @@ public enum PlantModelFile {
         let model: PlantModel
         do {
             if json {
+                if let p = StrictJSON.problem(data) { throw PlantModelFileError(file: name, reason: p.description) }
                 model = try JSONDecoder().decode(PlantModel.self, from: data)
             } else {
                 guard let text = String(data: data, encoding: .utf8) else {
                     throw PlantModelFileError(file: name, reason: "not UTF-8 text")
                 }
-                model = try YAMLDecoder().decode(PlantModel.self, from: text)
+                    model = try YAMLDecoder().decode(PlantModel.self, from: text)
             }
         } catch let e as PlantModelFileError {
             throw e
@@ -68,7 +69,9 @@ public enum PlantModelFile {
         case .valueNotFound(let type, let c):
             return "\(path(c.codingPath)): expected \(type), found null"
         case .dataCorrupted(let c):
-            return "\(path(c.codingPath)): \(c.debugDescription)"
+            // The YAML parser's own error (a repeated key, a bad indent) says where and why; keep it.
+            let detail = c.underlyingError.map { "\($0)" } ?? c.debugDescription
+            return "\(path(c.codingPath)): \(detail)"
         @unknown default:
             return "\(e)"
         }

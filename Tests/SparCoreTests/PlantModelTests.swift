@@ -100,6 +100,22 @@ struct PlantModelTests {
             "\(error)".contains("sites[0].timeZone: missing")
         }
     }
+
+    @Test("a key given twice is refused in YAML and in JSON, never read as one of its values")
+    func repeatedKeys() {
+        let yaml = "enterprise: x\nsites:\n  - id: s\n    timeZone: UTC\n    timeZone: Europe/Paris\n    areas: []\n"
+        #expect {
+            _ = try PlantModelFile.decode(Data(yaml.utf8), name: "plant.yaml", json: false)
+        } throws: { error in
+            "\(error)".hasPrefix("plant.yaml: (top level): ") && "\(error)".contains("duplicated") && "\(error)".contains("timeZone")
+        }
+        let json = #"{"enterprise":"x","enterprise":"y","sites":[]}"#
+        #expect {
+            _ = try PlantModelFile.decode(Data(json.utf8), name: "plant.json", json: true)
+        } throws: { error in
+            "\(error)" == "plant.json: field 'enterprise': the member name 'enterprise' appears twice in one object (byte 18)"
+        }
+    }
 }
 
 @Suite("Time stamps")
