@@ -42,6 +42,9 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
                     "browsers keep the Secure __Host- session cookie only over HTTPS (or on localhost): serve \(configuration.host) behind a TLS-terminating proxy",
             ])
     }
+    let allowed = try AllowedHosts(configured: configuration.allowedHosts, listeningOn: configuration.host)
+    configuration.logger.info(
+        "spar.hosts.allowed", metadata: ["spar.hosts": "\(allowed.descriptions.joined(separator: ", "))"])
     let router = try buildRouter(live: live, configuration: configuration, authenticator: authenticator)
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port
@@ -86,7 +89,8 @@ func loadLiveLedger(_ configuration: ServerConfiguration) async throws -> LiveLe
 }
 
 /// Every route: the API, the pages, sign-in, the OpenAPI document and the metrics. The middlewares, outermost first:
-/// security headers on every response, request metrics, problem details for every error, then authentication.
+/// security headers on every response, request metrics, problem details for every error (and request bodies whose
+/// framing fails as 400), the allowed hosts and origins, then authentication.
 func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authenticator: Authenticator? = nil) throws
     -> Router<SparRequestContext>
 {
@@ -95,6 +99,9 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(RequestMetricsMiddleware(metrics: live.metrics))
     router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(
+        HostPolicyMiddleware(
+            allowed: try AllowedHosts(configured: configuration.allowedHosts, listeningOn: configuration.host)))
     router.middlewares.add(AuthenticationMiddleware(authenticator: authenticator))
     APIController(live: live, staleAfterSeconds: configuration.staleAfterSeconds, authenticator: authenticator)
         .register(on: router)

@@ -109,6 +109,7 @@ extension ProblemDetails {
         case "forbidden": "Not allowed for your roles"
         case "forbidden-site": "Not one of your sites"
         case "cross-site-request": "Cross-site request refused"
+        case "misdirected-request": "Not a host this server answers for"
         case "signing-failed": "Not signed: re-authentication failed"
         case "internal-error": "Internal error"
         default: "Bad request"

@@ -32,6 +32,9 @@ public struct ServerConfiguration: Sendable {
     public var onServerRunning: @Sendable (_ port: Int) async -> Void
     /// Sign-in sessions and login rate limits (used once the ledger has enrolled users).
     public var authentication: AuthenticationSettings
+    /// Host names (`name`, `name:port`, `[v6]`, `[v6]:port`) that requests may be addressed to and that `Origin` may
+    /// name, besides the loopback names and the listening address; anything else is refused (DNS rebinding).
+    public var allowedHosts: [String]
 
     /// Creates a configuration; only the database is required.
     public init(
@@ -42,7 +45,7 @@ public struct ServerConfiguration: Sendable {
         now: @escaping @Sendable () -> Timestamp = ServerConfiguration.systemClock,
         logger: Logger = Logger(label: "spar.server"),
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
-        authentication: AuthenticationSettings = AuthenticationSettings()
+        authentication: AuthenticationSettings = AuthenticationSettings(), allowedHosts: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -57,6 +60,7 @@ public struct ServerConfiguration: Sendable {
         self.logger = logger
         self.onServerRunning = onServerRunning
         self.authentication = authentication
+        self.allowedHosts = allowedHosts
     }
 
     /// The system clock, in milliseconds.
