@@ -116,7 +116,7 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
         return JSONText(String(decoding: PackageResources.openapi_json, as: UTF8.self), contentType: "application/json")
     }
     router.get("/metrics") { _, context in
-        try context.caller.authorizeAllSites("/metrics")
+        try context.caller.authorizeMetrics()
         return JSONText(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     return router
