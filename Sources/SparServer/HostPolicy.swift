@@ -119,8 +119,9 @@ struct AllowedHosts: Sendable, Hashable {
 
 /// Refuses requests addressed to a host the server does not answer for, in every mode (open and signed-in): a `Host`
 /// that is not an allowed host gets 421 `misdirected-request`, and a state-changing request whose `Origin` does not
-/// name an allowed host gets 403 `cross-site-request`. A request without `Origin` (scripts, token clients) passes the
-/// origin check; a request without `Host` (HTTP/1.0 probes) passes the host check, since DNS rebinding needs a
+/// name an allowed host gets 403 `cross-site-request` (`Origin: null` passes only with `Sec-Fetch-Site:
+/// same-origin` or `none`, see ``isAcceptable(origin:_:_:)``). A request without `Origin` (scripts, token clients)
+/// passes the origin check; a request without `Host` (HTTP/1.0 probes) passes the host check, since DNS rebinding needs a
 /// browser and browsers always send `Host`.
 struct HostPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowed: AllowedHosts
@@ -136,7 +137,7 @@ struct HostPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
             )
         }
         if AuthenticationMiddleware.isStateChanging(request.method), let origin = request.headers[.origin],
-            !allowed.allows(origin: origin)
+            !Self.isAcceptable(origin: origin, request, allowed)
         {
             throw ProblemDetails(
                 .forbidden, code: "cross-site-request", title: ProblemDetails.title("cross-site-request"),
@@ -145,5 +146,16 @@ struct HostPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
             )
         }
         return try await next(request, context)
+    }
+
+    /// An `Origin` naming an allowed host; or `null` — which browsers send for a form posted from a page with
+    /// `Referrer-Policy: no-referrer`, as Spar's pages are — when the browser also says `Sec-Fetch-Site: same-origin`
+    /// (or `none`). The `Host` was checked first, so "same origin" means one of the allowed hosts.
+    static func isAcceptable(origin: String, _ request: Request, _ allowed: AllowedHosts) -> Bool {
+        if origin.trimmingCharacters(in: .whitespaces) == "null" {
+            guard let site = request.headers[SameOrigin.secFetchSite] else { return false }
+            return site == "same-origin" || site == "none"
+        }
+        return allowed.allows(origin: origin)
     }
 }

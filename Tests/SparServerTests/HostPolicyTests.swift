@@ -133,8 +133,19 @@ struct HostPolicyTests {
                 #expect(try r.json()["code"]?.string == "cross-site-request", "\(origin)")
             }
             #expect(try await client.get("/health").json()["events"]?.number == 0)
-            // Without Origin (a script) the same post is stored.
-            let script = try await client.post(ndjson: ServerFixture.day[0])
+            // A form posted from Spar's own page with Referrer-Policy no-referrer: Origin null, Sec-Fetch-Site
+            // same-origin (the browser vouches for it); null with any other Sec-Fetch-Site is refused.
+            let secFetchSite = SameOrigin.secFetchSite
+            for (site, stored) in [("cross-site", false), ("same-site", false), ("same-origin", true)] {
+                let r = try await client.execute(
+                    uri: "/api/events", method: .post,
+                    headers: [.contentType: "application/x-ndjson", .origin: "null", secFetchSite: site],
+                    body: ByteBuffer(string: ServerFixture.day[0]))
+                #expect(r.status == (stored ? .ok : .forbidden), "null + \(site)")
+            }
+            #expect(try await client.get("/health").json()["events"]?.number == 1)
+            // Without Origin (a script) a post is stored.
+            let script = try await client.post(ndjson: ServerFixture.day[1])
             #expect(try script.json()["accepted"]?.number == 1)
         }
     }
