@@ -21,8 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
             names another host gets 403. Behind a proxy or load balancer, allow the name clients and probes use.
 
             Once the ledger has enrolled users (spar user add) every page and API route needs a sign-in (/login, or \
-            POST /api/session) or a source system's API token (Authorization: Bearer spar_…, for POST /api/events). \
-            A ledger without users is served without sign-in, and only on a loopback address.
+            POST /api/session) or an API token (Authorization: Bearer spar_…): a source system's, for POST \
+            /api/events, or a metrics token (spar user token issue --metrics), for GET /metrics and GET /health. \
+            GET /health answers anyone with {"status":"ok"} (load balancers). A ledger without users is served \
+            without sign-in, and only on a loopback address.
             """
     )
 

@@ -17,9 +17,12 @@ public struct ServerStartError: Error, Sendable, CustomStringConvertible {
 /// The composition root: opens the ledger, checks the plant model, loads the projection and builds the routes.
 /// `spar serve` runs what this returns; tests call it with a temporary ledger and drive it in process.
 ///
-/// Once the ledger has enrolled users every route but the login page needs a session or a source-system token. A
-/// ledger without users is served open, and then only on a loopback address.
+/// Once the ledger has enrolled users every route but the login page and `/health` needs a session or an API token
+/// (a source system's, or a metrics token for `/metrics`). A ledger without users is served open, and then only on a
+/// loopback address. In every mode requests must name an allowed host (``AllowedHosts``): an invalid
+/// `--allowed-host` value stops the start before the ledger is opened.
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
+    let allowed = try AllowedHosts(configured: configuration.allowedHosts, listeningOn: configuration.host)
     let live = try await loadLiveLedger(configuration)
     let authenticator = makeAuthenticator(live: live, configuration: configuration)
     if try await !authenticator.refresh() {
@@ -42,7 +45,6 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
                     "browsers keep the Secure __Host- session cookie only over HTTPS (or on localhost): serve \(configuration.host) behind a TLS-terminating proxy",
             ])
     }
-    let allowed = try AllowedHosts(configured: configuration.allowedHosts, listeningOn: configuration.host)
     configuration.logger.info(
         "spar.hosts.allowed", metadata: ["spar.hosts": "\(allowed.descriptions.joined(separator: ", "))"])
     let router = try buildRouter(live: live, configuration: configuration, authenticator: authenticator)
