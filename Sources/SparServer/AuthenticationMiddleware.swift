@@ -8,11 +8,12 @@ import SparGovernance
 ///
 /// - a ledger without enrolled users is served open (loopback only; see ``buildApplication(_:)``);
 /// - `Authorization: Bearer spar_…` authenticates a source system, which may only `POST /api/events`, or a
-///   monitoring client with a metrics token, which may only `GET /metrics` and `GET /health`; any other route
-///   answers either 403 `forbidden`;
+///   monitoring client with a metrics token, which may only `GET /metrics` and `GET /health`; other routes answer
+///   either token 403 `forbidden`;
 /// - else the `__Host-spar-session` cookie names a session;
-/// - the login routes, the assets and `/health` (status only, for load balancers) are public; any other page redirects to `/login?next=…` and any other API
-///   route answers 401 `unauthenticated` with `WWW-Authenticate: Bearer`;
+/// - the login routes, the assets and `/health` (the status only, for load balancers) are public; any other page
+///   redirects to `/login?next=…` and any other API route answers 401 `unauthenticated` with
+///   `WWW-Authenticate: Bearer`;
 /// - a state-changing request authenticated by the cookie must prove it comes from Spar's own pages (`Origin` equal
 ///   to the host, or `Sec-Fetch-Site: same-origin|none`), else 403 `cross-site-request`.
 struct AuthenticationMiddleware: RouterMiddleware {
@@ -34,7 +35,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         if let authorization = request.headers[.authorization] {
             guard let token = Self.bearerToken(authorization) else {
-                throw Self.unauthenticated("the Authorization header must be 'Bearer <token>' with a source-system or metrics token")
+                throw Self.unauthenticated(
+                    "the Authorization header must be 'Bearer <token>' with a source-system or metrics token")
             }
             let principal: Principal
             let kind: TokenKind

@@ -53,7 +53,8 @@ struct AllowedHosts: Sendable, Hashable {
 
     /// True when an `Origin` header value is `http(s)://<an allowed host>[:port]` (no path, no user info).
     func allows(origin: String) -> Bool {
-        guard let url = URL(string: origin), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let url = URL(string: origin), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty, url.user == nil, url.password == nil, url.query == nil,
             url.path.isEmpty || url.path == "/"
         else { return false }
@@ -84,7 +85,8 @@ struct AllowedHosts: Sendable, Hashable {
     static func parse(_ raw: String, bareIPv6: Bool = true) -> Entry? {
         let v = raw.trimmingCharacters(in: .whitespaces).lowercased()
         func port(_ text: Substring) -> Int? {
-            guard !text.isEmpty, text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }), let p = Int(text), (1...65_535).contains(p)
+            guard !text.isEmpty, text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }), let p = Int(text),
+                (1...65_535).contains(p)
             else { return nil }
             return p
         }
@@ -93,7 +95,9 @@ struct AllowedHosts: Sendable, Hashable {
         }
         func isName(_ h: Substring) -> Bool {
             !h.isEmpty && h.count <= 253
-                && h.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-._".unicodeScalars.contains($0) }
+                && h.unicodeScalars.allSatisfy {
+                    ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-._".unicodeScalars.contains($0)
+                }
         }
         if v.hasPrefix("[") {
             guard let close = v.firstIndex(of: "]") else { return nil }

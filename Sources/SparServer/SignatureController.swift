@@ -56,7 +56,7 @@ struct SignatureController {
             p.headers[.retryAfter] = String(wait)
             throw p
         }
-        _ = try await visibleEntry(record, caller: context.caller)
+        try await visibleEntry(record, caller: context.caller)
         do {
             let (m, next) = try await authenticator.sign(
                 record: record, meaning: meaning, reason: text("reason"),
@@ -78,7 +78,7 @@ struct SignatureController {
             throw ProblemDetails.badRequest("missing-parameter", "record (a ledger entry id) is required", field: "record")
         }
         let governance = authenticator.governance
-        _ = try await visibleEntry(record, caller: context.caller)
+        try await visibleEntry(record, caller: context.caller)
         let signatures = try await governance.signatures(of: record).map(Governance.json)
         var out: [String: JSONValue] = ["record": .string(record), "signatures": .array(signatures)]
         if let session = context.caller.session {
@@ -88,6 +88,7 @@ struct SignatureController {
     }
 
     /// The ledger entry `record` when the caller may see it; else the same 404 as for an id the ledger does not hold.
+    @discardableResult
     func visibleEntry(_ record: String, caller: Caller) async throws -> LedgerEntry {
         guard let entry = try await authenticator.governance.store.entry(id: record),
             (entry.entry.kind != .event && entry.entry.kind != .signature)
