@@ -12,6 +12,10 @@ struct AuditCommand: AsyncParsableCommand {
         discussion: """
             Reads the ledger in sequence order and never alters it. Filters combine: --record ID shows an entry
             and every correction of it; --site keeps entries of that site's work units and enterprise-wide ones.
+
+            A user of some sites sees the events and signatures of those sites only, and the identity entries of
+            the users and tokens that ever held one of those sites or hold every site ('*'); identity entries of
+            people and systems confined to other sites stay hidden.
             """
     )
 
@@ -52,8 +56,11 @@ struct AuditCommand: AsyncParsableCommand {
             let query = AuditQuery(
                 record: record, user: user, site: site, from: try from.map { try parseTime($0, option: "--from") },
                 to: try to.map { try parseTime($0, option: "--to") })
+            let identities = scope == .all ? nil : IdentityVisibility(entries: try await store.entries(kind: .identity))
             var lines = try await AuditTrail.lines(in: store, matching: query).filter { l in
-                // Entries of another site's work units (events and their signatures) stay hidden from site-scoped users.
+                // Entries of another site's work units (events and their signatures), and identity entries of users
+                // and tokens confined to other sites, stay hidden from site-scoped users.
+                if l.kind == .identity, let identities { return identities.isVisible(body: l.newValue, to: scope) }
                 guard l.kind == .event || l.kind == .signature, scope != .all else { return true }
                 return EquipmentPath(l.unit).siteID.map(scope.contains) ?? true
             }

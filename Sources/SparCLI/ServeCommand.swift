@@ -12,11 +12,19 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the ledger over HTTP: the API (see /openapi.json), live updates and the dashboards.",
         discussion: """
             Loads the ledger's events into the KPI projection, then answers until SIGTERM or SIGINT (graceful \
-            shutdown). Flags default to the environment: SPAR_DB, SPAR_LEDGER_KEY, SPAR_PLANT, SPAR_HOST, SPAR_PORT.
+            shutdown). Flags default to the environment: SPAR_DB, SPAR_LEDGER_KEY, SPAR_PLANT, SPAR_HOST, SPAR_PORT, \
+            SPAR_ALLOWED_HOSTS (comma-separated).
+
+            Requests must be addressed to a host the server answers for (DNS rebinding protection): localhost, \
+            127.0.0.1 and [::1] on any port, the --host address unless it is a wildcard (0.0.0.0, ::), and every \
+            --allowed-host NAME (any port) or NAME:PORT. Others get 421; a POST, PUT, PATCH or DELETE whose Origin \
+            names another host gets 403. Behind a proxy or load balancer, allow the name clients and probes use.
 
             Once the ledger has enrolled users (spar user add) every page and API route needs a sign-in (/login, or \
-            POST /api/session) or a source system's API token (Authorization: Bearer spar_…, for POST /api/events). \
-            A ledger without users is served without sign-in, and only on a loopback address.
+            POST /api/session) or an API token (Authorization: Bearer spar_…): a source system's, for POST \
+            /api/events, or a metrics token (spar user token issue --metrics), for GET /metrics and GET /health. \
+            GET /health answers anyone with {"status":"ok"} (load balancers). A ledger without users is served \
+            without sign-in, and only on a loopback address.
             """
     )
 
@@ -47,21 +55,36 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Sign-in attempts allowed per client address and user id per minute (then 429).")
     var loginAttemptsPerMinute: Int = 10
 
+    @Option(
+        name: .customLong("allowed-host"),
+        help: ArgumentHelp(
+            "A host name (any port) or name:port clients use to reach the server, besides the loopback names (repeatable).",
+            valueName: "name"))
+    var allowedHosts: [String] = []
+
     func run() async throws {
         do {
             try await ServeCommand.serve(
                 db: db, key: key, plant: plant ?? ProcessInfo.processInfo.environment["SPAR_PLANT"], host: host, port: port,
                 staleAfterHours: staleAfterHours, sessionIdleMinutes: sessionIdleMinutes, sessionMaxHours: sessionMaxHours,
-                loginAttemptsPerMinute: loginAttemptsPerMinute)
+                loginAttemptsPerMinute: loginAttemptsPerMinute,
+                allowedHosts: allowedHosts.isEmpty
+                    ? ServeCommand.hosts(ProcessInfo.processInfo.environment["SPAR_ALLOWED_HOSTS"]) : allowedHosts)
         } catch {
             throw ExitCode(Console.fail(error).code)
         }
     }
 
+    /// The names of a comma-separated `SPAR_ALLOWED_HOSTS` (none when unset).
+    static func hosts(_ list: String?) -> [String] {
+        (list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     /// Bootstraps metrics, builds the application and runs it in a service group until SIGTERM or SIGINT.
     static func serve(
         db: String, key: String?, plant: String?, host: String, port: Int, staleAfterHours: Double,
-        sessionIdleMinutes: Double = 30, sessionMaxHours: Double = 12, loginAttemptsPerMinute: Int = 10
+        sessionIdleMinutes: Double = 30, sessionMaxHours: Double = 12, loginAttemptsPerMinute: Int = 10,
+        allowedHosts: [String] = []
     ) async throws {
         guard (0...65_535).contains(port) else { throw CLIError("--port must be from 0 to 65535") }
         guard staleAfterHours > 0 else { throw CLIError("--stale-after-hours must be positive") }
@@ -83,7 +106,8 @@ struct ServeCommand: AsyncParsableCommand {
             },
             authentication: AuthenticationSettings(
                 idleTimeout: Int64(sessionIdleMinutes * 60_000), absoluteTimeout: Int64(sessionMaxHours * 3_600_000),
-                loginAttemptsPerMinute: loginAttemptsPerMinute))
+                loginAttemptsPerMinute: loginAttemptsPerMinute),
+            allowedHosts: allowedHosts)
         configuration.requestDeadline = .seconds(30)
         configuration.cancelReadsWhenClientLeaves = true
         let app = try await buildApplication(configuration)

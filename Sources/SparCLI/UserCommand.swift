@@ -11,7 +11,7 @@ extension SignatureMeaning: ExpressibleByArgument {}
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Enrol users with roles and sites, manage their passwords and status, and issue system tokens.",
+        abstract: "Enrol users with roles and sites, manage their passwords and status, and issue system and metrics tokens.",
         discussion: """
             The first user of a ledger is an admin of every site, enrolled by the local operating-system user. From
             then on every spar command authenticates a named user (--as USER or SPAR_USER, password from
@@ -115,7 +115,8 @@ struct UserCommand: AsyncParsableCommand {
                             "tokens": .array(dir.tokens.values.sorted { $0.id < $1.id }.map { t in
                                 .object([
                                     "tokenID": .string(t.id), "system": .string(t.system), "sites": .string(t.sites.description),
-                                    "revoked": .bool(t.revoked), "issuedAt": .string(t.issuedAt.rfc3339),
+                                    "kind": .string(t.kind.rawValue), "revoked": .bool(t.revoked),
+                                    "issuedAt": .string(t.issuedAt.rfc3339),
                                 ])
                             }),
                         ]).canonical)
@@ -127,7 +128,8 @@ struct UserCommand: AsyncParsableCommand {
                         "\(u.id)\t\(u.printedName)\t\(u.roles.sorted().map(\.rawValue).joined(separator: ","))\tsites \(u.sites)\t\(status)\tfailures \(u.consecutiveFailures)")
                 }
                 for t in dir.tokens.values.sorted(by: { $0.id < $1.id }) {
-                    Console.out("token \(t.id)\tsystem \(t.system)\tsites \(t.sites)\t\(t.revoked ? "revoked" : "active")\tissued \(t.issuedAt.rfc3339)")
+                    let holder = t.kind == .metrics ? "metrics \(t.system)" : "system \(t.system)"
+                    Console.out("token \(t.id)\t\(holder)\tsites \(t.sites)\t\(t.revoked ? "revoked" : "active")\tissued \(t.issuedAt.rfc3339)")
                 }
                 for l in dir.lockouts where dir.users[l.user]?.locked == true {
                     Console.out("ALERT: \(l.user) was locked at \(l.at.rfc3339) after repeated failed sign-ins (ledger seq \(l.seq)); unlock with spar user status --user \(l.user) --action unlock --reason …")
@@ -201,19 +203,40 @@ struct UserCommand: AsyncParsableCommand {
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue or revoke a source system's API token.", subcommands: [Issue.self, Revoke.self])
+            abstract: "Issue or revoke a source system's or a metrics client's API token.", subcommands: [Issue.self, Revoke.self])
 
         struct Issue: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Issue a token; it is printed once and stored only as SHA-256.")
+            static let configuration = CommandConfiguration(
+                abstract: "Issue a token; it is printed once and stored only as SHA-256.",
+                discussion: """
+                    A source system's token posts that system's events for its sites (POST /api/events). A metrics \
+                    token (--metrics) lets a monitoring client such as Prometheus or a load balancer read GET /metrics \
+                    and GET /health, and nothing else; the metrics cover every site, so it needs an admin of every site.
+                    """)
             @OptionGroup var common: Common
-            @Option(help: "Source system id (as in the plant model).")
-            var system: String
-            @Option(help: "Sites it may write: '*' or ids separated by commas.")
-            var sites: String
+            @Flag(help: "Issue a read-only metrics token (GET /metrics and GET /health only).")
+            var metrics = false
+            @Option(
+                help: "Source system id (as in the plant model); with --metrics, the monitoring client's name (default: metrics).")
+            var system: String?
+            @Option(help: "Sites it may write: '*' or ids separated by commas (not with --metrics: metrics cover every site).")
+            var sites: String?
 
             func run() async throws {
                 try await reportingFailure {
                     let ledger = try await common.open()
+                    if metrics {
+                        guard sites == nil || sites == "*" else {
+                            throw CLIError("--sites: a metrics token covers every site; leave --sites out")
+                        }
+                        let name = system ?? "metrics"
+                        let (id, token) = try await ledger.governance.issueMetricsToken(name: name, by: ledger.principal)
+                        Console.err("metrics token \(id) for \(name) (GET /metrics and /health only); it is shown once:")
+                        Console.out(token)
+                        return
+                    }
+                    guard let system else { throw CLIError("--system is required (or --metrics for a metrics token)") }
+                    guard let sites else { throw CLIError("--sites is required for a source system's token") }
                     if let (model, _) = try await LedgerPlantModel.latest(in: ledger.store),
                         !model.systems.isEmpty, !model.systems.contains(where: { $0.id == system })
                     {

@@ -6,8 +6,14 @@ extension Blueprint {
     /// supplied that base element at that site (``BlueprintElementMap/elements(of:reasons:)``). A supplier
     /// counts whether it is declared by the blueprint or observed in events. The blueprint should be valid
     /// (``validationProblems(plant:)``); unknown references are ignored here.
-    public func analyze(plant: PlantModel, observed: [String: [String: Set<String>]] = [:]) -> BlueprintAnalysis {
-        let analyzer = BlueprintAnalyzer(blueprint: self, plant: plant)
+    ///
+    /// A recommendation may point to a validated system that covers the same activity at another site; with
+    /// `hintSites` it names only those sites (for a reader of some sites, whose texts must not describe the others).
+    /// Nil names any site.
+    public func analyze(
+        plant: PlantModel, observed: [String: [String: Set<String>]] = [:], hintSites: Set<String>? = nil
+    ) -> BlueprintAnalysis {
+        let analyzer = BlueprintAnalyzer(blueprint: self, plant: plant, hintSites: hintSites)
         var siteResults: [BlueprintSiteAnalysis] = []
         var gaps: [BlueprintGap] = []
         var seen = Set<String>()
@@ -28,9 +34,12 @@ struct BlueprintAnalyzer {
     let blueprint: Blueprint
     let validated: [String: Bool]
     let catalogue: [BlueprintCanonicalKPI]
+    /// The other sites recommendations may name (nil: all).
+    let hintSites: Set<String>?
 
-    init(blueprint: Blueprint, plant: PlantModel) {
+    init(blueprint: Blueprint, plant: PlantModel, hintSites: Set<String>? = nil) {
         self.blueprint = blueprint
+        self.hintSites = hintSites
         var v: [String: Bool] = [:]
         for s in plant.systems where v[s.id] == nil { v[s.id] = s.validated }
         validated = v
@@ -165,11 +174,15 @@ struct GapContext {
         }
     }
 
-    /// Validated systems fully covering `cell` at other sites: "mes-opcenter covers it at wichita".
+    /// Validated systems fully covering `cell` at other sites the analysis may name: "mes-opcenter covers it at
+    /// wichita".
     func elsewhere(_ cell: BlueprintActivity) -> String? {
         var systems: [String] = []
         var sitesOf: [String: [String]] = [:]
-        for other in blueprint.sites where other.id != site.id && !other.outOfScope.contains(cell.description) {
+        for other in blueprint.sites
+        where other.id != site.id && (analyzer.hintSites.map { $0.contains(other.id) } ?? true)
+            && !other.outOfScope.contains(cell.description)
+        {
             for (system, level) in other.coverage(of: cell) where level == .full && analyzer.isValidated(system) {
                 if sitesOf[system] == nil { systems.append(system) }
                 if sitesOf[system, default: []].contains(other.id) == false {

@@ -19,15 +19,26 @@ public struct UserAccount: Sendable, Hashable {
     public var enrolledAt: Timestamp
 }
 
-/// A source system's API token as the ledger describes it (never its secret).
+/// What an API token may do.
+public enum TokenKind: String, Sendable, Hashable, CaseIterable {
+    /// A source system's token: posts the events of its system for its sites.
+    case source
+    /// A monitoring client's read-only token (Prometheus, a load balancer): reads `/metrics` and `/health` only.
+    case metrics
+}
+
+/// An API token as the ledger describes it (never its secret).
 public struct SystemToken: Sendable, Hashable {
     public var id: String
+    /// The source system it posts for, or the name of the monitoring client of a metrics token.
     public var system: String
     public var sites: SiteScope
     public var digest: String
     public var revoked: Bool
     public var issuedAt: Timestamp
     public var issuedBy: String
+    /// What it may do (`token.issued` entries without a kind are source-system tokens).
+    public var kind: TokenKind = .source
 }
 
 /// Users and tokens: a projection of the ledger's identity entries.
@@ -83,7 +94,8 @@ public struct Directory: Sendable {
             let id = string("tokenID") ?? ""
             tokens[id] = SystemToken(
                 id: id, system: string("system") ?? "", sites: SiteScope(parsing: string("sites") ?? "") ?? .sites([]),
-                digest: string("tokenDigest") ?? "", revoked: false, issuedAt: e.recordedAt, issuedBy: e.recordedBy)
+                digest: string("tokenDigest") ?? "", revoked: false, issuedAt: e.recordedAt, issuedBy: e.recordedBy,
+                kind: string("kind").flatMap(TokenKind.init(rawValue:)) ?? .source)
         case "token.revoked":
             tokens[string("tokenID") ?? ""]?.revoked = true
         default:

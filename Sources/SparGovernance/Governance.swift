@@ -171,6 +171,24 @@ public struct Governance: Sendable {
         return (id, token)
     }
 
+    /// Issues a read-only metrics token for the monitoring client `name` (Prometheus, a load balancer): it
+    /// authenticates `GET /metrics` and `GET /health` only. The metrics cover every site, so only an admin of every
+    /// site (`manageUsers` on `*`) issues one. Returns the token text, shown once; revoke it like any token.
+    public func issueMetricsToken(name: String, by actor: Principal) async throws -> (id: String, token: String) {
+        try authorize(actor, .manageUsers, sites: .all)
+        guard Self.isValidID(name) else {
+            throw GovernanceError(.invalid, field: "name", "metrics client name '\(name)' must be 1–64 of a-z, 0-9, '.', '-', '_'")
+        }
+        let (id, token) = APIToken.make()
+        try await append(
+            type: "token.issued", subject: name,
+            body: .object([
+                "tokenID": .string(id), "system": .string(name), "sites": .string(SiteScope.all.description),
+                "kind": .string(TokenKind.metrics.rawValue), "tokenDigest": .string(APIToken.digest(token)),
+            ]), by: actor)
+        return (id, token)
+    }
+
     public func revokeToken(id: String, reason: String, by actor: Principal) async throws {
         guard let token = try await directory().tokens[id] else {
             throw GovernanceError(.notFound, field: "token", "no token \(id)")
@@ -201,14 +219,25 @@ public struct Governance: Sendable {
         return principal
     }
 
-    /// The system a token belongs to, or an error. Revoked, unknown and malformed tokens are refused alike.
+    /// The source system a token belongs to, or an error. Revoked, unknown and malformed tokens are refused alike,
+    /// and so are metrics tokens (which post nothing).
     public func authenticate(token: String, station: String) async throws -> Principal {
+        let (principal, kind) = try await authenticate(anyToken: token, station: station)
+        guard kind == .source else {
+            throw GovernanceError(.authenticationFailed, field: "token", "invalid or revoked token")
+        }
+        return principal
+    }
+
+    /// The holder of a token of any kind, with what the token may do. Revoked, unknown and malformed tokens are
+    /// refused alike. The principal is a `system` with the token's name and sites and no roles.
+    public func authenticate(anyToken token: String, station: String) async throws -> (Principal, TokenKind) {
         guard let id = APIToken.id(of: token), let t = try await directory().tokens[id], !t.revoked,
             constantTimeEqual(Array(t.digest.utf8), Array(APIToken.digest(token).utf8))
         else {
             throw GovernanceError(.authenticationFailed, field: "token", "invalid or revoked token")
         }
-        return Principal(kind: .system, name: t.system, roles: [], sites: t.sites, station: station, tokenID: t.id)
+        return (Principal(kind: .system, name: t.system, roles: [], sites: t.sites, station: station, tokenID: t.id), t.kind)
     }
 
     /// The enabled, unlocked account `user` whose password is `password`; a wrong password is recorded as a failure

@@ -30,13 +30,13 @@ struct APIController {
         router.get("/api/blueprint/analysis", use: blueprintAnalysis)
         router.get("/api/stream", use: stream)
         router.get("/health") { _, context in
-            try context.caller.authorizeRead()
-            let s = await live.snapshot().scoped(to: context.caller.sites)
-            return JSONText(
-                .object([
-                    "status": .string("ok"), "events": .number(Double(s.eventCount)),
-                    "plantModelVersion": .string(live.modelVersion),
-                ]))
+            var health: [String: JSONValue] = ["status": .string("ok")]
+            if context.caller.mayRead {
+                let s = await live.snapshot().scoped(to: context.caller.sites)
+                health["events"] = .number(Double(s.eventCount))
+                health["plantModelVersion"] = .string(live.modelVersion)
+            }
+            return JSONText(.object(health))
         }
     }
 
@@ -222,11 +222,13 @@ struct APIController {
 
     // MARK: blueprint
 
-    /// The analysis with the caller's sites only (their findings and gaps; the ledger-wide event count only for readers
-    /// of every site).
+    /// The analysis with the caller's sites only: their findings and gaps, recommendations that name no other site
+    /// (built for the caller's sites), and the ledger-wide event count only for readers of every site.
     @Sendable func blueprintAnalysis(_ request: Request, context: SparRequestContext) async throws -> JSONText {
         try context.caller.authorizeRead()
-        guard var analysis = try await live.blueprintAnalysis() else {
+        var hintSites: Set<String>?
+        if case .sites(let sites) = context.caller.sites { hintSites = sites }
+        guard var analysis = try await live.blueprintAnalysis(hintSites: hintSites) else {
             throw ProblemDetails.notFound(
                 "blueprint-not-recorded",
                 "the ledger holds no MOM blueprint; record one with spar map record --db FILE --blueprint blueprint.yaml --reason TEXT")
@@ -242,8 +244,12 @@ struct APIController {
 
     // MARK: live updates
 
-    /// Server-sent events: `event: batch` with the batch summary after every posted batch. `?max=N` ends the stream
-    /// after N batches (for scripts and tests).
+    /// Server-sent events: `event: batch` with the batch summary after every posted batch the caller may see, and
+    /// `?max=N` ends the stream after N batches (for scripts and tests).
+    ///
+    /// Batches are numbered per stream: `batch` (and the SSE `id`) is 1 for the first batch this stream sends, 2 for
+    /// the next, and `hello` has 0. The server-wide batch counter and projection generation count every site's
+    /// posts, so the stream carries neither: a reader of some sites cannot count the batches of the others.
     @Sendable func stream(_ request: Request, context: SparRequestContext) async throws -> Response {
         try context.caller.authorizeRead()
         let max = try QueryParameters(request).int("max", range: 1...1_000_000)
@@ -254,8 +260,7 @@ struct APIController {
         let (updates, continuation) = await live.subscribe()
         let snapshot = await live.snapshot().scoped(to: sites)
         let hello = LiveUpdate(
-            batch: 0, generation: snapshot.generation, accepted: 0, duplicates: 0, rejected: 0,
-            latestEventTime: snapshot.latestEventTime, units: [])
+            batch: 0, accepted: 0, duplicates: 0, rejected: 0, latestEventTime: snapshot.latestEventTime, units: [])
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
@@ -266,9 +271,10 @@ struct APIController {
                 try await withGracefulShutdownHandler {
                     for await all in updates {
                         // A reader of some sites sees only the batches that touched them, counted for them.
-                        guard let update = all.scoped(to: sites, model: model) else { continue }
+                        guard var update = all.scoped(to: sites, model: model) else { continue }
                         // The stream ends with its session (sign-out, timeout, a disabled or locked user).
                         if let session, let authenticator, await !authenticator.isLive(session: session) { break }
+                        update.batch = sent + 1
                         try await writer.write(
                             ByteBuffer(string: "id: \(update.batch)\nevent: batch\ndata: \(update.json.canonical)\n\n"))
                         sent += 1

@@ -1,7 +1,8 @@
 import SparCore
 
 /// What a caller may read and write (compliance.md A1): a user reads the scopes of its sites, the enterprise only
-/// with every site (`*`); source systems read nothing; open mode (no users enrolled) reads and writes everything.
+/// with every site (`*`); source systems read nothing; metrics tokens read the metrics only; open mode (no users
+/// enrolled) reads and writes everything.
 extension Caller {
     /// Refuses unless the caller may read at all (a user with the `read` permission, or open mode).
     func authorizeRead() throws {
@@ -9,6 +10,8 @@ extension Caller {
         case .open: return
         case .anonymous:
             throw AuthenticationMiddleware.unauthenticated("sign in first")
+        case .metrics(let p):
+            throw ProblemDetails.forbidden("\(p.id) holds a metrics token, which reads /metrics and /health only")
         case .principal(let p, _, _):
             guard p.kind != .system, p.may(.read) else {
                 throw ProblemDetails.forbidden("\(p.id) may not read (\(p.kind == .system ? "a source-system token only posts events" : "no role with the read permission"))")
@@ -31,6 +34,12 @@ extension Caller {
         }
     }
 
+    /// Refuses unless the caller may read the server's metrics: a metrics token, or a reader of every site.
+    func authorizeMetrics() throws {
+        if case .metrics = self { return }
+        try authorizeAllSites("/metrics")
+    }
+
     /// Refuses unless the caller reads every site (enterprise-wide figures such as `/metrics`).
     func authorizeAllSites(_ what: String) throws {
         try authorizeRead()
@@ -45,12 +54,17 @@ extension Caller {
         switch self {
         case .open: return
         case .anonymous: throw AuthenticationMiddleware.unauthenticated("sign in first")
+        case .metrics(let p):
+            throw ProblemDetails.forbidden("\(p.id) holds a metrics token, which reads /metrics and /health only")
         case .principal(let p, _, _):
             guard p.may(.ingest) || p.may(.correct) else {
                 throw ProblemDetails.forbidden("\(p.id) may not append events (no role with ingest or correct)")
             }
         }
     }
+
+    /// True when the caller may read at all (see ``authorizeRead()``).
+    var mayRead: Bool { (try? authorizeRead()) != nil }
 
     /// True when the caller may read site `id`.
     func mayRead(site id: String) -> Bool { sites.contains(id) }
@@ -65,7 +79,7 @@ extension Caller {
     var header: [String: Any]? {
         switch self {
         case .open: return ["open": true]
-        case .anonymous: return nil
+        case .anonymous, .metrics: return nil
         case .principal(let p, let printedName, _):
             return [
                 "name": printedName, "user": p.name, "roles": p.roles.sorted().map(\.rawValue).joined(separator: ", "),

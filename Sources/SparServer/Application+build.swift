@@ -17,9 +17,12 @@ public struct ServerStartError: Error, Sendable, CustomStringConvertible {
 /// The composition root: opens the ledger, checks the plant model, loads the projection and builds the routes.
 /// `spar serve` runs what this returns; tests call it with a temporary ledger and drive it in process.
 ///
-/// Once the ledger has enrolled users every route but the login page needs a session or a source-system token. A
-/// ledger without users is served open, and then only on a loopback address.
+/// Once the ledger has enrolled users every route but the login page and `/health` needs a session or an API token
+/// (a source system's, or a metrics token for `/metrics`). A ledger without users is served open, and then only on a
+/// loopback address. In every mode requests must name an allowed host (``AllowedHosts``): an invalid
+/// `--allowed-host` value stops the start before the ledger is opened.
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
+    let allowed = try AllowedHosts(configured: configuration.allowedHosts, listeningOn: configuration.host)
     let live = try await loadLiveLedger(configuration)
     let authenticator = makeAuthenticator(live: live, configuration: configuration)
     if try await !authenticator.refresh() {
@@ -42,6 +45,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
                     "browsers keep the Secure __Host- session cookie only over HTTPS (or on localhost): serve \(configuration.host) behind a TLS-terminating proxy",
             ])
     }
+    configuration.logger.info(
+        "spar.hosts.allowed", metadata: ["spar.hosts": "\(allowed.descriptions.joined(separator: ", "))"])
     let router = try buildRouter(live: live, configuration: configuration, authenticator: authenticator)
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port
@@ -86,7 +91,8 @@ func loadLiveLedger(_ configuration: ServerConfiguration) async throws -> LiveLe
 }
 
 /// Every route: the API, the pages, sign-in, the OpenAPI document and the metrics. The middlewares, outermost first:
-/// security headers on every response, request metrics, problem details for every error, then authentication.
+/// security headers on every response, request metrics, problem details for every error (and request bodies whose
+/// framing fails as 400), the allowed hosts and origins, then authentication.
 func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authenticator: Authenticator? = nil) throws
     -> Router<SparRequestContext>
 {
@@ -95,6 +101,9 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(RequestMetricsMiddleware(metrics: live.metrics))
     router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(
+        HostPolicyMiddleware(
+            allowed: try AllowedHosts(configured: configuration.allowedHosts, listeningOn: configuration.host)))
     router.middlewares.add(AuthenticationMiddleware(authenticator: authenticator))
     if let deadline = configuration.requestDeadline {
         router.middlewares.add(
@@ -113,7 +122,7 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
         return JSONText(String(decoding: PackageResources.openapi_json, as: UTF8.self), contentType: "application/json")
     }
     router.get("/metrics") { _, context in
-        try context.caller.authorizeAllSites("/metrics")
+        try context.caller.authorizeMetrics()
         return JSONText(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     return router

@@ -103,6 +103,8 @@ struct AuthController {
             return .object(["mode": .string("open")])
         case .anonymous:
             throw AuthenticationMiddleware.unauthenticated("sign in first")
+        case .metrics(let p):
+            throw ProblemDetails.forbidden("\(p.id) holds a metrics token, which reads /metrics and /health only")
         case .principal(let p, let printedName, let id):
             var o: [String: JSONValue] = [
                 "mode": .string(p.kind == .system ? "token" : "session"), "user": .string(p.name),

@@ -141,7 +141,7 @@ actor Authenticator {
     private var identityEntries = -1
     private var directory = Directory()
     /// Tokens verified by ``Governance`` since the directory last changed (a revocation clears them).
-    private var tokens: [String: Principal] = [:]
+    private var tokens: [String: (principal: Principal, kind: TokenKind)] = [:]
 
     init(governance: Governance, settings: AuthenticationSettings) {
         self.governance = governance
@@ -166,15 +166,15 @@ actor Authenticator {
         return !directory.users.isEmpty
     }
 
-    /// The source system a bearer token authenticates.
-    func system(token: String, station: String) async throws -> Principal {
-        if var p = tokens[token] {
-            p.station = station
-            return p
+    /// Who a bearer token authenticates (a source system or a metrics client) and what the token may do.
+    func bearer(token: String, station: String) async throws -> (principal: Principal, kind: TokenKind) {
+        if var known = tokens[token] {
+            known.principal.station = station
+            return known
         }
-        let p = try await governance.authenticate(token: token, station: station)
-        tokens[token] = p
-        return p
+        let (p, kind) = try await governance.authenticate(anyToken: token, station: station)
+        tokens[token] = (p, kind)
+        return (p, kind)
     }
 
     /// Signs a user in (every failure is recorded by ``Governance``, which locks the account after repeated ones) and

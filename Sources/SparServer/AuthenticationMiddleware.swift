@@ -7,10 +7,13 @@ import SparGovernance
 /// Who may call what (compliance.md A1, A4). Runs for every request, matched or not:
 ///
 /// - a ledger without enrolled users is served open (loopback only; see ``buildApplication(_:)``);
-/// - `Authorization: Bearer spar_…` authenticates a source system, which may only `POST /api/events`;
+/// - `Authorization: Bearer spar_…` authenticates a source system, which may only `POST /api/events`, or a
+///   monitoring client with a metrics token, which may only `GET /metrics` and `GET /health`; other routes answer
+///   either token 403 `forbidden`;
 /// - else the `__Host-spar-session` cookie names a session;
-/// - the login routes and the assets are public; any other page redirects to `/login?next=…` and any other API
-///   route answers 401 `unauthenticated` with `WWW-Authenticate: Bearer`;
+/// - the login routes, the assets and `/health` (the status only, for load balancers) are public; any other page
+///   redirects to `/login?next=…` and any other API route answers 401 `unauthenticated` with
+///   `WWW-Authenticate: Bearer`;
 /// - a state-changing request authenticated by the cookie must prove it comes from Spar's own pages (`Origin` equal
 ///   to the host, or `Sec-Fetch-Site: same-origin|none`), else 403 `cross-site-request`.
 struct AuthenticationMiddleware: RouterMiddleware {
@@ -32,20 +35,30 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         if let authorization = request.headers[.authorization] {
             guard let token = Self.bearerToken(authorization) else {
-                throw Self.unauthenticated("the Authorization header must be 'Bearer <token>' with a source-system token")
+                throw Self.unauthenticated(
+                    "the Authorization header must be 'Bearer <token>' with a source-system or metrics token")
             }
             let principal: Principal
+            let kind: TokenKind
             do {
-                principal = try await authenticator.system(token: token, station: context.station)
+                (principal, kind) = try await authenticator.bearer(token: token, station: context.station)
             } catch is GovernanceError {
                 throw Self.unauthenticated("the bearer token is unknown, malformed or revoked", error: "invalid_token")
             }
-            guard request.method == .post, path == "/api/events" else {
-                throw ProblemDetails(
-                    .forbidden, code: "forbidden", title: ProblemDetails.title("forbidden"),
-                    detail: "a source-system token may only POST /api/events; people sign in at /login or POST /api/session")
+            switch kind {
+            case .metrics:
+                guard request.method == .get || request.method == .head, Self.isMonitoring(path) else {
+                    throw ProblemDetails.forbidden(
+                        "a metrics token may only GET /metrics and /health; people sign in at /login or POST /api/session")
+                }
+                context.caller = .metrics(principal)
+            case .source:
+                guard request.method == .post, path == "/api/events" else {
+                    throw ProblemDetails.forbidden(
+                        "a source-system token may only POST /api/events; people sign in at /login or POST /api/session")
+                }
+                context.caller = .principal(principal, printedName: principal.name, session: nil)
             }
-            context.caller = .principal(principal, printedName: principal.name, session: nil)
             return try await next(request, context)
         }
         if let id = Self.sessionID(request), let session = await authenticator.sessions.session(id) {
@@ -67,15 +80,20 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     // MARK: routes
 
-    /// Routes anyone may call: the login page and its assets, and signing in.
+    /// Routes anyone may call: the login page and its assets, signing in, and the liveness probe (which tells an
+    /// anonymous caller only that the server is up).
     static func isPublic(_ request: Request) -> Bool {
         let path = request.uri.path
         switch (request.method, path) {
-        case (.get, "/login"), (.post, "/login"), (.post, "/api/session"): return true
+        case (.get, "/login"), (.post, "/login"), (.post, "/api/session"), (.get, "/health"), (.head, "/health"):
+            return true
         case (.get, _): return path.hasPrefix("/assets/")
         default: return false
         }
     }
+
+    /// The routes a metrics token reads.
+    static func isMonitoring(_ path: String) -> Bool { path == "/metrics" || path == "/health" }
 
     /// Pages (HTML, redirected to the login page); the rest is API (answered 401).
     static func isPage(_ path: String) -> Bool {

@@ -100,10 +100,13 @@ struct SourceActivity: Sendable {
     var lastEventTime: Timestamp?
 }
 
-/// Sent to stream subscribers after every batch that stored something.
+/// Sent to stream subscribers after every posted batch.
+///
+/// `batch` counts the batches of one stream: the server's own batch number (and its projection generation) count
+/// every site's batches, so a stream renumbers what it sends (``APIController/stream(_:context:)``) and carries no
+/// generation, and a reader of some sites learns nothing of the others' traffic.
 struct LiveUpdate: Sendable {
     var batch: Int
-    var generation: Int
     var accepted: Int
     var duplicates: Int
     var rejected: Int
@@ -132,7 +135,7 @@ struct LiveUpdate: Sendable {
 
     var json: JSONValue {
         .object([
-            "batch": .number(Double(batch)), "generation": .number(Double(generation)),
+            "batch": .number(Double(batch)),
             "accepted": .number(Double(accepted)), "duplicates": .number(Double(duplicates)),
             "rejected": .number(Double(rejected)),
             "latestEventTime": latestEventTime.map { .string($0.rfc3339) } ?? .null,
@@ -207,7 +210,7 @@ actor LiveLedger {
     private var batches: [BatchRecord] = []
     private var rejections: [RejectionRecord] = []
     private var blueprintVersion: String?
-    private var blueprintCache: (generation: Int, analysis: BlueprintAnalysis)?
+    private var blueprintCache: BlueprintCache?
     private var lastRebuildMilliseconds = 0.0
     /// Ledger entry counts of plant model and blueprint versions at the last check, and the next time a recorded
     /// version takes effect: ``refreshDefinitions()`` reloads when either changes or that time has come.
@@ -420,22 +423,52 @@ actor LiveLedger {
         if rejections.count > Self.keptRejections { rejections.removeFirst(rejections.count - Self.keptRejections) }
         publish(
             LiveUpdate(
-                batch: batch, generation: generation, accepted: report.accepted, duplicates: report.duplicates,
+                batch: batch, accepted: report.accepted, duplicates: report.duplicates,
                 rejected: rejected, latestEventTime: latestEventTime, units: units.sorted(), bySite: bySite,
                 latestBySite: siteActivity.compactMapValues(\.latest)))
         return BatchOutcome(
             batch: batch, lines: outcomes, accepted: report.accepted, duplicates: report.duplicates, rejected: rejected)
     }
 
+    /// What the blueprint analysis is built from, read once per generation: the latest recorded blueprint, the
+    /// sources the ledger's events show, and the analysis for readers of every site.
+    struct BlueprintCache: Sendable {
+        var generation: Int
+        var blueprint: Blueprint
+        var observed: LedgerElementSources.Observed
+        var all: BlueprintAnalysis
+    }
+
     /// The blueprint analysis of the latest recorded blueprint against the ledger, cached until events change;
-    /// nil when the ledger holds no blueprint.
-    func blueprintAnalysis() async throws -> BlueprintAnalysis? {
-        if let cache = blueprintCache, cache.generation == generation { return cache.analysis }
-        let atGeneration = generation
-        guard let latest = try await LedgerBlueprint.latest(in: store) else { return nil }
-        blueprintVersion = latest.version
-        let analysis = try await AnalyzeBlueprint(plant: model, store: store).run(latest.blueprint)
-        blueprintCache = (atGeneration, analysis)
+    /// nil when the ledger holds no blueprint. With `hintSites` its recommendations name no other site than those
+    /// (``Blueprint/analyze(plant:observed:hintSites:)``); the caller still filters the sites and gaps it shows.
+    func blueprintAnalysis(hintSites: Set<String>? = nil) async throws -> BlueprintAnalysis? {
+        let cache: BlueprintCache
+        if let cached = blueprintCache, cached.generation == generation {
+            cache = cached
+        } else {
+            let atGeneration = generation
+            guard let latest = try await LedgerBlueprint.latest(in: store) else { return nil }
+            blueprintVersion = latest.version
+            let plant = model
+            let observed = try await LedgerElementSources.observed(in: store, model: plant)
+            cache = BlueprintCache(
+                generation: atGeneration, blueprint: latest.blueprint, observed: observed,
+                all: Self.analysis(latest.blueprint, plant: plant, observed: observed, hintSites: nil))
+            blueprintCache = cache
+        }
+        guard let hintSites else { return cache.all }
+        return Self.analysis(cache.blueprint, plant: model, observed: cache.observed, hintSites: hintSites)
+    }
+
+    /// The analysis as ``AnalyzeBlueprint`` reports it (versions and the number of events read filled in).
+    static func analysis(
+        _ blueprint: Blueprint, plant: PlantModel, observed: LedgerElementSources.Observed, hintSites: Set<String>?
+    ) -> BlueprintAnalysis {
+        var analysis = blueprint.analyze(plant: plant, observed: observed.suppliers, hintSites: hintSites)
+        analysis.blueprintVersion = BlueprintFile.fingerprint(blueprint)
+        analysis.plantModelVersion = PlantModelFile.fingerprint(plant)
+        analysis.observedEvents = observed.events
         return analysis
     }
 

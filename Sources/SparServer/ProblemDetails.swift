@@ -88,6 +88,7 @@ extension ProblemDetails {
         case "malformed-json": "The body is not well-formed JSON"
         case "not-an-array": "The JSON body is not an array of events"
         case "empty-body": "The request has no body"
+        case "incomplete-body": "The body is incomplete"
         case "unsupported-media-type": "Unsupported content type"
         case "payload-too-large": "The body is too large"
         case "missing-parameter": "A required query parameter is missing"
@@ -110,6 +111,7 @@ extension ProblemDetails {
         case "forbidden": "Not allowed for your roles"
         case "forbidden-site": "Not one of your sites"
         case "cross-site-request": "Cross-site request refused"
+        case "misdirected-request": "Not a host this server answers for"
         case "signing-failed": "Not signed: re-authentication failed"
         case "internal-error": "Internal error"
         default: "Bad request"
@@ -120,10 +122,19 @@ extension ProblemDetails {
 /// Renders every error as problem details: a ``ProblemDetails`` as itself, Hummingbird's `HTTPError` (unknown
 /// route, body too large, …) with a code for its status, and anything else as a bare 500 whose details go only to
 /// the log.
+///
+/// The request body is read through ``FramedRequestBody``, so that a body the client cut short of its
+/// `Content-Length` (or whose chunked framing is broken) is the client's error, 400 `incomplete-body`, on every route
+/// that reads a body. GET and HEAD requests keep the body the server read (no route reads one), which
+/// ``QueryDeadlineMiddleware`` needs to notice a client that leaves.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        var request = request
+        if request.method != .get, request.method != .head {
+            request.body = RequestBody(asyncSequence: FramedRequestBody(base: request.body))
+        }
         do {
             return try await next(request, context)
         } catch let problem as ProblemDetails {
@@ -153,4 +164,31 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: "the server failed to answer; the details are in its log")
         }
     }
+}
+
+/// A request body whose transport failures (the connection ended before the body did, a malformed chunk) surface as
+/// 400 `incomplete-body` instead of the HTTP parser's error, which would otherwise be answered as a 500.
+struct FramedRequestBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: RequestBody
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+
+        mutating func next() async throws -> ByteBuffer? {
+            do {
+                return try await base.next()
+            } catch let error as CancellationError {
+                throw error
+            } catch let error as any HTTPResponseError {
+                throw error
+            } catch {
+                throw ProblemDetails.badRequest(
+                    "incomplete-body",
+                    "the request body ended before its Content-Length (or its chunked encoding is malformed); send the whole body")
+            }
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator()) }
 }

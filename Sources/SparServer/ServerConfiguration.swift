@@ -38,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     /// Whether a GET's work is cancelled when its client closes the connection (`spar serve` turns it on; the
     /// in-process router used by tests has no connection to watch).
     public var cancelReadsWhenClientLeaves = false
+    /// Host names (`name`, `name:port`, `[v6]`, `[v6]:port`) that requests may be addressed to and that `Origin` may
+    /// name, besides the loopback names and the listening address; anything else is refused (DNS rebinding).
+    public var allowedHosts: [String]
 
     /// Creates a configuration; only the database is required.
     public init(
@@ -48,7 +51,7 @@ public struct ServerConfiguration: Sendable {
         now: @escaping @Sendable () -> Timestamp = ServerConfiguration.systemClock,
         logger: Logger = Logger(label: "spar.server"),
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
-        authentication: AuthenticationSettings = AuthenticationSettings()
+        authentication: AuthenticationSettings = AuthenticationSettings(), allowedHosts: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -63,6 +66,7 @@ public struct ServerConfiguration: Sendable {
         self.logger = logger
         self.onServerRunning = onServerRunning
         self.authentication = authentication
+        self.allowedHosts = allowedHosts
     }
 
     /// The system clock, in milliseconds.

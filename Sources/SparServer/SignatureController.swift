@@ -3,10 +3,15 @@ import Hummingbird
 import SparCore
 import SparGovernance
 import SparInterchange
+import SparStorage
 
 /// Electronic signatures over HTTP (21 CFR 11.50, 11.70, 11.200): `POST /api/signatures` signs a ledger entry for the
 /// signed-in user, who re-enters the password — with the user id at the first signing of the session or after the
 /// signing timeout — and `GET /api/signatures?record=` lists a record's signatures as manifestations.
+///
+/// An entry of another site's work unit (an event, or a signature of one) is answered exactly as an id the ledger does
+/// not hold — 404 `not-found`, "no ledger entry ID" — on both routes, so that the answers tell a site-scoped caller
+/// nothing about which ids exist at other sites.
 struct SignatureController {
     let authenticator: Authenticator
 
@@ -51,6 +56,7 @@ struct SignatureController {
             p.headers[.retryAfter] = String(wait)
             throw p
         }
+        try await visibleEntry(record, caller: context.caller)
         do {
             let (m, next) = try await authenticator.sign(
                 record: record, meaning: meaning, reason: text("reason"),
@@ -72,20 +78,30 @@ struct SignatureController {
             throw ProblemDetails.badRequest("missing-parameter", "record (a ledger entry id) is required", field: "record")
         }
         let governance = authenticator.governance
-        guard let entry = try await governance.store.entry(id: record) else {
-            throw ProblemDetails.notFound("not-found", "no ledger entry \(record)")
-        }
-        if entry.entry.kind == .event, let site = EquipmentPath(entry.entry.unit).siteID,
-            !context.caller.sites.contains(site)
-        {
-            throw ProblemDetails.forbiddenSite("\(context.caller.principal?.id ?? "the caller") may not read site \(site)")
-        }
+        try await visibleEntry(record, caller: context.caller)
         let signatures = try await governance.signatures(of: record).map(Governance.json)
         var out: [String: JSONValue] = ["record": .string(record), "signatures": .array(signatures)]
         if let session = context.caller.session {
             out["nextSigningNeeds"] = .string(await authenticator.requiredComponents(session: session).rawValue)
         }
         return JSONText(.object(out)).response
+    }
+
+    /// The ledger entry `record` when the caller may see it; else the same 404 as for an id the ledger does not hold.
+    @discardableResult
+    func visibleEntry(_ record: String, caller: Caller) async throws -> LedgerEntry {
+        guard let entry = try await authenticator.governance.store.entry(id: record),
+            (entry.entry.kind != .event && entry.entry.kind != .signature)
+                || (EquipmentPath(entry.entry.unit).siteID.map(caller.sites.contains) ?? true)
+        else {
+            throw Self.unknownRecord(record)
+        }
+        return entry
+    }
+
+    /// 404 `not-found` for a record id that the caller cannot see, whether or not the ledger holds it.
+    static func unknownRecord(_ record: String) -> ProblemDetails {
+        ProblemDetails.notFound("not-found", "no ledger entry \(record)")
     }
 
     static func problem(_ e: GovernanceError) -> ProblemDetails {

@@ -32,6 +32,8 @@ enum Caller: Sendable {
     case anonymous
     /// A signed-in user (session cookie) or a source system (bearer token).
     case principal(Principal, printedName: String, session: String?)
+    /// A monitoring client with a metrics token: `GET /metrics` and `GET /health` only, no site's data.
+    case metrics(Principal)
 
     var principal: Principal? {
         if case .principal(let p, _, _) = self { return p }
@@ -42,7 +44,7 @@ enum Caller: Sendable {
     var sites: SiteScope {
         switch self {
         case .open: .all
-        case .anonymous: .sites([])
+        case .anonymous, .metrics: .sites([])
         case .principal(let p, _, _): p.sites
         }
     }

@@ -212,4 +212,52 @@ struct OQCommandTests {
         let altered = try SparProcess.run(["oq", "verify-report", out])
         #expect(altered.status == 1, "\(altered.stdout)\(altered.stderr)")
     }
+
+    @Test("spar audit shows a site's user the identity entries of its site's users and tokens and of '*' holders only")
+    func auditIdentities() throws {
+        let f = try GovernedLedgerFixture(users: [("olga", "operator", "a"), ("bob", "operator", "b"), ("avery", "auditor", "a")])
+        for (system, sites) in [("mes", "a"), ("mes", "b")] {
+            let issued = try f.run("admin", ["user", "token", "issue", "--system", system, "--sites", sites])
+            #expect(issued.status == 0, "\(issued.stderr)")
+        }
+        let metrics = try f.run("admin", ["user", "token", "issue", "--metrics", "--system", "prometheus"])
+        #expect(metrics.status == 0, "\(metrics.stderr)")
+        #expect(metrics.stdout.hasPrefix("spar_"))
+        // A failed sign-in of bob (site b) and one of olga (site a), recorded as identity entries about them.
+        #expect(try f.run("bob", ["audit"], password: "wrong password").status != 0)
+        #expect(try f.run("olga", ["audit"], password: "wrong password").status != 0)
+
+        func identities(_ user: String) throws -> [[String: Any]] {
+            let r = try f.run(user, ["audit", "--format", "json", "--limit", "0"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let lines = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+            return lines.filter { $0["kind"] as? String == "identity" }
+        }
+        func summary(_ lines: [[String: Any]]) -> [String] {
+            lines.map { l in
+                let value = l["newValue"] as? String ?? ""
+                let sites = value.components(separatedBy: #""sites":""#).dropFirst().first?.prefix { $0 != "\"" } ?? ""
+                return "\(l["type"] as? String ?? "?") \(l["unit"] as? String ?? "?")" + (sites.isEmpty ? "" : " \(sites)")
+            }
+        }
+        // The admin sees every identity entry: 4 enrolments, 3 tokens, 2 failed sign-ins.
+        let all = summary(try identities("admin"))
+        #expect(all.filter { $0.hasPrefix("user.enrolled") } == [
+            "user.enrolled admin *", "user.enrolled olga a", "user.enrolled bob b", "user.enrolled avery a",
+        ])
+        #expect(all.filter { $0.hasPrefix("token.issued") } == [
+            "token.issued mes a", "token.issued mes b", "token.issued prometheus *",
+        ])
+        #expect(all.filter { $0.hasPrefix("auth.failed") } == ["auth.failed bob", "auth.failed olga"])
+        // The auditor of site a: nothing about bob or the site-b token; the '*' admin and metrics token are shown.
+        let scoped = summary(try identities("avery"))
+        #expect(scoped.filter { $0.hasPrefix("user.enrolled") } == [
+            "user.enrolled admin *", "user.enrolled olga a", "user.enrolled avery a",
+        ])
+        #expect(scoped.filter { $0.hasPrefix("token.issued") } == ["token.issued mes a", "token.issued prometheus *"])
+        #expect(scoped.filter { $0.hasPrefix("auth.failed") } == ["auth.failed olga"])
+        #expect(!scoped.contains { $0.contains("bob") })
+        let list = try f.run("admin", ["user", "list"])
+        #expect(list.stdout.contains("\tmetrics prometheus\tsites *\tactive"), "\(list.stdout)")
+    }
 }

@@ -72,6 +72,15 @@ struct HostileCLITests {
             }
         }
         let bound = try #require(port, "no port in: \(text)")
+        // A read through the deadline and client-watch path of the served connection answers.
+        let reader = try Self.connect(port: bound)
+        let kpi = "GET /api/kpi?scope=\(IngestCommandTests.unit)&from=2026-06-09T22:00:00Z&to=2026-06-10T02:00:00Z "
+            + "HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        #expect(kpi.withCString { send(reader, $0, strlen($0), 0) } > 0)
+        var answer = [UInt8](repeating: 0, count: 256)
+        let got = recv(reader, &answer, answer.count, 0)
+        #expect(String(decoding: answer.prefix(max(0, got)), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        close(reader)
         let socket = try Self.connect(port: bound)
         defer { close(socket) }
         let request = "GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"

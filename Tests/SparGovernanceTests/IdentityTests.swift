@@ -122,4 +122,45 @@ struct IdentityTests {
         let recorded = try #require(try await f.store.entry(id: "e1"))
         #expect(recorded.recordedBy.hasPrefix("system:mes (token \(id); sites a)"))
     }
+
+    @Test("a metrics token is recorded with its kind, issued only by an admin of every site, never a source token, revocable")
+    func metricsToken() async throws {
+        let f = try await GovernanceFixture()
+        let siteAdmin = try await f.enroll("adam", .admin, sites: .sites(["a"]))
+        await #expect(throws: GovernanceError.self) {
+            try await f.governance.issueMetricsToken(name: "prometheus", by: siteAdmin)
+        }
+        await #expect(throws: GovernanceError.self) {
+            try await f.governance.issueMetricsToken(name: "Prometheus Server", by: f.admin)
+        }
+        let (id, token) = try await f.governance.issueMetricsToken(name: "prometheus", by: f.admin)
+        #expect(token.hasPrefix("spar_\(id)_"))
+
+        let issued = try #require(try await f.governance.directory().tokens[id])
+        #expect(issued.kind == .metrics)
+        #expect(issued.system == "prometheus")
+        #expect(issued.sites == .all)
+        let entry = try #require(try await f.store.entries(kind: .identity).last)
+        #expect(entry.entry.type == "token.issued")
+        #expect(entry.entry.body.contains(#""kind":"metrics""#))
+        #expect(!entry.entry.body.contains(token), "the token text is never stored")
+
+        let (holder, kind) = try await f.governance.authenticate(anyToken: token, station: "scraper")
+        #expect(kind == .metrics)
+        #expect(holder.id == "system:prometheus")
+        #expect(holder.roles.isEmpty)
+        // As a source system's token it is refused like an unknown one, so it can post no event.
+        await #expect(throws: GovernanceError.self) { try await f.governance.authenticate(token: token, station: "t") }
+
+        // Source-system tokens keep their kind (their entries carry none).
+        let (sourceID, sourceToken) = try await f.governance.issueToken(system: "mes", sites: .sites(["a"]), by: f.admin)
+        #expect(try await f.governance.directory().tokens[sourceID]?.kind == .source)
+        #expect(try await f.governance.authenticate(anyToken: sourceToken, station: "t").1 == .source)
+
+        try await f.governance.revokeToken(id: id, reason: "scraper moved", by: f.admin)
+        #expect(try await f.governance.directory().tokens[id]?.revoked == true)
+        await #expect(throws: GovernanceError.self) {
+            try await f.governance.authenticate(anyToken: token, station: "scraper")
+        }
+    }
 }

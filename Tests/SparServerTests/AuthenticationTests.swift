@@ -12,7 +12,7 @@ import Testing
 
 @Suite("Authentication (compliance.md A3, A4)")
 struct AuthenticationTests {
-    @Test("without a session or token every route of the OpenAPI document is refused: pages redirect, the API says 401")
+    @Test("without a session or token every route of the OpenAPI document but /health is refused: pages redirect, the API says 401")
     func everyRouteNeedsAuthentication() async throws {
         let doc = try JSONValue.parse(Data(PackageResources.openapi_json))
         guard case .object(let paths)? = doc["paths"] else {
@@ -40,6 +40,10 @@ struct AuthenticationTests {
                         #expect(r.status == .unsupportedMediaType)  // not a form: refused before any sign-in
                     case (.post, "/api/session"):
                         #expect(r.status == .badRequest)  // no user id
+                    case (.get, "/health"):
+                        // The liveness probe answers anyone, with the status and nothing about the ledger.
+                        #expect(r.status == .ok)
+                        #expect(try JSONValue.parse(Data(buffer: r.body)) == .object(["status": .string("ok")]))
                     case (.get, _) where uri.hasPrefix("/assets/"):
                         #expect(r.status == .ok)
                     case (.get, _) where AuthenticationMiddleware.isPage(uri):

@@ -71,7 +71,8 @@ struct GovernedFixture {
         let tokens: [String: String]
     }
 
-    /// Built once: the plant model, the users and the tokens `mes@s` (mes, site s), `erp@t` and `mes@*`.
+    /// Built once: the plant model, the users, the tokens `mes@s` (mes, site s), `erp@t` and `mes@*`, and the
+    /// metrics token `metrics` (of the monitoring client `prometheus`).
     static let template = Task<Template, any Error> {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spar-governed-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -88,6 +89,7 @@ struct GovernedFixture {
         for (name, system, sites) in [("mes@s", "mes", SiteScope.sites(["s"])), ("erp@t", "erp", .sites(["t"])), ("mes@*", "mes", .all)] {
             tokens[name] = try await governance.issueToken(system: system, sites: sites, by: adminPrincipal).token
         }
+        tokens["metrics"] = try await governance.issueMetricsToken(name: "prometheus", by: adminPrincipal).token
         return Template(folder: folder, tokens: tokens)
     }
 

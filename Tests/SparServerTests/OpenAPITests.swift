@@ -36,4 +36,31 @@ struct OpenAPITests {
             #expect(routes.contains(path), "\(path) is documented but not served")
         }
     }
+
+    @Test("openapi.json documents the host check on every operation, the new problem codes and the public /health")
+    func hardening() throws {
+        let doc = try JSONValue.parse(Data(PackageResources.openapi_json))
+        guard case .object(let paths)? = doc["paths"] else {
+            Issue.record("no paths")
+            return
+        }
+        for (path, item) in paths {
+            guard case .object(let operations) = item else { continue }
+            for (method, operation) in operations {
+                #expect(
+                    operation["responses"]?["421"]?["$ref"]?.string == "#/components/responses/MisdirectedRequest",
+                    "\(method) \(path)")
+            }
+        }
+        let codes = doc["components"]?["schemas"]?["Problem"]?["properties"]?["code"]?["enum"]?.array?.compactMap(\.string)
+        #expect(codes?.contains("incomplete-body") == true)
+        #expect(codes?.contains("misdirected-request") == true)
+        for (path, method) in [("/api/events", "post"), ("/api/session", "post"), ("/login", "post"), ("/api/signatures", "post")] {
+            #expect(paths[path]?[method]?["responses"]?["400"]?["description"]?.string?.contains("incomplete-body") == true, "\(path)")
+        }
+        let health = paths["/health"]?["get"]
+        #expect(health?["security"]?.array?.first == .object([:]), "anonymous allowed")
+        #expect(health?["responses"]?["401"] == nil)
+        #expect(paths["/api/stream"]?["get"]?["description"]?.string?.contains("numbers the batches of this stream") == true)
+    }
 }

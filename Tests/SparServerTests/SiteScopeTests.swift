@@ -180,6 +180,12 @@ struct SiteScopeTests {
             let batch = try #require(streamed.components(separatedBy: "event: batch\ndata: ").last?.components(separatedBy: "\n").first)
             let update = try JSONValue.parse(Data(batch.utf8))
             #expect(update["accepted"]?.number == 1)  // the site-s line only
+            // Numbered for this stream: its first batch is 1 (the server had counted at least one site-t batch before
+            // it), with the same SSE id; no projection generation, which counts every site's batches.
+            #expect(update["batch"]?.number == 1)
+            #expect(streamed.contains("id: 1\nevent: batch\n"))
+            #expect(update["generation"] == nil)
+            #expect(!streamed.contains("generation"))
             #expect(update["units"]?.array?.map(\.string) == [GovernedFixture.unitS])
             let latest = try #require(update["latestEventTime"]?.string)
             #expect(latest.hasPrefix("2026-06-10T0") && latest < "2026-06-10T02:00:00Z", "\(latest): not t's 03:00")
@@ -187,12 +193,62 @@ struct SiteScopeTests {
         }
     }
 
-    @Test("the blueprint analysis shows a site's reader only that site's findings and gaps")
+    @Test("a record of another site and an unknown id get the same 404, listing and signing")
+    func signatureOracle() async throws {
+        let fixture = try await GovernedFixture.make()
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            try await Self.seed(client, fixture)
+            let session = try await client.signIn("qa-s")
+            func problem(_ r: TestResponse, _ record: String) throws -> JSONValue {
+                // The id is the only difference allowed: the detail names the id asked for, whatever it is.
+                guard case .object(var o) = try r.json() else { return .null }
+                o["detail"] = o["detail"]?.string.map { .string($0.replacingOccurrences(of: record, with: "ID")) }
+                return .object(o)
+            }
+            let foreign = try await client.send("/api/signatures?record=t1", session: session)
+            let unknown = try await client.send("/api/signatures?record=no-such-1", session: session)
+            #expect(foreign.status == .notFound)
+            #expect(unknown.status == .notFound)
+            #expect(try problem(foreign, "t1") == problem(unknown, "no-such-1"))
+            #expect(try foreign.json()["detail"]?.string == "no ledger entry t1")
+            #expect(try foreign.json()["code"]?.string == "not-found")
+            #expect(foreign.headers[.contentType] == unknown.headers[.contentType])
+            // Signing them: the same 404 again, before any password is checked.
+            func sign(_ record: String) async throws -> TestResponse {
+                try await client.send(
+                    "/api/signatures", method: .post, session: session,
+                    body: #"{"record":"\#(record)","meaning":"reviewed","user":"qa-s","password":"\#(GovernedFixture.password("qa-s"))"}"#)
+            }
+            let signForeign = try await sign("t1")
+            let signUnknown = try await sign("no-such-2")
+            #expect(signForeign.status == .notFound)
+            #expect(signUnknown.status == .notFound)
+            #expect(try problem(signForeign, "t1") == problem(signUnknown, "no-such-2"))
+            // The own site's record answers.
+            let own = try await client.send("/api/signatures?record=s1", session: session)
+            #expect(own.status == .ok)
+            #expect(try own.json()["signatures"]?.array?.count == 0)
+        }
+        // Nothing was signed at site t.
+        let signatures = try await fixture.governance().store.entries(kind: .signature)
+        #expect(signatures.isEmpty)
+    }
+
+    @Test("the blueprint analysis shows a site's reader only that site's findings and gaps, in texts that name no other site")
     func blueprint() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spar-bp-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let plant = DemoEnterprise.plantModel()
+        let siteIDs = plant.sites.map(\.id)
+        func others(_ site: String) -> [String] { siteIDs.filter { $0 != site } }
+        func naming(_ sites: [String], in text: String) -> [String] { sites.filter { text.contains($0) } }
+        // A site whose recommendations, built for every site, point to what covers an activity elsewhere.
+        let full = DemoBlueprint.blueprint().analyze(plant: plant)
+        let site = try #require(
+            siteIDs.first { s in full.gaps(site: s).contains { !naming(others(s), in: $0.recommendation).isEmpty } },
+            "the demo blueprint has a recommendation naming another site")
         do {
             let store = try SQLiteLedgerStore(path: path)
             _ = try await LedgerPlantModel.record(
@@ -205,7 +261,7 @@ struct SiteScopeTests {
                 user: "admin", printedName: "Admin", roles: [.admin], sites: .all, password: GovernedFixture.password("admin"),
                 by: .local("test", station: "test"))
             try await governance.enroll(
-                user: "w", printedName: "Wichita Auditor", roles: [.auditor], sites: .sites(["wichita"]),
+                user: "w", printedName: "Site Auditor", roles: [.auditor], sites: .sites([site]),
                 password: GovernedFixture.password("w"), by: GovernedFixture.adminPrincipal)
         }
         let configuration = ServerConfiguration(port: 0, database: path, now: { ServerFixture.clock })
@@ -216,12 +272,26 @@ struct SiteScopeTests {
             let b = try await client.send("/api/blueprint/analysis", session: admin).json()
             return (a, b)
         }
-        #expect(scoped["sites"]?.array?.map { $0["site"]?.string } == ["wichita"])
+        #expect(scoped["sites"]?.array?.map { $0["site"]?.string } == [site])
         let gapSites = Set(scoped["gaps"]?.array?.compactMap { $0["site"]?.string } ?? [])
-        #expect(gapSites == ["wichita"])
+        #expect(gapSites == [site])
         #expect(scoped["observedEvents"] == .null)
         #expect((everything["sites"]?.array?.count ?? 0) == plant.sites.count)
         #expect(Set(everything["gaps"]?.array?.compactMap { $0["site"]?.string } ?? []).count == plant.sites.count)
+
+        // No text of the scoped analysis names another site; the same gaps for every-site readers still do.
+        let scopedGaps = scoped["gaps"]?.array ?? []
+        #expect(!scopedGaps.isEmpty)
+        for gap in scopedGaps {
+            let text = gap["recommendation"]?.string ?? ""
+            #expect(naming(others(site), in: text).isEmpty, "\(text)")
+        }
+        #expect(naming(others(site), in: scoped.canonical).isEmpty, "the whole scoped document")
+        let fullTexts = (everything["gaps"]?.array ?? []).filter { $0["site"]?.string == site }
+            .compactMap { $0["recommendation"]?.string }
+        #expect(fullTexts.contains { !naming(others(site), in: $0).isEmpty })
+        // The scoped texts are the full ones with the other sites' hints left out: the same gaps, in the same order.
+        #expect(scopedGaps.map { $0["subject"]?.string } == (everything["gaps"]?.array ?? []).filter { $0["site"]?.string == site }.map { $0["subject"]?.string })
     }
 }
 
