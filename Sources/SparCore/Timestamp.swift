@@ -10,6 +10,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
+    /// The instants whose UTC form has a four-digit year, 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999Z:
+    /// what the ledger's canonical form can write and read back.
+    public static let representable: ClosedRange<Timestamp> =
+        Timestamp(milliseconds: CivilDate.days(1, 1, 1) * 86_400_000)...Timestamp(
+            milliseconds: (CivilDate.days(10_000, 1, 1)) * 86_400_000 - 1)
+
     public func adding(milliseconds delta: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + delta) }
 
     public func adding(seconds delta: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + delta * 1000) }

@@ -50,6 +50,7 @@ public enum BlueprintFile {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw BlueprintFileError(file: name, reason: "not UTF-8 text")
             }
+            if let p = YAMLExpansion.problem(text) { throw BlueprintFileError(file: name, reason: p) }
             return try YAMLDecoder().decode(Blueprint.self, from: text)
         } catch let e as BlueprintFileError {
             throw e

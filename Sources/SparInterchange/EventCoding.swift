@@ -197,6 +197,9 @@ public enum EventCoding {
         guard let ts = Timestamp(rfc3339: tsText) else {
             throw FieldError(prefix + "ts", "'\(tsText)' is not an RFC 3339 time with an offset (e.g. 2026-03-02T06:00:00Z)")
         }
+        guard Timestamp.representable.contains(ts) else {
+            throw FieldError(prefix + "ts", "'\(tsText)' is outside 0001-01-01 to 9999-12-31 in UTC")
+        }
         let source = try f.string("source", w.source)
         let unit = EquipmentPath(try f.string("unit", w.unit))
         let type = try f.string("type", w.type)

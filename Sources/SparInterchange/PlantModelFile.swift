@@ -32,7 +32,8 @@ public enum PlantModelFile {
                 guard let text = String(data: data, encoding: .utf8) else {
                     throw PlantModelFileError(file: name, reason: "not UTF-8 text")
                 }
-                    model = try YAMLDecoder().decode(PlantModel.self, from: text)
+                    if let p = YAMLExpansion.problem(text) { throw PlantModelFileError(file: name, reason: p) }
+                model = try YAMLDecoder().decode(PlantModel.self, from: text)
             }
         } catch let e as PlantModelFileError {
             throw e

@@ -101,6 +101,30 @@ struct PlantModelTests {
         }
     }
 
+    @Test("a YAML file whose aliases expand to millions of values is refused before it is decoded")
+    func aliasAmplification() {
+        // 40 units × 40 work centers × 40 areas × 40 sites through aliases: 2.56 million work units from 600 bytes
+        // (found by the plant model fuzzer).
+        let list = { (name: String) in "[" + Array(repeating: "*" + name, count: 40).joined(separator: ",") + "]" }
+        let yaml = """
+            enterprise: e
+            x:
+              u: &u {id: u}
+              wu: &wu \(list("u"))
+              wc: &wc {id: c, kind: workCell, workUnits: *wu}
+              wcs: &wcs \(list("wc"))
+              a: &a {id: a, workCenters: *wcs}
+              as: &as \(list("a"))
+              s: &s {id: s, timeZone: UTC, areas: *as}
+            sites: \(list("s"))
+            """
+        #expect {
+            _ = try PlantModelFile.decode(Data(yaml.utf8), name: "plant.yaml", json: false)
+        } throws: { error in
+            "\(error)" == "plant.yaml: the document expands to more than 1000000 values (through YAML aliases); write it out"
+        }
+    }
+
     @Test("a key given twice is refused in YAML and in JSON, never read as one of its values")
     func repeatedKeys() {
         let yaml = "enterprise: x\nsites:\n  - id: s\n    timeZone: UTC\n    timeZone: Europe/Paris\n    areas: []\n"

@@ -217,6 +217,26 @@ struct HostileIngestTests {
         #expect(inProcess.rejections.map(\.field) == ["good"])
     }
 
+    @Test("a time whose UTC form leaves the four-digit years is rejected, so every stored event reads back")
+    func representableTimes() async throws {
+        let store = try Self.store(.sqlite)
+        // Found by the event fuzzer: 0000-01-01T00:30+01:00 is 0000-12-31T23:30Z of year -1 in UTC.
+        func energy(_ id: String, _ ts: String) -> String {
+            #"{"id":"\#(id)","ts":"\#(ts)","source":"mes","unit":"e/s/a/w/u1","type":"energy","kwh":1}"#
+        }
+        let report = try await Self.ingest(store).ingest(records: Self.records([
+            energy("y0", "0000-01-01T00:30:00+01:00"),
+            energy("y1", "9999-12-31T23:30:00-01:00"),
+            energy("y2", "0001-01-01T00:00:00Z"),
+        ]))
+        #expect(report.rejections.map(\.description) == [
+            "line 1, id 'y0', field 'ts': '0000-01-01T00:30:00+01:00' is outside 0001-01-01 to 9999-12-31 in UTC",
+            "line 2, id 'y1', field 'ts': '9999-12-31T23:30:00-01:00' is outside 0001-01-01 to 9999-12-31 in UTC",
+        ])
+        let stored = try #require(try await store.entry(id: "y2"))
+        #expect(EventCoding.decode(line: Substring(stored.entry.body), lineNumber: nil).map(\.ts) == .success(t("0001-01-01T00:00:00Z")))
+    }
+
     @Test("null, repeated members and integers beyond 2^53 are rejected with the field named")
     func strictDecoding() async throws {
         let store = try Self.store(.sqlite)
