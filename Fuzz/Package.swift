@@ -2,7 +2,8 @@
 // libFuzzer targets for Spar's parsers, one executable per parser. A package of its own, so the root
 // package's `swift build` / `swift test` never see the fuzzer flags. Fuzz/run.sh builds and runs them:
 //
-//   swift build --package-path Fuzz --scratch-path Fuzz/.build -c release --sanitize=fuzzer --sanitize=address
+//   swift build --package-path Fuzz --scratch-path Fuzz/.build -c release \
+//     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xcc -fsanitize=fuzzer-no-link,address
 //
 // Each target exports `LLVMFuzzerTestOneInput` and defines `<Target>_main` (see FuzzSupport.swift for why it
 // does not use libFuzzer's own `main`).

@@ -25,11 +25,13 @@ ARTIFACTS="$FUZZ/artifacts"
 ALL_TARGETS="FuzzEventLine FuzzJSONValue FuzzPlantModel FuzzBlueprint"
 TARGETS="${FUZZ_TARGETS:-$ALL_TARGETS}"
 
-# SwiftPM's --sanitize passes -sanitize=fuzzer,address to every Swift module (Spar's and Yams') and
-# -fsanitize=fuzzer,address to every C one (Yams' libyaml), and links libFuzzer and ASan into the executables.
-# (`-Xswiftc -sanitize=fuzzer,address` builds too, but leaves libyaml uninstrumented.) -parse-as-library is in
-# Fuzz/Package.swift: the targets have no top-level code.
-FLAGS=(--package-path "$FUZZ" --scratch-path "$BUILD" -c release --sanitize=fuzzer --sanitize=address)
+# -sanitize=fuzzer,address instruments every Swift module (Spar's and Yams') for coverage and ASan and links
+# libFuzzer and ASan into the executables; -Xcc does the same for the C of Yams' libyaml (fuzzer-no-link:
+# instrument, link nothing). Not SwiftPM's own --sanitize=fuzzer: with Swift 6.3 it passes -sanitize=fuzzer to
+# swiftc yet leaves the Swift code without coverage counters, so libFuzzer runs blind. -parse-as-library (also
+# in Fuzz/Package.swift): the targets have no top-level code.
+FLAGS=(--package-path "$FUZZ" --scratch-path "$BUILD" -c release
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xcc -fsanitize=fuzzer-no-link,address)
 if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
   echo "== building the fuzz targets (release, libFuzzer + AddressSanitizer)"
   start=$(date +%s)
@@ -50,6 +52,9 @@ else
   trap 'rm -rf "$WORK"' EXIT
 fi
 
+# The inputs libFuzzer writes with -artifact_prefix=<target>-: crash-, timeout-, leak-, oom-, slow-unit-<sha1>.
+count_artifacts() { ls "$ARTIFACTS" | grep -cE "^$1-(crash|timeout|leak|oom|slow-unit)-[0-9a-f]+$" || true; }
+
 passed=0
 failed=0
 summary=""
@@ -67,7 +72,7 @@ for target in $TARGETS; do
   log="$WORK/$target/libfuzzer.log"
   dict=()
   [ -f "$FUZZ/Dict/$target.dict" ] && dict=("-dict=$FUZZ/Dict/$target.dict")
-  before="$(ls "$ARTIFACTS" | grep -c "^$target-" || true)"
+  before="$(count_artifacts "$target")"
 
   echo "== $target: ${SECONDS_PER_TARGET} s on $(ls "$corpus" | wc -l) seeds"
   set +e
@@ -81,20 +86,24 @@ for target in $TARGETS; do
 
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   execs="${execs:-?}"
-  after="$(ls "$ARTIFACTS" | grep -c "^$target-" || true)"
+  after="$(count_artifacts "$target")"
   found=$((after - before))
-  if [ "$rc" -eq 0 ] && [ "$found" -eq 0 ]; then
+  blind=0
+  # libFuzzer says this when no input ever produced coverage: the build is not instrumented, fuzzing is blind.
+  grep -q "no interesting inputs were found" "$log" && blind=1
+  if [ "$rc" -eq 0 ] && [ "$found" -eq 0 ] && [ "$blind" -eq 0 ]; then
     passed=$((passed + 1))
     verdict="ok"
   else
     failed=$((failed + 1))
     verdict="FAILED (libFuzzer exit $rc)"
+    [ "$blind" -eq 1 ] && verdict="FAILED (no coverage: the build is not instrumented)"
     cp "$log" "$ARTIFACTS/$target-libfuzzer-$(date +%Y%m%dT%H%M%S).log"
     echo "---- $target: last lines of the libFuzzer log (whole log copied to $ARTIFACTS)"
     grep -E "ERROR: |SUMMARY: |Fatal error|property violated|==[0-9]+==|#[0-9]+ 0x" "$log" | head -40 || true
     tail -n 15 "$log"
     echo "---- artifacts:"
-    ls -t "$ARTIFACTS" | grep "^$target-" | grep -v -- "-libfuzzer-" | head -n "$((found > 0 ? found : 1))" |
+    ls -t "$ARTIFACTS" | grep -E "^$target-(crash|timeout|leak|oom|slow-unit)-" | head -n "$((found > 0 ? found : 1))" |
       sed "s|^|  $ARTIFACTS/|"
   fi
   echo "$target: $execs executions, $found crashes ($verdict)"
