@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "spar", targets: ["spar"]),
         .library(name: "SparCore", targets: ["SparCore"]),
         .library(name: "SparEngine", targets: ["SparEngine"]),
+        .library(name: "SparInterchange", targets: ["SparInterchange"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
