@@ -98,6 +98,7 @@ extension ProblemDetails {
         case "empty-window": "The time window is empty"
         case "window-too-long": "The time window is too long"
         case "deadline-exceeded": "The request did not finish in time"
+        case "cancelled": "The request was cancelled"
         case "unknown-shift": "Unknown shift"
         case "unknown-kpi": "Unknown KPI"
         case "not-found": "Not found"
@@ -139,6 +140,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as ProblemDetails {
             throw problem
+        } catch is CancellationError {
+            // The client left (or the server is stopping): not a failure of the server.
+            throw ProblemDetails(
+                .serviceUnavailable, code: "cancelled", title: ProblemDetails.title("cancelled"),
+                detail: "the request was cancelled before it finished")
         } catch let error as HTTPError {
             let code: String
             switch error.status {

@@ -54,4 +54,31 @@ struct QueryDeadlineTests {
             #expect(String(buffer: write.body) == "written")
         }
     }
+
+    @Test("a read whose client closes the connection is cancelled, on a served connection")
+    func clientLeaves() async throws {
+        let cancelled = Flag()
+        let router = Router()
+        router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(QueryDeadlineMiddleware(deadline: .seconds(3_600), cancelWhenClientLeaves: true))
+        router.get("/slow") { _, _ -> String in
+            do {
+                try await Task.sleep(for: .seconds(3_600))
+            } catch {
+                cancelled.value.withLock { $0 = true }
+                throw error
+            }
+            return "late"
+        }
+        router.get("/fast") { _, _ in "done" }
+        try await Application(router: router).test(.live) { client in
+            let port = try #require(client.port)
+            let fast = try await RawHTTP.exchange(port: port, "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ending: .keepOpen)
+            #expect(fast?.status == 200)
+            _ = try await RawHTTP.exchange(port: port, "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ending: .close)
+            // The server notices the closed connection and cancels the handler; wait up to 10 s for it.
+            for _ in 0..<100 where !cancelled.value.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(cancelled.value.withLock { $0 })
+        }
+    }
 }
