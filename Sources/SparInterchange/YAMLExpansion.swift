@@ -5,7 +5,7 @@ import Yams
 /// is decoded.
 enum YAMLExpansion {
     /// The most values (scalars, mappings, sequences, counted once per place they appear) a document may expand to.
-    static let maximumNodes = 1_000_000
+    static let maximumNodes = 200_000
 
     /// Why `text` expands beyond ``maximumNodes``, if it does; nil also when it is not YAML (the decoder says why).
     static func problem(_ text: String) -> String? {
