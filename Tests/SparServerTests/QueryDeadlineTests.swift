@@ -70,14 +70,12 @@ struct QueryDeadlineTests {
             }
             return "late"
         }
-        router.get("/fast") { _, _ in "done" }
         try await Application(router: router).test(.live) { client in
             let port = try #require(client.port)
-            let fast = try await RawHTTP.exchange(port: port, "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ending: .keepOpen)
-            #expect(fast?.status == 200)
             _ = try await RawHTTP.exchange(port: port, "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ending: .close)
-            // The server notices the closed connection and cancels the handler; wait up to 10 s for it.
-            for _ in 0..<100 where !cancelled.value.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(100)) }
+            // The server notices the closed connection and cancels the handler; wait up to 60 s for it (the
+            // tests run in parallel on a loaded machine).
+            for _ in 0..<600 where !cancelled.value.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(100)) }
             #expect(cancelled.value.withLock { $0 })
         }
     }
