@@ -31,7 +31,7 @@ enum KPITable {
         lines.append("window  [\(r.query.from), \(r.query.to))" + (r.query.shift.map { "  shift \($0)" } ?? ""))
         lines.append("")
         lines.append("elements (times in seconds)")
-        let els = r.elements.contractElements
+        let els = r.elementValues
         for row in stride(from: 0, to: els.count, by: 4) {
             lines.append(
                 "  " + els[row..<min(row + 4, els.count)].map { pad($0.0, 6) + pad(number($0.1, digits: 3), 12, right: true) }
@@ -40,7 +40,7 @@ enum KPITable {
         lines.append("")
         lines.append("KPIs")
         for (id, v) in r.kpis {
-            let d = KPICatalogue.definition(id)
+            let d = r.definition.kpi(id)
             lines.append("  " + pad(id, 36) + pad(value(v), 14, right: true) + "   " + (d?.formula ?? ""))
         }
         if !r.warnings.isEmpty {
@@ -65,7 +65,7 @@ enum KPITable {
         ]
         if let i = d.interpretation { lines.append("reading:   \(i)") }
         lines.append("elements:")
-        let els = Dictionary(r.elements.contractElements, uniquingKeysWith: { a, _ in a })
+        let els = Dictionary(r.elementValues, uniquingKeysWith: { a, _ in a })
         for e in d.elements {
             if e == "measurements" {
                 for (c, ms) in r.elements.measurements.sorted(by: { $0.key < $1.key }) {

@@ -143,7 +143,11 @@ public enum BlueprintElementMap {
         case .count(let c):
             return ["PQ"] + (c.good > 0 ? ["GQ"] : []) + (c.scrap > 0 ? ["SQ"] : []) + (c.rework > 0 ? ["RQ"] : [])
         case .labor(let l):
-            return l.action == .clockIn || l.action == .clockOut ? ["PWT"] : ["APWT"]
+            switch l.action {
+            case .clockIn, .clockOut: return ["PWT", "APAT"]
+            case .breakStart, .breakEnd: return ["APAT"]
+            case .start, .stop: return ["APWT"]
+            }
         case .maintenance(let m):
             return m.kind == .corrective ? ["CMT"] : ["PMT"]
         case .measurement:
@@ -151,7 +155,7 @@ public enum BlueprintElementMap {
         case .material(let m):
             switch m.flow {
             case .consumed: return ["CM"]
-            case .produced: return ["FGQ"]
+            case .produced: return ["FGQ", "IGQ"]
             case .productionLoss: return ["PL"]
             case .storageLoss: return ["STL"]
             case .otherLoss: return ["OL"]
@@ -159,6 +163,8 @@ public enum BlueprintElementMap {
             }
         case .energy:
             return ["EC"]
+        case .inspection:
+            return ["IP", "GP"]
         case .correction(let c):
             return c.replacement.map { elements(of: $0.payload, reasons: reasons) } ?? []
         }

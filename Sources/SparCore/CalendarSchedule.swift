@@ -6,6 +6,8 @@ public struct CalendarSchedule: Sendable {
     public var plannedDown: IntervalSet
     /// Each shift's windows by shift name.
     public var shifts: [String: IntervalSet]
+    /// Calendar planned down windows whose reason is `break`: authorised breaks, which APAT excludes.
+    public var breaks: IntervalSet = IntervalSet()
 
     /// Expands `calendar` in `zone` over `range`. A nil calendar is scheduled around the clock.
     public init(calendar: WorkCalendar?, zone: LocalTime, range: Interval) {
@@ -23,6 +25,7 @@ public struct CalendarSchedule: Sendable {
         }
         var byShift: [String: [Interval]] = [:]
         var down: [Interval] = []
+        var breakWindows: [Interval] = []
         func window(_ day: Int64, _ start: TimeOfDay, _ end: TimeOfDay) -> Interval {
             let endDay = end <= start ? day + 1 : day
             return Interval(
@@ -45,6 +48,7 @@ public struct CalendarSchedule: Sendable {
                 }
                 for pd in calendar.plannedDown ?? [] where pd.days.contains(where: { $0.isoNumber == weekday }) {
                     down.append(window(day, pd.start, pd.end))
+                    if pd.reason == "break" { breakWindows.append(window(day, pd.start, pd.end)) }
                 }
             }
             day += 1
@@ -53,6 +57,7 @@ public struct CalendarSchedule: Sendable {
         shifts = byShift.mapValues { IntervalSet($0).intersection(rangeSet) }
         plannedOperation = IntervalSet(byShift.values.flatMap { $0 }).intersection(rangeSet)
         plannedDown = IntervalSet(down).intersection(plannedOperation)
+        breaks = IntervalSet(breakWindows).intersection(plannedOperation)
     }
 
     /// Day number of a local date `YYYY-MM-DD`, or nil when malformed.

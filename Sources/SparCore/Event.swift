@@ -42,6 +42,7 @@ public enum EventPayload: Hashable, Sendable {
     case measurement(Measurement)
     case material(MaterialMovement)
     case energy(kwh: Double)
+    case inspection(Inspection)
     indirect case correction(Correction)
 
     public var type: String {
@@ -54,6 +55,7 @@ public enum EventPayload: Hashable, Sendable {
         case .measurement: "measurement"
         case .material: "material"
         case .energy: "energy"
+        case .inspection: "inspection"
         case .correction: "correction"
         }
     }
@@ -80,11 +82,15 @@ public struct OrderAction: Hashable, Sendable {
     public var plannedQuantity: Double?
     public var plannedSetupTime: Double?
     public var plannedScrapQuantity: Double?
+    /// The order's operation this start runs (1 = the first operation); nil reads as 1 (kpis-v2.md).
+    public var operation: Int?
 
     public init(
         order: String, action: StartEnd, material: String? = nil, plannedRunTimePerUnit: Double? = nil,
-        plannedQuantity: Double? = nil, plannedSetupTime: Double? = nil, plannedScrapQuantity: Double? = nil
+        plannedQuantity: Double? = nil, plannedSetupTime: Double? = nil, plannedScrapQuantity: Double? = nil,
+        operation: Int? = nil
     ) {
+        self.operation = operation
         self.order = order
         self.action = action
         self.material = material
@@ -110,7 +116,8 @@ public struct Count: Hashable, Sendable {
 }
 
 public struct LaborAction: Hashable, Sendable {
-    public enum Action: String, Hashable, Sendable, CaseIterable { case clockIn, clockOut, start, stop }
+    /// `breakStart`/`breakEnd` bound an authorised break inside clocked-in time (APAT excludes it).
+    public enum Action: String, Hashable, Sendable, CaseIterable { case clockIn, clockOut, start, stop, breakStart, breakEnd }
     public var worker: String
     public var action: Action
     public var order: String?
@@ -136,7 +143,10 @@ public struct Measurement: Hashable, Sendable {
     public var value: Double
     public var lsl: Double
     public var usl: Double
-    public init(characteristic: String, value: Double, lsl: Double, usl: Double) {
+    /// Rational subgroup the value belongs to (per unit and characteristic), for within-subgroup σ̂.
+    public var subgroup: String?
+    public init(characteristic: String, value: Double, lsl: Double, usl: Double, subgroup: String? = nil) {
+        self.subgroup = subgroup
         self.characteristic = characteristic
         self.value = value
         self.lsl = lsl
@@ -151,10 +161,28 @@ public struct MaterialMovement: Hashable, Sendable {
     public var flow: Flow
     public var material: String
     public var quantity: Double
-    public init(flow: Flow, material: String, quantity: Double) {
+    /// Product grade of a `produced` movement (grade A, B, a co-product); IGQ sums every grade.
+    public var grade: String?
+    public init(flow: Flow, material: String, quantity: Double, grade: String? = nil) {
+        self.grade = grade
         self.flow = flow
         self.material = material
         self.quantity = quantity
+    }
+}
+
+/// One inspection of one serialized part against its quality requirements (ISO 22400-2 IP, GP).
+public struct Inspection: Hashable, Sendable {
+    public enum Result: String, Hashable, Sendable, CaseIterable { case pass, fail }
+    public var serial: String
+    public var result: Result
+    public var order: String?
+    public var characteristic: String?
+    public init(serial: String, result: Result, order: String? = nil, characteristic: String? = nil) {
+        self.serial = serial
+        self.result = result
+        self.order = order
+        self.characteristic = characteristic
     }
 }
 

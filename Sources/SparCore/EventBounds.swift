@@ -27,7 +27,7 @@ extension EventPayload {
     /// The numeric fields of the payload with the bound each must respect (a correction's are its replacement's).
     var boundedFields: [(field: String, value: Double, bound: Double)] {
         switch self {
-        case .state, .labor, .maintenance, .correction: []
+        case .state, .labor, .maintenance, .inspection, .correction: []
         case .order(let o):
             [
                 ("plannedRunTimePerUnit", o.plannedRunTimePerUnit, EventBounds.duration),

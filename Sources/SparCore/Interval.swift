@@ -54,6 +54,18 @@ public struct IntervalSet: Hashable, Sendable {
         return lo < intervals.count && intervals[lo].contains(t)
     }
 
+    /// Whether `t` closes part of the set: some interval has `start < t ≤ end`. A point event that reports what
+    /// happened since the previous one (a count, an energy reading, a material flow) belongs to the period it closes.
+    public func closes(_ t: Timestamp) -> Bool {
+        var lo = 0
+        var hi = intervals.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if intervals[mid].end < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < intervals.count && intervals[lo].start < t && t <= intervals[lo].end
+    }
+
     public func union(_ other: IntervalSet) -> IntervalSet { IntervalSet(intervals + other.intervals) }
 
     public func intersection(_ other: IntervalSet) -> IntervalSet {

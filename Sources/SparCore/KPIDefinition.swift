@@ -12,8 +12,27 @@ public struct KPIDefinition: Sendable, Hashable, Identifiable {
     public var trend: KPITrend
     /// Element abbreviations the formula reads.
     public var elements: [String]
-    /// Spar's reading where ISO 22400-2 leaves room; part of the formula version.
+    /// Spar's reading where ISO 22400-2 leaves room; part of the definition version.
     public var interpretation: String?
+    /// What the formula computes, as data the one KPI evaluator reads.
+    public var expression: KPIFormula = .constant(0)
+    /// The public evidence for this reading (../research/iso22400-crosscheck.md), when the version cites it.
+    public var evidence: String? = nil
+
+    public init(
+        id: String, isoName: String, formula: String, unit: String, trend: KPITrend, elements: [String],
+        interpretation: String?, expression: KPIFormula = .constant(0), evidence: String? = nil
+    ) {
+        self.id = id
+        self.isoName = isoName
+        self.formula = formula
+        self.unit = unit
+        self.trend = trend
+        self.elements = elements
+        self.interpretation = interpretation
+        self.expression = expression
+        self.evidence = evidence
+    }
 }
 
 /// A KPI's value: a number, null (inputs missing or a zero denominator), or one value per characteristic.
@@ -27,14 +46,112 @@ public enum KPIValue: Sendable, Hashable {
     }
 }
 
-/// The ISO 22400-2 KPI catalogue as Spar computes it.
-public enum KPICatalogue {
-    /// Identifies the formulas below; a change to any formula or interpretation is a new version.
-    public static let formulaVersion = "iso22400-2:2014"
-    /// Spar's own revision of its interpretations of the ISO text.
-    public static let definitionVersion = "spar-kpi-1"
+/// A KPI or element formula as data: the one evaluator (``KPICatalogue/compute(_:singleUnit:definition:)``) reads it.
+///
+/// Times stay integer milliseconds through sums and differences and become seconds where a ratio or product
+/// reads them, so a formula gives the same bits as the arithmetic written out by hand.
+public indirect enum KPIFormula: Sendable, Hashable {
+    /// A definition-neutral quantity the engine derives from events and calendars (``KPIBaseQuantities``).
+    case base(String)
+    /// An element of the same definition, read earlier in its element list.
+    case element(String)
+    /// A KPI of the same definition, computed earlier in its KPI list.
+    case kpi(String)
+    case constant(Double)
+    case sum([KPIFormula])
+    case difference(KPIFormula, KPIFormula)
+    /// Null when either side is null or the denominator is 0.
+    case ratio(KPIFormula, KPIFormula)
+    /// Null when any factor is null.
+    case product([KPIFormula])
+    /// A capability index per characteristic.
+    case capability(CapabilityIndex)
+}
 
-    public static let all: [KPIDefinition] = [
+/// Which capability index, over which measurements, with which σ.
+public struct CapabilityIndex: Sendable, Hashable {
+    public enum Reach: String, Sendable, Hashable {
+        /// One work unit's measurements (null above a unit).
+        case machine
+        /// Every measurement of the scope's units.
+        case process
+    }
+    public enum Kind: String, Sendable, Hashable {
+        /// (USL − LSL) / (6σ)
+        case potential
+        /// min(USL − centre, centre − LSL) / (3σ)
+        case critical
+    }
+    public enum Sigma: String, Sendable, Hashable {
+        /// The overall sample standard deviation (n − 1) around the mean.
+        case overallSample
+        /// Within-subgroup σ̂ (s̄/c4, pooled, or MR̄/d2) around the mean of subgroup means.
+        case withinSubgroup
+    }
+    public var reach: Reach
+    public var kind: Kind
+    public var sigma: Sigma
+    public init(_ reach: Reach, _ kind: Kind, sigma: Sigma) {
+        self.reach = reach
+        self.kind = kind
+        self.sigma = sigma
+    }
+}
+
+/// How one definition version reads one ISO 22400-2 element from Spar's base quantities.
+public struct KPIElementReading: Sendable, Hashable {
+    /// The ISO abbreviation (key of `elements` in the output).
+    public var name: String
+    public var formula: KPIFormula
+    /// The element in words: what counts, from which events.
+    public var reading: String
+
+    public init(_ name: String, _ formula: KPIFormula, _ reading: String) {
+        self.name = name
+        self.formula = formula
+        self.reading = reading
+    }
+}
+
+/// One registered version of the KPI definitions: element readings, one formula per KPI, and notes.
+///
+/// Every version is computed by the same evaluator from the same elements of the projection; a value once
+/// reported under a version stays reproducible by naming it.
+public struct KPIDefinitionVersion: Sendable, Hashable, Identifiable {
+    /// `spar-kpi-1`, `spar-kpi-2`.
+    public var id: String
+    public var title: String
+    /// The ISO edition the formulas read.
+    public var formulaVersion: String
+    public var notes: [String]
+    /// Elements in output order; each may read elements listed before it.
+    public var elements: [KPIElementReading]
+    /// The 34 KPIs in catalogue order; each may read KPIs listed before it.
+    public var kpis: [KPIDefinition]
+
+    public func kpi(_ id: String) -> KPIDefinition? { kpis.first { $0.id == id } }
+    public func element(_ name: String) -> KPIElementReading? { elements.first { $0.name == name } }
+}
+
+/// The KPI definition versions Spar can compute.
+public enum KPICatalogue {
+    /// The ISO edition both versions read.
+    public static let formulaVersion = "iso22400-2:2014"
+    /// The version a new ledger, and a computation from files, uses unless told otherwise.
+    public static let defaultVersion = "spar-kpi-2"
+    /// Every registered version, oldest first.
+    public static let versions: [KPIDefinitionVersion] = [sparKPI1, sparKPI2]
+
+    public static func version(_ id: String) -> KPIDefinitionVersion? { versions.first { $0.id == id } }
+    /// The default version (``defaultVersion``).
+    public static var latest: KPIDefinitionVersion { version(defaultVersion)! }
+    /// The KPIs of the default version (ids and names are the same in every version).
+    public static var all: [KPIDefinition] { latest.kpis }
+
+    public static func definition(_ id: String) -> KPIDefinition? { latest.kpi(id) }
+
+    /// The 34 KPIs as `spar-kpi-1` words them (kpis.md), before the formulas are attached.
+    static let v1Texts: [KPIDefinition] = [
         .init(id: "workerEfficiency", isoName: "Worker efficiency", formula: "APWT / PWT", unit: "ratio",
               trend: .higher, elements: ["APWT", "PWT"],
               interpretation: "PWT is the clocked-in time (clockIn→clockOut) of every worker on the unit, summed per worker; APWT is the time workers spent on orders (start→stop)."),
@@ -120,6 +237,4 @@ public enum KPICatalogue {
         .init(id: "correctiveMaintenanceRatio", isoName: "Corrective maintenance ratio", formula: "CMT / (CMT + PMT)",
               unit: "ratio", trend: .lower, elements: ["CMT", "PMT"], interpretation: nil),
     ]
-
-    public static func definition(_ id: String) -> KPIDefinition? { all.first { $0.id == id } }
 }

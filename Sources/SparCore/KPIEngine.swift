@@ -10,6 +10,8 @@ public struct KPIEngine: Sendable {
     let sourceNames: [String]
     let units: [ResolvedWorkUnit]
     var indexes: [EquipmentPath: UnitTimeIndex] = [:]
+    /// Each order's lowest operation number over every unit (fall off ratio's first operation).
+    let firstOperation: [String: Int]
 
     public init(model: PlantModel, events: [Event], plantModelVersion: String? = nil) {
         self.model = model
@@ -33,6 +35,11 @@ public struct KPIEngine: Sendable {
         }
         histories = hs
         sourceNames = names
+        var first: [String: Int] = [:]
+        for h in hs.values {
+            for o in h.orders { first[o.order] = min(first[o.order] ?? o.operation, o.operation) }
+        }
+        firstOperation = first
     }
 
     /// Applies corrections: each corrected event is replaced or voided by its latest correction
@@ -80,8 +87,10 @@ public struct KPIEngine: Sendable {
         units.filter { scope.isPrefix(of: $0.path) }
     }
 
-    /// Answers one query.
-    public func result(_ query: KPIQuery) throws(KPIQueryError) -> KPIResult {
+    /// Answers one query under a definition version (by default ``KPICatalogue/latest``).
+    public func result(_ query: KPIQuery, definition: KPIDefinitionVersion = KPICatalogue.latest) throws(KPIQueryError)
+        -> KPIResult
+    {
         let inScope = units(in: query.scope)
         guard !inScope.isEmpty else {
             throw KPIQueryError(.unknownScope, field: "scope", reason: "'\(query.scope)' is not in the plant model (no work unit under it)")
@@ -111,7 +120,8 @@ public struct KPIEngine: Sendable {
             }
             total.add(elements(of: unit, range: Interval(query.from, query.to), shift: query.shift, cache: &cache))
         }
-        return makeResult(query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit)
+        return makeResult(
+            query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
     }
 
     /// Elements of every path of the hierarchy over one window, computed once per unit and summed upwards.
@@ -129,13 +139,16 @@ public struct KPIEngine: Sendable {
         return out
     }
 
-    public func makeResult(query: KPIQuery, elements: TimeModelElements, singleUnit: Bool) -> KPIResult {
-        let (kpis, warnings) = KPICatalogue.compute(elements, singleUnit: singleUnit)
+    public func makeResult(
+        query: KPIQuery, elements: TimeModelElements, singleUnit: Bool,
+        definition: KPIDefinitionVersion = KPICatalogue.latest
+    ) -> KPIResult {
+        let (kpis, values, warnings) = KPICatalogue.compute(elements, singleUnit: singleUnit, definition: definition)
         return KPIResult(
-            query: query, elements: elements, kpis: kpis, warnings: warnings,
+            query: query, elements: elements, elementValues: values, definition: definition, kpis: kpis, warnings: warnings,
             lineage: KPILineage(
                 sources: elements.sources.sorted(), events: elements.events, units: elements.units,
-                formulaVersion: KPICatalogue.formulaVersion, definitionVersion: KPICatalogue.definitionVersion,
+                formulaVersion: definition.formulaVersion, definitionVersion: definition.id,
                 plantModelVersion: plantModelVersion))
     }
 
@@ -165,17 +178,24 @@ public struct KPIEngine: Sendable {
         } else {
             window = IntervalSet([range])
         }
-        guard let history = histories[unit.path] else {
-            var el = TimeModelElements()
+        var el: TimeModelElements
+        if let history = histories[unit.path] {
+            let names = sourceNames
+            el = history.elements(
+                window: window, range: range, schedule: schedule, reasons: index.reasons, index: indexes[unit.path],
+                firstOperation: firstOperation, sourceName: { names[Int($0)] })
+        } else {
+            el = TimeModelElements()
             el.units = 1
             el.pot = schedule.plannedOperation.intersection(window).milliseconds
             el.pdot = schedule.plannedDown.intersection(window).milliseconds
-            return el
         }
-        let names = sourceNames
-        return history.elements(
-            window: window, range: range, schedule: schedule, reasons: index.reasons, index: indexes[unit.path],
-            sourceName: { names[Int($0)] })
+        if let rate = unit.ratedRate {
+            el.epc = rate * Double(el.pot) / 3_600_000
+        } else if el.pot > 0 {
+            el.unitsWithoutRatedRate = 1
+        }
+        return el
     }
 }
 

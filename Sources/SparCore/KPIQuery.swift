@@ -33,12 +33,19 @@ public struct KPILineage: Sendable, Hashable {
 /// The answer to a ``KPIQuery``: elements, KPIs, warnings and lineage.
 public struct KPIResult: Sendable {
     public var query: KPIQuery
+    /// The definition-neutral elements the values were computed from.
     public var elements: TimeModelElements
+    /// The elements as the definition version reads them (ISO abbreviations, times in seconds), in its order.
+    public var elementValues: [(String, Double)] = []
+    /// The definition version the values follow.
+    public var definition: KPIDefinitionVersion = KPICatalogue.latest
     public var kpis: [(String, KPIValue)]
     public var warnings: [String]
     public var lineage: KPILineage
 
     public func kpi(_ id: String) -> KPIValue? { kpis.first { $0.0 == id }?.1 }
+    /// An element's value as the definition reads it; nil when absent.
+    public func element(_ name: String) -> Double? { elementValues.first { $0.0 == name }?.1 }
 }
 
 /// Why a KPI query cannot be answered.
@@ -49,6 +56,7 @@ public struct KPIQueryError: Error, Sendable, Hashable, CustomStringConvertible 
         case unknownShift = "unknown-shift"
         case emptyWindow = "empty-window"
         case windowTooLong = "window-too-long"
+        case unknownDefinition = "unknown-definition"
         /// The task computing the answer was cancelled (its client left, or its deadline passed).
         case cancelled
     }

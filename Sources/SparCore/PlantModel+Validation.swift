@@ -72,6 +72,9 @@ extension PlantModel {
                         let ul = "\(wl).workUnits[\(unit.id)]"
                         checkID(unit.id, ul)
                         checkCalendar(unit.calendar, ul + ".calendar")
+                        if let r = unit.ratedRate, !(r.isFinite && r > 0 && r <= EventBounds.quantity) {
+                            problems.append(.init(ul + ".ratedRate", "must be a positive number of units per hour (got \(r))"))
+                        }
                     }
                 }
             }

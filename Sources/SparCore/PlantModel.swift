@@ -79,10 +79,13 @@ public struct WorkCenter: Hashable, Sendable, Codable {
 public struct WorkUnit: Hashable, Sendable, Codable {
     public var id: String
     public var calendar: String?
+    /// Units per hour at the unit's maximum rated capacity (ISO 22400-2 EPC = ratedRate × POT in hours).
+    public var ratedRate: Double?
 
-    public init(id: String, calendar: String? = nil) {
+    public init(id: String, calendar: String? = nil, ratedRate: Double? = nil) {
         self.id = id
         self.calendar = calendar
+        self.ratedRate = ratedRate
     }
 }
 

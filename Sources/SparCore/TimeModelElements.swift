@@ -48,8 +48,29 @@ public struct TimeModelElements: Sendable, Equatable {
     public var ai: Double?
     public var ec: Double?
 
-    /// Measurements by characteristic, for capability indices.
-    public var measurements: [String: [Measurement]] = [:]
+    /// Time in PBT by state category while an order runs on the unit (`spar-kpi-2` reads ADET and ADOT from it).
+    public var whileOrderRuns: [TimeCategory: Int64] = [:]
+    /// Σ operating time (APT + AUST) before each failure counted in FE, from the previous failure's end (or the
+    /// window start): `spar-kpi-2`'s TTF and TBF.
+    public var operatingBeforeFailure: Int64 = 0
+    /// Clocked-in time minus authorised breaks (calendar `break` windows, `breakStart`…`breakEnd`).
+    public var apat: Int64?
+    /// Equipment production capacity: Σ ratedRate × POT in hours over units with a rated rate.
+    public var epc: Double?
+    /// Units with planned operation time in the window but no `ratedRate` (EPC is then unknown for the scope).
+    public var unitsWithoutRatedRate: Int = 0
+    /// Serials inspected in the window at the scope's units.
+    public var inspectedSerials: Set<String> = []
+    /// Serials with a `fail` inspection at the scope's units before the window end.
+    public var failedSerials: Set<String> = []
+    /// Counted quantities per order (for the fall off ratio's first-operation base).
+    public var orderFlows: [String: OrderFlow] = [:]
+
+    /// Measurements by characteristic: one series per work unit, each in time order, for capability indices.
+    public var measurementSeries: [String: [[Measurement]]] = [:]
+
+    /// Every measurement of a characteristic, unit after unit.
+    public var measurements: [String: [Measurement]] { measurementSeries.mapValues { $0.flatMap { $0 } } }
 
     /// Work units that contributed.
     public var units: Int = 0
@@ -107,7 +128,15 @@ public struct TimeModelElements: Sendable, Equatable {
         fgq = sum(fgq, b.fgq)
         ai = sum(ai, b.ai)
         ec = sum(ec, b.ec)
-        for (k, v) in b.measurements { measurements[k, default: []] += v }
+        for (k, v) in b.whileOrderRuns { whileOrderRuns[k, default: 0] += v }
+        operatingBeforeFailure += b.operatingBeforeFailure
+        apat = sum(apat, b.apat)
+        epc = sum(epc, b.epc)
+        unitsWithoutRatedRate += b.unitsWithoutRatedRate
+        inspectedSerials.formUnion(b.inspectedSerials)
+        failedSerials.formUnion(b.failedSerials)
+        for (k, v) in b.orderFlows { orderFlows[k, default: OrderFlow()].add(v) }
+        for (k, v) in b.measurementSeries { measurementSeries[k, default: []] += v }
         units += b.units
         sources.formUnion(b.sources)
         events += b.events
@@ -137,6 +166,22 @@ public struct TimeModelElements: Sendable, Equatable {
         if let ai { out.append(("AI", ai)) }
         if let ec { out.append(("EC", ec)) }
         return out
+    }
+}
+
+/// What one order's counts in a scope and window add up to, for the fall off ratio (`spar-kpi-2`).
+public struct OrderFlow: Sendable, Equatable {
+    /// Scrap counted for the order (every operation).
+    public var scrap: Double = 0
+    /// Produced quantity counted at the order's first operation.
+    public var firstOperationQuantity: Double = 0
+    /// Whether a count at the order's first operation lies in the scope and window.
+    public var hasFirstOperationCount = false
+    public init() {}
+    mutating func add(_ o: OrderFlow) {
+        scrap += o.scrap
+        firstOperationQuantity += o.firstOperationQuantity
+        hasFirstOperationCount = hasFirstOperationCount || o.hasFirstOperationCount
     }
 }
 

@@ -2,9 +2,13 @@ extension UnitHistory {
     /// The unit's time and quantity elements over `window` (a subset of `range`), given its calendar.
     ///
     /// - `range`: the query's `[from, to)`; `window`: the part of it asked for (all of it, or one shift's windows).
+    ///
+    /// Counts, energy readings and material flows other than `inventory` report what happened since the previous
+    /// one, so they belong to the period they close (`start < ts ≤ end`); inventory snapshots, measurements and
+    /// inspections are instants (`start ≤ ts < end`). `firstOperation` gives each order's lowest operation number.
     func elements(
         window: IntervalSet, range: Interval, schedule: CalendarSchedule, reasons: [String: ReasonCode],
-        index: UnitTimeIndex? = nil, sourceName: (Int32) -> String
+        index: UnitTimeIndex? = nil, firstOperation: [String: Int] = [:], sourceName: (Int32) -> String
     ) -> TimeModelElements {
         var el = TimeModelElements()
         el.units = 1
@@ -42,15 +46,15 @@ extension UnitHistory {
             el.aoet = aoet
             el.psq = psq
         }
+        let pot = schedule.plannedOperation.intersection(window)
         if let fast {
             used += fast.countElements(window: window, into: &el, sources: &sourceMask)
         } else {
-            let pot = schedule.plannedOperation.intersection(window)
-            // Counts inside the window: in POT they are PQ; outside they are reported separately.
-            UnitHistory.forEach(counts, in: range, window: window, ts: \.ts) { r in
+            // Counts closing part of the window: in POT they are PQ; outside they are reported separately.
+            UnitHistory.forEachClosing(counts, in: range, window: window, ts: \.ts) { r in
                 use(r.source)
                 let q = r.count.good + r.count.scrap + r.count.rework
-                if pot.contains(r.ts) {
+                if pot.closes(r.ts) {
                     el.pq += q
                     el.gq += r.count.good
                     el.sq += r.count.scrap
@@ -64,6 +68,17 @@ extension UnitHistory {
                     el.unscheduledQuantity += q
                 }
             }
+        }
+
+        UnitHistory.forEachClosing(counts, in: range, window: window, ts: \.ts) { r in
+            guard let order = r.order, pot.closes(r.ts) else { return }
+            var flow = el.orderFlows[order] ?? OrderFlow()
+            flow.scrap += r.count.scrap
+            if r.operation == (firstOperation[order] ?? 1) {
+                flow.firstOperationQuantity += r.count.good + r.count.scrap + r.count.rework
+                flow.hasFirstOperationCount = true
+            }
+            el.orderFlows[order] = flow
         }
 
         // Labor: each worker's clocked time (PWT) and time on orders (APWT).
@@ -84,6 +99,19 @@ extension UnitHistory {
         el.apwt = spanTotal(workSpans, workLookup)
         if el.pwt != nil, el.apwt == nil { el.apwt = 0 }
         if el.apwt != nil, el.pwt == nil { el.pwt = 0 }
+        if el.pwt != nil {
+            // APAT: clocked-in time minus the union of the calendar's break windows and the worker's own breaks.
+            var apat: Int64 = 0
+            for i in clockLookup.candidates(range) {
+                let r = clockSpans[i]
+                guard r.span.start < range.end, r.span.end > range.start else { continue }
+                let clocked = window.intersection(r.span)
+                if clocked.isEmpty { continue }
+                let own = IntervalSet(r.worker.flatMap { breaks[$0] } ?? [])
+                apat += clocked.subtracting(schedule.breaks.union(own)).milliseconds
+            }
+            el.apat = apat
+        }
 
         let cmt = spanTotal(maintenance[.corrective] ?? [], maintenanceLookup[.corrective] ?? SpanLookup([]))
         let pmt = spanTotal(maintenance[.preventive] ?? [], maintenanceLookup[.preventive] ?? SpanLookup([]))
@@ -92,23 +120,39 @@ extension UnitHistory {
             el.pmt = pmt ?? 0
         }
 
+        var series: [String: [Measurement]] = [:]
         UnitHistory.forEach(measurements, in: range, window: window, ts: \.ts) { r in
             use(r.source)
-            el.measurements[r.value.characteristic, default: []].append(r.value)
+            series[r.value.characteristic, default: []].append(r.value)
+        }
+        for (k, v) in series { el.measurementSeries[k] = [v] }
+
+        if !inspections.isEmpty {
+            UnitHistory.forEach(inspections, in: range, window: window, ts: \.ts) { r in
+                use(r.source)
+                el.inspectedSerials.insert(r.value.serial)
+            }
+            var k = 0
+            while k < firstFails.count, firstFails[k].ts < range.end {
+                el.failedSerials.insert(firstFails[k].serial)
+                k += 1
+            }
         }
 
         var flows: [MaterialMovement.Flow: Double] = [:]
         var inventory: [String: (Double, Int)] = [:]
         var anyFlow = false
         UnitHistory.forEach(materials, in: range, window: window, ts: \.ts) { r in
+            guard r.value.flow == .inventory else { return }
             use(r.source)
-            if r.value.flow == .inventory {
-                let (total, n) = inventory[r.value.material] ?? (0, 0)
-                inventory[r.value.material] = (total + r.value.quantity, n + 1)
-            } else {
-                anyFlow = true
-                flows[r.value.flow, default: 0] += r.value.quantity
-            }
+            let (total, n) = inventory[r.value.material] ?? (0, 0)
+            inventory[r.value.material] = (total + r.value.quantity, n + 1)
+        }
+        UnitHistory.forEachClosing(materials, in: range, window: window, ts: \.ts) { r in
+            guard r.value.flow != .inventory else { return }
+            use(r.source)
+            anyFlow = true
+            flows[r.value.flow, default: 0] += r.value.quantity
         }
         if anyFlow {
             el.cm = flows[.consumed] ?? 0
@@ -124,7 +168,7 @@ extension UnitHistory {
         if let fast {
             used += fast.energyElements(window: window, into: &el, sources: &sourceMask)
         } else {
-            UnitHistory.forEach(energy, in: range, window: window, ts: \.ts) { r in
+            UnitHistory.forEachClosing(energy, in: range, window: window, ts: \.ts) { r in
                 use(r.source)
                 el.ec = (el.ec ?? 0) + r.value
             }
@@ -171,7 +215,9 @@ extension UnitHistory {
             el.pdot = plannedDown.milliseconds
             let pbt = pot.subtracting(plannedDown)
             let calendarDown = schedule.plannedDown.intersection(pot)
+            let busyWithOrder = pbt.intersection(orderRunning(in: range))
             var productionInPBT: [Interval] = []
+            var setupInPBT: [Interval] = []
             for span in spans {
                 guard let category = span.category else { continue }
                 let inWindow = window.overlapMilliseconds(span.interval)
@@ -179,12 +225,16 @@ extension UnitHistory {
                 let inPOT = pot.overlapMilliseconds(span.interval)
                 if inWindow > inPOT { el.unscheduled[category, default: 0] += inWindow - inPOT }
                 let busy = pbt.overlapMilliseconds(span.interval)
+                let withOrder = busyWithOrder.overlapMilliseconds(span.interval)
+                if withOrder > 0 { el.whileOrderRuns[category, default: 0] += withOrder }
                 switch category {
                 case .production:
                     el.apt += busy
                     el.unplannedWork += calendarDown.overlapMilliseconds(span.interval)
                     if busy > 0 { productionInPBT.append(span.interval) }
-                case .setup: el.aust += busy
+                case .setup:
+                    el.aust += busy
+                    if busy > 0 { setupInPBT.append(span.interval) }
                 case .delay: el.adet += busy
                 case .down: el.adot += busy
                 case .idle: el.idle += busy
@@ -196,6 +246,7 @@ extension UnitHistory {
             // state events with the same failure reason are one failure.
             if spans.contains(where: { $0.failureReason != nil }) {
                 let production = IntervalSet(productionInPBT).intersection(pbt)
+                let operating = IntervalSet(productionInPBT + setupInPBT).intersection(pbt)
                 var k = first
                 var previousEnd = range.start
                 while k < states.count, states[k].ts < range.end {
@@ -210,7 +261,9 @@ extension UnitHistory {
                     let repairEnd = j < states.count ? states[j].ts : range.end
                     if isEntry, window.contains(s.ts) {
                         let ttr = repairEnd.milliseconds - s.ts.milliseconds
-                        let ttf = production.overlapMilliseconds(Interval(max(previousEnd, range.start), s.ts))
+                        let before = Interval(max(previousEnd, range.start), s.ts)
+                        let ttf = production.overlapMilliseconds(before)
+                        el.operatingBeforeFailure += operating.overlapMilliseconds(before)
                         el.fe += 1
                         el.ttr += ttr
                         el.ttf += ttf
@@ -220,5 +273,14 @@ extension UnitHistory {
                     k = j
                 }
             }
+    }
+
+    /// The union of the unit's order spans (an order runs from its start to its end), cut to `range`.
+    func orderRunning(in range: Interval) -> IntervalSet {
+        var spans: [Interval] = []
+        for i in orderLookup.candidates(range) {
+            if let cut = orders[i].span.intersection(range) { spans.append(cut) }
+        }
+        return IntervalSet(spans)
     }
 }

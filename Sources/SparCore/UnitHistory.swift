@@ -22,6 +22,9 @@ public struct UnitHistory: Sendable {
         var source: Int32
         /// Planned run time per unit from the order the count names, else the order running at `ts`.
         var plannedRunTimePerUnit: Double?
+        /// The order the count is booked to (the one it names, else the order running at `ts`) and its operation.
+        var order: String?
+        var operation: Int = 1
     }
 
     struct OrderSpan: Sendable {
@@ -30,11 +33,13 @@ public struct UnitHistory: Sendable {
         var plannedRunTimePerUnit: Double?
         var plannedScrapQuantity: Double?
         var sources: [Int32]
+        var operation: Int = 1
     }
 
     struct SpanRecord: Sendable {
         var span: Interval
         var sources: [Int32]
+        var worker: String? = nil
     }
 
     struct PointRecord<Value: Sendable>: Sendable {
@@ -53,6 +58,11 @@ public struct UnitHistory: Sendable {
     var measurements: [PointRecord<Measurement>] = []
     var materials: [PointRecord<MaterialMovement>] = []
     var energy: [PointRecord<Double>] = []
+    var inspections: [PointRecord<Inspection>] = []
+    /// Each serial's first `fail` inspection on the unit, in time order.
+    var firstFails: [(ts: Timestamp, serial: String)] = []
+    /// Authorised breaks by worker (`breakStart`…`breakEnd`; an open break runs on).
+    var breaks: [String: [Interval]] = [:]
     var orderLookup = SpanLookup([])
     var clockLookup = SpanLookup([])
     var workLookup = SpanLookup([])
@@ -66,27 +76,28 @@ public struct UnitHistory: Sendable {
         var openClock: [String: (Timestamp, Int32)] = [:]
         var openWork: [String: (Timestamp, Int32)] = [:]
         var openMaintenance: [MaintenanceAction.Kind: (Timestamp, Int32)] = [:]
+        var openBreak: [String: Timestamp] = [:]
+        func span(_ order: String, _ start: Timestamp, _ end: Timestamp, _ o: OrderAction, _ sources: [Int32]) -> OrderSpan {
+            OrderSpan(order: order, span: Interval(start, end), plannedRunTimePerUnit: o.plannedRunTimePerUnit,
+                plannedScrapQuantity: o.plannedScrapQuantity, sources: sources, operation: o.operation ?? 1)
+        }
         for e in sorted {
             let src = sourceIndex(e.source)
             switch e.payload {
             case .state(let s):
                 states.append(StateRecord(ts: e.ts, category: s.category, reason: s.reason, source: src))
             case .count(let c):
-                counts.append(CountRecord(ts: e.ts, count: c, source: src, plannedRunTimePerUnit: nil))
+                counts.append(CountRecord(ts: e.ts, count: c, source: src, plannedRunTimePerUnit: nil, order: c.order))
             case .order(let o):
                 switch o.action {
                 case .start:
                     if let (start, prev, psrc) = openOrders[o.order] {
-                        orders.append(OrderSpan(order: o.order, span: Interval(start, e.ts),
-                            plannedRunTimePerUnit: prev.plannedRunTimePerUnit,
-                            plannedScrapQuantity: prev.plannedScrapQuantity, sources: [psrc]))
+                        orders.append(span(o.order, start, e.ts, prev, [psrc]))
                     }
                     openOrders[o.order] = (e.ts, o, src)
                 case .end:
                     if let (start, prev, psrc) = openOrders.removeValue(forKey: o.order) {
-                        orders.append(OrderSpan(order: o.order, span: Interval(start, e.ts),
-                            plannedRunTimePerUnit: prev.plannedRunTimePerUnit,
-                            plannedScrapQuantity: prev.plannedScrapQuantity, sources: [psrc, src]))
+                        orders.append(span(o.order, start, e.ts, prev, [psrc, src]))
                     }
                 }
             case .labor(let l):
@@ -95,7 +106,13 @@ public struct UnitHistory: Sendable {
                     if openClock[l.worker] == nil { openClock[l.worker] = (e.ts, src) }
                 case .clockOut:
                     if let (start, s0) = openClock.removeValue(forKey: l.worker) {
-                        clockSpans.append(SpanRecord(span: Interval(start, e.ts), sources: [s0, src]))
+                        clockSpans.append(SpanRecord(span: Interval(start, e.ts), sources: [s0, src], worker: l.worker))
+                    }
+                case .breakStart:
+                    if openBreak[l.worker] == nil { openBreak[l.worker] = e.ts }
+                case .breakEnd:
+                    if let start = openBreak.removeValue(forKey: l.worker) {
+                        breaks[l.worker, default: []].append(Interval(start, e.ts))
                     }
                 case .start:
                     let key = l.worker + "\u{1F}" + (l.order ?? "")
@@ -121,18 +138,20 @@ public struct UnitHistory: Sendable {
                 materials.append(PointRecord(ts: e.ts, value: m, source: src))
             case .energy(let kwh):
                 energy.append(PointRecord(ts: e.ts, value: kwh, source: src))
+            case .inspection(let i):
+                inspections.append(PointRecord(ts: e.ts, value: i, source: src))
             case .correction:
                 break
             }
         }
         let end = UnitHistory.openEnd
         for (order, (start, o, s)) in openOrders.sorted(by: { $0.key < $1.key }) {
-            orders.append(OrderSpan(order: order, span: Interval(start, end), plannedRunTimePerUnit: o.plannedRunTimePerUnit,
-                plannedScrapQuantity: o.plannedScrapQuantity, sources: [s]))
+            orders.append(span(order, start, end, o, [s]))
         }
-        for (_, (start, s)) in openClock.sorted(by: { $0.key < $1.key }) {
-            clockSpans.append(SpanRecord(span: Interval(start, end), sources: [s]))
+        for (worker, (start, s)) in openClock.sorted(by: { $0.key < $1.key }) {
+            clockSpans.append(SpanRecord(span: Interval(start, end), sources: [s], worker: worker))
         }
+        for (worker, start) in openBreak { breaks[worker, default: []].append(Interval(start, end)) }
         for (_, (start, s)) in openWork.sorted(by: { $0.key < $1.key }) {
             workSpans.append(SpanRecord(span: Interval(start, end), sources: [s]))
         }
@@ -144,6 +163,10 @@ public struct UnitHistory: Sendable {
         workSpans.sort { ($0.span.start, $0.span.end) < ($1.span.start, $1.span.end) }
         for kind in Array(maintenance.keys) {
             maintenance[kind]?.sort { ($0.span.start, $0.span.end) < ($1.span.start, $1.span.end) }
+        }
+        var seenFail = Set<String>()
+        for r in inspections where r.value.result == .fail && seenFail.insert(r.value.serial).inserted {
+            firstFails.append((r.ts, r.value.serial))
         }
         orderLookup = SpanLookup(orders.map(\.span))
         clockLookup = SpanLookup(clockSpans.map(\.span))
@@ -168,11 +191,14 @@ public struct UnitHistory: Sendable {
                 let started = indices.filter { orders[$0].span.start <= t }
                 let chosen = started.last { runs(orders[$0], at: t) } ?? started.last ?? indices.first
                 counts[k].plannedRunTimePerUnit = chosen.flatMap { orders[$0].plannedRunTimePerUnit }
+                counts[k].operation = chosen.map { orders[$0].operation } ?? 1
             } else {
                 var i = UnitHistory.lowerBound(orders, t.adding(milliseconds: 1)) { $0.span.start } - 1
                 while i >= 0 {
                     if runs(orders[i], at: t) {
                         counts[k].plannedRunTimePerUnit = orders[i].plannedRunTimePerUnit
+                        counts[k].order = orders[i].order
+                        counts[k].operation = orders[i].operation
                         break
                     }
                     i -= 1
@@ -188,6 +214,18 @@ public struct UnitHistory: Sendable {
         var i = lowerBound(items, range.start, ts)
         while i < items.count, ts(items[i]) < range.end {
             if window.contains(ts(items[i])) { body(items[i]) }
+            i += 1
+        }
+    }
+
+    /// Calls `body` with each time-sorted record whose time closes part of `window` (``IntervalSet/closes(_:)``):
+    /// the records with `range.start < ts ≤ range.end` that the window holds.
+    static func forEachClosing<T>(
+        _ items: [T], in range: Interval, window: IntervalSet, ts: (T) -> Timestamp, _ body: (T) -> Void
+    ) {
+        var i = lowerBound(items, range.start.adding(milliseconds: 1), ts)
+        while i < items.count, ts(items[i]) <= range.end {
+            if window.closes(ts(items[i])) { body(items[i]) }
             i += 1
         }
     }

@@ -1,8 +1,8 @@
 /// Pre-aggregated time and quantity totals of one unit over a fixed horizon, so that a window query reads
 /// a few cumulative sums instead of every event in the window.
 ///
-/// The unit's timeline is cut into segments where either its state or its calendar class changes (outside
-/// POT, calendar planned down, busy). Cumulative milliseconds per (class, state) are kept at every 64th
+/// The unit's timeline is cut into segments where its state, its calendar class (outside POT, calendar planned
+/// down, busy) or whether an order runs changes. Cumulative milliseconds per (class, state) are kept at every 64th
 /// segment; a window `[a, b)` is `cum(b) − cum(a)`, each `cum` a binary search plus at most 63 segments.
 /// Counts and energy readings carry prefix sums. Failures are listed once with their repair end, so FE,
 /// TTR and TTF need no scan of the states. Built from a ``UnitHistory`` and the unit's calendar; the result
@@ -10,7 +10,8 @@
 struct UnitTimeIndex: Sendable {
     static let stride = 64
     static let states = 7  // unknown + the six categories
-    static let codes = 3 * 8
+    /// (calendar class × order running) × state.
+    static let codes = 3 * 2 * 8
 
     let horizon: Interval
     var starts: [Int64] = []
@@ -39,6 +40,9 @@ struct UnitTimeIndex: Sendable {
     var countSources = SourceMasks([])
     var energySources = SourceMasks([])
 
+    /// The segment code of a calendar class, order-running flag and state index.
+    static func code(_ cls: Int, _ running: Bool, _ state: Int) -> Int { (cls * 2 + (running ? 1 : 0)) * 8 + state }
+
     static func stateIndex(_ c: TimeCategory?) -> Int {
         switch c {
         case nil: 0
@@ -55,8 +59,9 @@ struct UnitTimeIndex: Sendable {
         self.horizon = horizon
         let pot = schedule.plannedOperation
         let calendarDown = schedule.plannedDown
+        let orderRuns = h.orderRunning(in: horizon)
         var points: [Int64] = [horizon.start.milliseconds]
-        for iv in pot.intervals + calendarDown.intervals {
+        for iv in pot.intervals + calendarDown.intervals + orderRuns.intervals {
             points.append(iv.start.milliseconds)
             points.append(iv.end.milliseconds)
         }
@@ -77,7 +82,8 @@ struct UnitTimeIndex: Sendable {
             }
             let t = Timestamp(milliseconds: p)
             let cls = calendarDown.contains(t) ? 1 : (pot.contains(t) ? 2 : 0)
-            let code = UInt8(cls * 8 + (currentKnown ? UnitTimeIndex.stateIndex(current) : 0))
+            let code = UInt8(
+                UnitTimeIndex.code(cls, orderRuns.contains(t), currentKnown ? UnitTimeIndex.stateIndex(current) : 0))
             if k % UnitTimeIndex.stride == 0 { checkpoints += running }
             starts.append(p)
             codes.append(code)
@@ -89,7 +95,7 @@ struct UnitTimeIndex: Sendable {
         countSums = sums
         for c in h.counts {
             let q = c.count.good + c.count.scrap + c.count.rework
-            if pot.contains(c.ts) {
+            if pot.closes(c.ts) {
                 sums[0] += q
                 sums[1] += c.count.good
                 sums[2] += c.count.scrap
@@ -177,14 +183,25 @@ struct UnitTimeIndex: Sendable {
         return lo
     }
 
-    /// Count sums (see `countSums`) of the counts whose time lies in `window`.
+    /// Index of the first value after `t`.
+    static func upperBound(_ xs: [Int64], _ t: Int64) -> Int {
+        var lo = 0
+        var hi = xs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if xs[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Count sums (see `countSums`) of the counts that close part of `window` (`start < ts ≤ end`).
     func countTotals(_ window: IntervalSet) -> (sums: [Double], records: Int) {
         var out = [Double](repeating: 0, count: UnitTimeIndex.countFields)
         var n = 0
         let f = UnitTimeIndex.countFields
         for iv in window.intervals {
-            let a = UnitTimeIndex.lowerBound(countTimes, iv.start.milliseconds)
-            let b = UnitTimeIndex.lowerBound(countTimes, iv.end.milliseconds)
+            let a = UnitTimeIndex.upperBound(countTimes, iv.start.milliseconds)
+            let b = UnitTimeIndex.upperBound(countTimes, iv.end.milliseconds)
             n += b - a
             for c in 0..<f { out[c] += countSums[b * f + c] - countSums[a * f + c] }
         }
@@ -195,8 +212,8 @@ struct UnitTimeIndex: Sendable {
         var total = 0.0
         var n = 0
         for iv in window.intervals {
-            let a = UnitTimeIndex.lowerBound(energyTimes, iv.start.milliseconds)
-            let b = UnitTimeIndex.lowerBound(energyTimes, iv.end.milliseconds)
+            let a = UnitTimeIndex.upperBound(energyTimes, iv.start.milliseconds)
+            let b = UnitTimeIndex.upperBound(energyTimes, iv.end.milliseconds)
             n += b - a
             total += energySums[b] - energySums[a]
         }
@@ -247,7 +264,9 @@ extension UnitTimeIndex {
         -> Int
     {
         let v = times(window)
-        func at(_ cls: Int, _ state: Int) -> Int64 { v[cls * 8 + state] }
+        func at(_ cls: Int, _ state: Int) -> Int64 {
+            v[UnitTimeIndex.code(cls, false, state)] + v[UnitTimeIndex.code(cls, true, state)]
+        }
         var calendarDown: Int64 = 0
         var busy: Int64 = 0
         for st in 0..<UnitTimeIndex.states {
@@ -265,6 +284,8 @@ extension UnitTimeIndex {
         for (i, category) in [TimeCategory.production, .setup, .delay, .down, .plannedDown, .idle].enumerated() {
             let outside = at(0, i + 1)
             if outside > 0 { el.unscheduled[category] = outside }
+            let withOrder = v[UnitTimeIndex.code(2, true, i + 1)]
+            if withOrder > 0, category != .plannedDown { el.whileOrderRuns[category] = withOrder }
         }
 
         var lo = UnitTimeIndex.lowerBound(failureEntries, range.start.milliseconds)
@@ -277,7 +298,9 @@ extension UnitTimeIndex {
             var ttf: Int64 = 0
             if from < f.entry {
                 let part = window.intersection(Interval(Timestamp(milliseconds: from), Timestamp(milliseconds: f.entry)))
-                ttf = times(part)[2 * 8 + 1]
+                let t = times(part)
+                ttf = t[UnitTimeIndex.code(2, false, 1)] + t[UnitTimeIndex.code(2, true, 1)]
+                el.operatingBeforeFailure += ttf + t[UnitTimeIndex.code(2, false, 2)] + t[UnitTimeIndex.code(2, true, 2)]
             }
             el.fe += 1
             el.ttr += ttr
@@ -323,8 +346,8 @@ extension UnitTimeIndex {
         el.quantityWithoutPRU = c[5]
         el.unscheduledQuantity = c[6]
         for iv in window.intervals {
-            let a = UnitTimeIndex.lowerBound(countTimes, iv.start.milliseconds)
-            let b = UnitTimeIndex.lowerBound(countTimes, iv.end.milliseconds)
+            let a = UnitTimeIndex.upperBound(countTimes, iv.start.milliseconds)
+            let b = UnitTimeIndex.upperBound(countTimes, iv.end.milliseconds)
             sources |= countSources.union(a, b)
         }
         return n
@@ -334,8 +357,8 @@ extension UnitTimeIndex {
         let (kwh, n) = energyTotal(window)
         if n > 0 { el.ec = kwh }
         for iv in window.intervals {
-            let a = UnitTimeIndex.lowerBound(energyTimes, iv.start.milliseconds)
-            let b = UnitTimeIndex.lowerBound(energyTimes, iv.end.milliseconds)
+            let a = UnitTimeIndex.upperBound(energyTimes, iv.start.milliseconds)
+            let b = UnitTimeIndex.upperBound(energyTimes, iv.end.milliseconds)
             sources |= energySources.union(a, b)
         }
         return n

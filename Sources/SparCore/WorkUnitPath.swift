@@ -46,6 +46,8 @@ public struct ResolvedWorkUnit: Hashable, Sendable {
     public var timeZone: String
     /// Nearest calendar up the path; nil means scheduled around the clock.
     public var calendarID: String?
+    /// Rated capacity, units per hour (``WorkUnit/ratedRate``).
+    public var ratedRate: Double? = nil
 }
 
 extension PlantModel {
@@ -61,7 +63,8 @@ extension PlantModel {
                                 path: EquipmentPath(components: [enterprise, site.id, area.id, wc.id, unit.id]),
                                 siteID: site.id,
                                 timeZone: site.timeZone,
-                                calendarID: unit.calendar ?? wc.calendar ?? area.calendar ?? site.calendar))
+                                calendarID: unit.calendar ?? wc.calendar ?? area.calendar ?? site.calendar,
+                                ratedRate: unit.ratedRate))
                     }
                 }
             }

@@ -60,7 +60,7 @@ public enum BlueprintReportJSON {
             "blueprint": a.blueprintVersion.map(JSONValue.string) ?? .null,
             "plantModel": a.plantModelVersion.map(JSONValue.string) ?? .null,
             "siteDefinitions": a.definitionVersion.map(JSONValue.string) ?? .null,
-            "kpiDefinitions": .string(KPICatalogue.definitionVersion),
+            "kpiDefinitions": .string(KPICatalogue.defaultVersion),
             "formulas": .string(KPICatalogue.formulaVersion),
         ])
     }

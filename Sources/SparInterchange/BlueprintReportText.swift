@@ -102,7 +102,7 @@ public enum BlueprintReportText {
         if let v = a.blueprintVersion { versions.append("blueprint \(v)") }
         if let v = a.plantModelVersion { versions.append("plant model \(v)") }
         versions.append(
-            "KPI definitions \(a.definitionVersion.map { "\($0) over " } ?? "")\(KPICatalogue.definitionVersion) "
+            "KPI definitions \(a.definitionVersion.map { "\($0) over " } ?? "")\(KPICatalogue.defaultVersion) "
                 + "(\(KPICatalogue.formulaVersion))")
         let sources =
             a.observedEvents.map { "suppliers from the blueprint and the sources of \($0) ledger events" }

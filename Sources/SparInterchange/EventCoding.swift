@@ -105,6 +105,8 @@ public enum EventCoding {
         var good, scrap, rework: Double?
         var worker, kind, characteristic, flow, corrects: String?
         var value, lsl, usl, quantity, kwh: Double?
+        var operation: Double?
+        var subgroup, grade, serial, result: String?
         var void: Bool?
         var replacement: EventWire?
         var hasReplacement = false
@@ -112,7 +114,8 @@ public enum EventCoding {
         enum CodingKeys: String, CodingKey {
             case id, ts, source, unit, type, state, reason, order, action, material, plannedRunTimePerUnit,
                 plannedQuantity, plannedSetupTime, plannedScrapQuantity, good, scrap, rework, worker, kind,
-                characteristic, flow, corrects, value, lsl, usl, quantity, kwh, void, replacement
+                characteristic, flow, corrects, value, lsl, usl, quantity, kwh, void, replacement, operation, subgroup,
+                grade, serial, result
         }
 
         required init(from decoder: any Decoder) throws {
@@ -145,6 +148,11 @@ public enum EventCoding {
             quantity = try c.decodeIfPresent(Double.self, forKey: .quantity)
             kwh = try c.decodeIfPresent(Double.self, forKey: .kwh)
             void = try c.decodeIfPresent(Bool.self, forKey: .void)
+            operation = try c.decodeIfPresent(Double.self, forKey: .operation)
+            subgroup = try c.decodeIfPresent(String.self, forKey: .subgroup)
+            grade = try c.decodeIfPresent(String.self, forKey: .grade)
+            serial = try c.decodeIfPresent(String.self, forKey: .serial)
+            result = try c.decodeIfPresent(String.self, forKey: .result)
             replacement = try c.decodeIfPresent(EventWire.self, forKey: .replacement)
             hasReplacement = replacement != nil
         }
@@ -216,13 +224,22 @@ public enum EventCoding {
             if action == .start {
                 let pru = try f.number("plannedRunTimePerUnit", w.plannedRunTimePerUnit)
                 if pru == 0 { throw FieldError(prefix + "plannedRunTimePerUnit", "must be positive") }
+                var operation: Int?
+                if let op = w.operation {
+                    guard op.isFinite, op == op.rounded(), op >= 1, op <= 100_000 else {
+                        throw FieldError(prefix + "operation", "must be a whole number from 1 to 100000 (got \(JSONValue.format(op)))")
+                    }
+                    operation = Int(op)
+                }
                 payload = .order(
                     OrderAction(
                         order: order, action: action, material: try f.string("material", w.material),
                         plannedRunTimePerUnit: pru, plannedQuantity: try f.number("plannedQuantity", w.plannedQuantity),
                         plannedSetupTime: try f.optionalNumber("plannedSetupTime", w.plannedSetupTime),
-                        plannedScrapQuantity: try f.optionalNumber("plannedScrapQuantity", w.plannedScrapQuantity)))
+                        plannedScrapQuantity: try f.optionalNumber("plannedScrapQuantity", w.plannedScrapQuantity),
+                        operation: operation))
             } else {
+                if w.operation != nil { throw FieldError(prefix + "operation", "belongs on an order start, not an end") }
                 payload = .order(OrderAction(order: order, action: action))
             }
         case "count":
@@ -244,14 +261,22 @@ public enum EventCoding {
             if usl <= lsl { throw FieldError(prefix + "usl", "must be greater than lsl (\(JSONValue.format(lsl)))") }
             payload = .measurement(
                 Measurement(characteristic: try f.string("characteristic", w.characteristic),
-                            value: try f.number("value", w.value, nonNegative: false), lsl: lsl, usl: usl))
+                            value: try f.number("value", w.value, nonNegative: false), lsl: lsl, usl: usl,
+                            subgroup: try f.optionalString("subgroup", w.subgroup)))
         case "material":
             payload = .material(
                 MaterialMovement(flow: try f.choice("flow", w.flow, MaterialMovement.Flow.self),
                                  material: try f.string("material", w.material),
-                                 quantity: try f.number("quantity", w.quantity)))
+                                 quantity: try f.number("quantity", w.quantity),
+                                 grade: try f.optionalString("grade", w.grade)))
         case "energy":
             payload = .energy(kwh: try f.number("kwh", w.kwh))
+        case "inspection":
+            payload = .inspection(
+                Inspection(serial: try f.string("serial", w.serial),
+                           result: try f.choice("result", w.result, Inspection.Result.self),
+                           order: try f.optionalString("order", w.order),
+                           characteristic: try f.optionalString("characteristic", w.characteristic)))
         case "correction":
             guard prefix.isEmpty else { throw FieldError(prefix + "type", "a replacement cannot be a correction") }
             let corrects = EventID(try f.string("corrects", w.corrects))
@@ -272,7 +297,7 @@ public enum EventCoding {
         default:
             throw FieldError(
                 prefix + "type",
-                "'\(type)' is not an event type (state, order, count, labor, maintenance, measurement, material, energy, correction)")
+                "'\(type)' is not an event type (state, order, count, labor, maintenance, measurement, material, energy, inspection, correction)")
         }
         return Event(id: id, ts: ts, source: source, unit: unit, payload: payload)
     }
@@ -298,6 +323,7 @@ public enum EventCoding {
             put("plannedQuantity", x.plannedQuantity)
             put("plannedSetupTime", x.plannedSetupTime)
             put("plannedScrapQuantity", x.plannedScrapQuantity)
+            put("operation", x.operation.map(Double.init))
         case .count(let c):
             put("good", c.good)
             put("scrap", c.scrap)
@@ -315,12 +341,19 @@ public enum EventCoding {
             put("value", m.value)
             put("lsl", m.lsl)
             put("usl", m.usl)
+            put("subgroup", m.subgroup)
         case .material(let m):
             put("flow", m.flow.rawValue)
             put("material", m.material)
             put("quantity", m.quantity)
+            put("grade", m.grade)
         case .energy(let kwh):
             put("kwh", kwh)
+        case .inspection(let i):
+            put("serial", i.serial)
+            put("result", i.result.rawValue)
+            put("order", i.order)
+            put("characteristic", i.characteristic)
         case .correction(let c):
             put("corrects", c.corrects.rawValue)
             if let why = c.reason { put("reason", why) }

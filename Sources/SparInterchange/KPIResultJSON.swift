@@ -4,7 +4,7 @@ import SparCore
 public enum KPIResultJSON {
     public static func value(_ r: KPIResult) -> JSONValue {
         var elements: [String: JSONValue] = [:]
-        for (k, v) in r.elements.contractElements { elements[k] = .number(v) }
+        for (k, v) in r.elementValues { elements[k] = .number(v) }
         var kpis: [String: JSONValue] = [:]
         for (k, v) in r.kpis {
             switch v {

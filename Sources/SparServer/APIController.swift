@@ -105,7 +105,7 @@ struct APIController {
 
     static let catalogue: JSONValue = .object([
         "formulaVersion": .string(KPICatalogue.formulaVersion),
-        "definitionVersion": .string(KPICatalogue.definitionVersion),
+        "definitionVersion": .string(KPICatalogue.defaultVersion),
         "kpis": .array(
             KPICatalogue.all.map { d in
                 .object([

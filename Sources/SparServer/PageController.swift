@@ -304,7 +304,7 @@ struct PageController {
         }
 
         // Every KPI.
-        let elementValues = Dictionary(el.contractElements, uniquingKeysWith: { a, _ in a })
+        let elementValues = Dictionary(result.elementValues, uniquingKeysWith: { a, _ in a })
         let kpis: [[String: Any]] = KPICatalogue.all.map { d in
             let value = result.kpi(d.id)
             return [
@@ -367,7 +367,7 @@ struct PageController {
     func catalogue(_ s: LiveSnapshot) -> [String: Any] {
         [
             "title": "KPI catalogue", "nav": navigation(s, asOf: PageWindow.asOf(s)),
-            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": KPICatalogue.definitionVersion,
+            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": KPICatalogue.defaultVersion,
             "kpis": KPICatalogue.all.map { d in
                 [
                     "id": d.id, "name": d.isoName, "formula": d.formula, "unit": d.unit, "trend": d.trend.rawValue,
@@ -413,7 +413,7 @@ struct PageController {
             "trendText": d.trend == .higher ? "higher is better" : d.trend == .lower ? "lower is better" : "neither",
             "elements": d.elements.joined(separator: ", "), "interpretation": d.interpretation ?? "",
             "hasInterpretation": d.interpretation != nil,
-            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": KPICatalogue.definitionVersion,
+            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": KPICatalogue.defaultVersion,
             "rows": rows, "asOfUTC": Format.time(asOf, zone: nil),
         ]
     }

@@ -128,9 +128,4 @@ public struct EventScript: Sendable {
 extension KPIResult {
     /// A KPI's numeric value, nil when null or absent.
     public func number(_ id: String) -> Double? { kpi(id)?.number }
-
-    /// An element's value in the contract's units (seconds, quantities).
-    public func element(_ key: String) -> Double? {
-        elements.contractElements.first { $0.0 == key }?.1
-    }
 }
