@@ -10,8 +10,8 @@ struct ChangeCommand: AsyncParsableCommand {
         commandName: "change",
         abstract: "Change control for master data: propose, review, approve (signed), reject or withdraw.",
         discussion: """
-            Once users are enrolled, the plant model (equipment, calendars, reason codes, systems) and the blueprint
-            change only through change requests. A request records the proposed content, its diff and the impact
+            Once users are enrolled, the plant model (equipment, calendars, reason codes, systems), the blueprint and
+            the KPI definition version in force change only through change requests. A request records the proposed content, its diff and the impact
             Spar computes (sites, units, KPIs, events), the reason and the requested effective time. It takes
             effect only after every required role approved it with an electronic signature (each by a different
             person, never the proposer), at the requested time or at the final approval when that is later. Until
@@ -29,12 +29,14 @@ struct ChangeCommand: AsyncParsableCommand {
     }
 
     struct Propose: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Propose a new plant model or blueprint.")
+        static let configuration = CommandConfiguration(abstract: "Propose a new plant model, blueprint or KPI definition version.")
         @OptionGroup var common: Common
         @Option(help: "The proposed plant model (YAML or JSON).")
         var plant: String?
         @Option(help: "The proposed blueprint (YAML or JSON).")
         var blueprint: String?
+        @Option(help: "Put this KPI definition version in force (spar-kpi-1, spar-kpi-2).")
+        var kpiDefinition: String?
         @Option(help: "Why the change is needed.")
         var reason: String
         @Option(help: "Requested effective time, RFC 3339 (default: now).")
@@ -45,13 +47,14 @@ struct ChangeCommand: AsyncParsableCommand {
                 let ledger = try await GovernedLedger.open(db: common.db, key: common.key, identity: common.identity)
                 let change: ProposedChange
                 switch (plant, blueprint) {
-                case (let p?, nil): change = .plantModel(try PlantModelFile.load(path: p))
-                case (nil, let b?):
+                case (nil, nil) where kpiDefinition != nil: change = .kpiDefinition(kpiDefinition!)
+                case (let p?, nil) where kpiDefinition == nil: change = .plantModel(try PlantModelFile.load(path: p))
+                case (nil, let b?) where kpiDefinition == nil:
                     guard let (model, _) = try await LedgerPlantModel.latest(in: ledger.store) else {
                         throw CLIError("the ledger holds no plant model")
                     }
                     change = .blueprint(try BlueprintFile.load(path: b, plant: model))
-                default: throw CLIError("give exactly one of --plant FILE or --blueprint FILE")
+                default: throw CLIError("give exactly one of --plant FILE, --blueprint FILE or --kpi-definition ID")
                 }
                 let at = try effective.map { try parseTime($0, option: "--effective") } ?? .now
                 let cr = try await ledger.governance.propose(change, reason: reason, effectiveAt: at, by: ledger.principal)

@@ -66,6 +66,12 @@ struct DemoCommand: AsyncParsableCommand {
             version = try await LedgerPlantModel.record(
                 model, in: store, allowNewVersion: true, recordedAt: .now, recordedBy: local)
         }
+        if try await store.count(kind: .kpiDefinition) == 0 {
+            // The demo plant reported under spar-kpi-1 before; a change request moves it to spar-kpi-2.
+            try await LedgerKPIDefinition.record(
+                "spar-kpi-1", enterprise: model.enterprise, reason: "the definition the plant's reports were validated on",
+                effectiveAt: from, in: store, recordedAt: .now, recordedBy: local)
+        }
         if try await store.count(kind: .blueprint) == 0 {
             _ = try await LedgerBlueprint.record(
                 DemoBlueprint.blueprint(), plant: model, reason: "demo blueprint", in: store, recordedAt: .now,

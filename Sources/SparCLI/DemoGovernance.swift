@@ -91,6 +91,14 @@ enum DemoGovernance {
                 PlannedDownWindow(days: [.fri], start: TimeOfDay(minutes: 12 * 60), end: TimeOfDay(minutes: 13 * 60), reason: "5S")
             ]
         }
+        let kpi = try await governance.propose(
+            .kpiDefinition("spar-kpi-2"), reason: "Move to ISO 22400-2 as publicly transcribed (crosscheck of spar-kpi-1)",
+            effectiveAt: .now, by: admin)
+        for u in users where u.id == "engineer" || u.id == "quality" {
+            try await governance.approve(
+                kpi.id, reason: nil, credentials: Credentials(user: u.id, password: u.password), session: nil,
+                station: station)
+        }
         try await governance.propose(
             .plantModel(pending), reason: "Friday 5S hour in Toulouse composites and special processes",
             effectiveAt: Timestamp.now.adding(seconds: 7 * 86_400), by: admin)

@@ -40,10 +40,19 @@ struct KPICommand: AsyncParsableCommand {
     @Option(help: "Output: table or json.")
     var format: OutputFormat = .table
 
-    @Option(help: "Explain one KPI: formula, interpretation and the element values used.")
+    @Option(help: "Explain one KPI: formula, reading, evidence and the element values used.")
     var explain: String?
 
-    @Option(help: "Compute with the plant model and blueprint in force at this time (RFC 3339), as the ledger knew them then.")
+    @Option(
+        help: "KPI definition version (spar-kpi-1, spar-kpi-2). Default: with --db the version in force in the ledger (or the site's pinned one), else spar-kpi-2.")
+    var definition: String?
+
+    @Option(help: "Compute under several definition versions (comma-separated, e.g. spar-kpi-1,spar-kpi-2) and show the differences.")
+    var compare: String?
+
+    @Option(
+        name: [.customLong("definitions-as-of"), .customLong("as-of")],
+        help: "Compute with the plant model, blueprint and KPI definition in force at this time (RFC 3339), as the ledger knew them then.")
     var definitionsAsOf: String?
 
     @OptionGroup var identity: IdentityOptions
@@ -55,14 +64,26 @@ struct KPICommand: AsyncParsableCommand {
             let query = KPIQuery(
                 scope: EquipmentPath(scope), from: try parseTime(from, option: "--from"), to: try parseTime(to, option: "--to"),
                 shift: shift)
-            let (engine, blueprintVersion) = try await loadEngine(scope: query.scope)
-            var result = try engine.result(query)
+            let (engine, blueprintVersion, policy) = try await loadEngine(scope: query.scope)
+            if let compare {
+                let ids = compare.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard ids.count >= 2 else { throw CLIError("--compare needs two or more definition versions, e.g. spar-kpi-1,spar-kpi-2") }
+                var results: [KPIResult] = []
+                for id in ids {
+                    var r = try engine.result(query, definition: try policy.definition(for: query.scope, requested: id))
+                    r.lineage.blueprintVersion = blueprintVersion
+                    results.append(r)
+                }
+                Console.out(format == .json ? KPITable.comparisonJSON(results) : KPITable.comparison(results))
+                return
+            }
+            var result = try engine.result(query, definition: try policy.definition(for: query.scope, requested: definition))
             result.lineage.blueprintVersion = blueprintVersion
             if let explain {
-                guard let definition = KPICatalogue.definition(explain) else {
+                guard let d = result.definition.kpi(explain) else {
                     throw CLIError("unknown KPI '\(explain)'; known: \(KPICatalogue.all.map(\.id).joined(separator: ", "))")
                 }
-                Console.out(KPITable.explain(definition, result))
+                Console.out(KPITable.explain(d, result))
             } else if format == .json {
                 Console.out(KPIResultJSON.text(result))
             } else {
@@ -75,8 +96,8 @@ struct KPICommand: AsyncParsableCommand {
         }
     }
 
-    /// The projection, and the blueprint version in force when the ledger holds one.
-    func loadEngine(scope: EquipmentPath) async throws -> (KPIEngine, String?) {
+    /// The projection, the blueprint version in force when the ledger holds one, and which definition answers.
+    func loadEngine(scope: EquipmentPath) async throws -> (KPIEngine, String?, KPIDefinitionPolicy) {
         switch (events, db) {
         case (let file?, nil):
             guard let plant else { throw CLIError("--events needs --plant") }
@@ -98,7 +119,7 @@ struct KPICommand: AsyncParsableCommand {
             }
             let engine = try await LedgerProjection.load(
                 store: store, model: model, plantModelVersion: PlantModelFile.fingerprint(model), scope: scope)
-            return (engine, nil)
+            return (engine, nil, KPIDefinitionPolicy(inForce: KPICatalogue.defaultVersion))
         case (nil, let path?):
             let ledger = try await GovernedLedger.open(db: path, identity: identity)
             let store = ledger.store
@@ -117,7 +138,8 @@ struct KPICommand: AsyncParsableCommand {
                 }
             }
             let engine = try await LedgerProjection.load(store: store, model: stored, plantModelVersion: version, scope: scope)
-            return (engine, try await LedgerBlueprint.asOf(asOf ?? .now, in: store)?.version)
+            let policy = try await LedgerKPIDefinition.policy(in: store, at: asOf ?? .now, knownAt: asOf)
+            return (engine, try await LedgerBlueprint.asOf(asOf ?? .now, in: store)?.version, policy)
         default:
             throw CLIError("give exactly one of --events FILE or --db FILE")
         }

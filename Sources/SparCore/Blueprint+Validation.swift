@@ -139,6 +139,9 @@ extension Blueprint {
                 for s in source.systems { checkSystem(s, el + ".systems") }
             }
 
+            if let d = site.kpiDefinition, KPICatalogue.version(d) == nil {
+                add(sl + ".kpiDefinition", "'\(d)' is not a KPI definition version (\(KPICatalogue.versions.map(\.id).joined(separator: ", ")))")
+            }
             duplicates(site.kpiMappings.map(\.local), sl + ".kpiMappings", "local KPI")
             for m in site.kpiMappings {
                 let ml = "\(sl).kpiMappings[\(m.local)]"

@@ -68,6 +68,9 @@ public enum BlueprintElementMap {
         ("RQ", "rework quantity", [productionDC, qualityDC]),
         ("PWT", "planned personnel work time", [productionDC]),
         ("APWT", "actual personnel work time", [productionDC]),
+        ("APAT", "actual personnel attendance time (clocked in, breaks excluded)", [productionDC]),
+        ("IP", "inspected parts (serials)", [qualityDC]),
+        ("GP", "good parts at first pass (serials)", [qualityDC]),
         ("FE", "failure events", [maintenanceDC]),
         ("TTR", "time to repair", [maintenanceDC]),
         ("TTF", "time to failure", [productionDC, maintenanceDC]),
@@ -80,6 +83,7 @@ public enum BlueprintElementMap {
         ("STL", "storage and transportation loss", [inventoryDC]),
         ("OL", "other loss", [inventoryDC]),
         ("FGQ", "finished goods quantity", [inventoryDC]),
+        ("IGQ", "integrated good quantity (every grade)", [inventoryDC]),
         ("AI", "average inventory", [inventoryDC]),
         ("EC", "energy consumed", [.dataObject("energyReading")]),
     ]
@@ -90,6 +94,10 @@ public enum BlueprintElementMap {
         "AUBT": ["APT", "AUST", "ADET"],
         "AUPT": ["APT", "AUST"],
         "PRUxPQ": ["PRU", "PQ"],
+        "TH": ["IGQ"],
+        "EPC": ["POT"],
+        "PQ1": ["PQ", "AOET"],
+        "SQO": ["SQ", "AOET"],
     ]
 
     /// Base element abbreviations in report order.

@@ -16,13 +16,18 @@ public struct BlueprintSite: Hashable, Sendable, Codable {
     public var kpiMappings: [BlueprintKPIMapping]
     /// Local conventions → canonical ones.
     public var normalisation: BlueprintNormalisation?
+    /// The KPI definition version the site is still validated on (`spar-kpi-1`): its own scopes default to it,
+    /// while scopes above the site compute every site under the ledger's canonical version.
+    public var kpiDefinition: String?
 
     /// Creates a value from its parts.
     public init(
         id: String, outOfScope: [String] = [], coverage: [BlueprintCoverage] = [],
         dataObjects: [BlueprintDataObjectUse] = [], elementSources: [BlueprintElementSource] = [],
-        kpiMappings: [BlueprintKPIMapping] = [], normalisation: BlueprintNormalisation? = nil
+        kpiMappings: [BlueprintKPIMapping] = [], normalisation: BlueprintNormalisation? = nil,
+        kpiDefinition: String? = nil
     ) {
+        self.kpiDefinition = kpiDefinition
         self.id = id
         self.outOfScope = outOfScope
         self.coverage = coverage
@@ -33,7 +38,7 @@ public struct BlueprintSite: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, outOfScope, coverage, dataObjects, elementSources, kpiMappings, normalisation
+        case id, outOfScope, coverage, dataObjects, elementSources, kpiMappings, normalisation, kpiDefinition
     }
 
     /// Decodes the YAML/JSON form; absent lists decode as empty.
@@ -46,6 +51,7 @@ public struct BlueprintSite: Hashable, Sendable, Codable {
         elementSources = try c.decodeIfPresent([BlueprintElementSource].self, forKey: .elementSources) ?? []
         kpiMappings = try c.decodeIfPresent([BlueprintKPIMapping].self, forKey: .kpiMappings) ?? []
         normalisation = try c.decodeIfPresent(BlueprintNormalisation.self, forKey: .normalisation)
+        kpiDefinition = try c.decodeIfPresent(String.self, forKey: .kpiDefinition)
     }
 
     /// The systems covering `cell`, with their level, in blueprint order (a system listed at both levels counts

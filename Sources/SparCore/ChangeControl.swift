@@ -4,6 +4,8 @@ public enum ChangeSubject: String, Sendable, Hashable, Codable, CaseIterable {
     case plantModel
     /// The MOM blueprint: function map, data ownership, KPI mappings.
     case blueprint
+    /// The KPI definition version in force (`spar-kpi-1`, `spar-kpi-2`).
+    case kpiDefinition
 
     /// Roles that must each approve a change of this subject, every one by a different person who is not the
     /// proposer.
@@ -11,6 +13,7 @@ public enum ChangeSubject: String, Sendable, Hashable, Codable, CaseIterable {
         switch self {
         case .plantModel: [.engineer, .quality]
         case .blueprint: [.engineer, .quality]
+        case .kpiDefinition: [.engineer, .quality]
         }
     }
 }

@@ -139,6 +139,40 @@ extension KPICatalogue {
 }
 
 extension KPIDefinitionVersion {
+    /// The elements a KPI reads, directly or through the elements and KPIs its formula reads.
+    public func elementsRead(by id: String) -> Set<String> {
+        var out = Set<String>()
+        var seenKPIs = Set<String>()
+        func walk(_ f: KPIFormula) {
+            switch f {
+            case .element(let n):
+                guard out.insert(n).inserted, let r = element(n) else { return }
+                walk(r.formula)
+            case .kpi(let k):
+                guard seenKPIs.insert(k).inserted, let d = kpi(k) else { return }
+                walk(d.expression)
+            case .base, .constant, .capability: break
+            case .sum(let xs), .product(let xs): xs.forEach(walk)
+            case .difference(let a, let b), .ratio(let a, let b):
+                walk(a)
+                walk(b)
+            }
+        }
+        if let d = kpi(id) { walk(d.expression) }
+        return out
+    }
+
+    /// The KPIs whose value can differ from `other`'s: a different formula, or an element read differently.
+    public func kpisDiffering(from other: KPIDefinitionVersion) -> [String] {
+        let changedElements = Set(
+            elements.filter { r in other.element(r.name)?.formula != r.formula }.map(\.name)
+                + other.elements.filter { element($0.name) == nil }.map(\.name))
+        return kpis.filter { d in
+            guard let o = other.kpi(d.id) else { return true }
+            return o.expression != d.expression || !elementsRead(by: d.id).isDisjoint(with: changedElements)
+        }.map(\.id)
+    }
+
     /// Names of the base quantities the version's elements and KPIs read.
     public var baseQuantitiesRead: Set<String> {
         var out = Set<String>()

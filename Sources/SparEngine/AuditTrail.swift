@@ -83,6 +83,13 @@ public enum AuditTrail {
                     }
                 case .event:
                     action = "recorded \(p.type) event"
+                case .kpiDefinition:
+                    let b = try? JSONValue.parse(Data(p.body.utf8))
+                    old = lastVersion[p.kind]
+                    new = b?["definition"]?.stringValue ?? p.body
+                    lastVersion[p.kind] = new
+                    action = "put KPI definition \(new) in force from \(p.ts.rfc3339)"
+                    if p.source.hasPrefix("change:") { action += " under \(p.source.dropFirst("change:".count))" }
                 case .plantModel, .blueprint:
                     let version = p.id.split(separator: ":", maxSplits: 1).last.map { String($0.split(separator: "@")[0]) } ?? p.id
                     old = lastVersion[p.kind]

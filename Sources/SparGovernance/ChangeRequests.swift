@@ -8,11 +8,14 @@ import SparStorage
 public enum ProposedChange: Sendable {
     case plantModel(PlantModel)
     case blueprint(Blueprint)
+    /// Put another KPI definition version in force (an id of ``KPICatalogue/versions``).
+    case kpiDefinition(String)
 
     public var subject: ChangeSubject {
         switch self {
         case .plantModel: .plantModel
         case .blueprint: .blueprint
+        case .kpiDefinition: .kpiDefinition
         }
     }
 }
@@ -81,6 +84,27 @@ extension Governance {
             }
             impact = ChangeImpact(from: current?.blueprint, to: blueprint)
             content = BlueprintFile.canonicalJSON(blueprint)
+        case .kpiDefinition(let id):
+            guard let proposed = KPICatalogue.version(id) else {
+                throw GovernanceError(
+                    .invalid, field: "kpiDefinition",
+                    "'\(id)' is not a KPI definition version (\(KPICatalogue.versions.map(\.id).joined(separator: ", ")))")
+            }
+            let current = try await LedgerKPIDefinition.inForce(in: store, at: max(effectiveAt, clock()))
+            guard id != current else {
+                throw GovernanceError(.invalid, field: "kpiDefinition", "KPI definition \(id) is already in force")
+            }
+            version = id
+            base = current
+            let old = KPICatalogue.version(current)
+            let changed = old.map { proposed.kpisDiffering(from: $0) } ?? proposed.kpis.map(\.id)
+            let elements = proposed.elements.filter { r in old?.element(r.name)?.formula != r.formula }.map(\.name)
+            impact = ChangeImpact(
+                changes: ["KPI definition \(current) → \(id)"]
+                    + changed.map { k in "changed KPI \(k): \(old?.kpi(k)?.formula ?? "–") → \(proposed.kpi(k)!.formula)" }
+                    + (elements.isEmpty ? [] : ["changed or new elements: \(elements.joined(separator: ", "))"]),
+                sites: plant.sites.map(\.id), units: [], kpis: changed, affectedEvents: nil)
+            content = JSONValue.object(["definition": .string(id)]).canonical
         }
         try authorize(actor, .proposeChange, sites: .sites(Set(impact.sites)))
         let existing = try await store.entries(kind: .changeRequest).count { $0.entry.type == "proposed" }
@@ -246,6 +270,14 @@ extension Governance {
         case .plantModel:
             let model = try PlantModelFile.decode(Data(cr.content.utf8), name: cr.id, json: true)
             return LedgerPlantModel.entry(model, effectiveAt: effectiveAt, changeRequest: cr.id, recordedAt: recordedAt)
+        case .kpiDefinition:
+            let body = try JSONValue.parse(Data(cr.content.utf8))
+            guard let id = body["definition"]?.stringValue else {
+                throw GovernanceError(.invalid, field: "content", "\(cr.id) names no KPI definition")
+            }
+            return LedgerKPIDefinition.entry(
+                definition: id, enterprise: cr.enterprise, reason: cr.reason, effectiveAt: effectiveAt,
+                changeRequest: cr.id, recordedAt: recordedAt)
         case .blueprint:
             let blueprint = try BlueprintFile.decodeUnvalidated(Data(cr.content.utf8), name: cr.id, json: true)
             return try LedgerBlueprint.entry(
@@ -277,7 +309,7 @@ extension Governance {
         guard let firstIdentity = try await store.entries(kind: .identity).first?.seq else { return [] }
         let requests = Dictionary(try await changeRequests().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var out: [GovernanceFinding] = []
-        for kind in [LedgerEntryKind.plantModel, .blueprint] {
+        for kind in [LedgerEntryKind.plantModel, .blueprint, .kpiDefinition] {
             let versions = try await store.entries(kind: kind)
             for (i, e) in versions.enumerated() where e.seq > firstIdentity {
                 func bad(_ field: String, _ detail: String) {

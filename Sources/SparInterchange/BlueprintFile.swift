@@ -111,7 +111,7 @@ public enum BlueprintFile {
         "dataObject": ["id", "name", "safety", "quality", "regulatory", "regimes"],
         "activityExposure": ["activity", "safety", "quality", "regulatory", "regimes"],
         "kpiExtension": ["id", "name", "formula", "elements", "category", "nearestISO", "note"],
-        "site": ["id", "outOfScope", "coverage", "dataObjects", "elementSources", "kpiMappings", "normalisation"],
+        "site": ["id", "outOfScope", "coverage", "dataObjects", "elementSources", "kpiMappings", "normalisation", "kpiDefinition"],
         "coverage": ["system", "full", "partial"],
         "dataObjectUse": ["object", "systemOfRecord", "create", "read", "update", "reference"],
         "elementSource": ["element", "systems", "note"],

@@ -52,7 +52,7 @@ public enum KPIResultJSON {
         return out
     }
 
-    static func pretty(_ v: JSONValue, indent: Int, into out: inout String, order: [String] = []) {
+    public static func pretty(_ v: JSONValue, indent: Int, into out: inout String, order: [String] = []) {
         let pad = String(repeating: "  ", count: indent + 1)
         switch v {
         case .object(let o):

@@ -86,15 +86,18 @@ struct APIController {
         let to = try q.requireTime("to")
         let snapshot = await live.snapshot()
         var result = try APIController.result(
-            snapshot.engine, KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: q.string("shift")))
+            snapshot.engine, KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: q.string("shift")),
+            definitions: snapshot.definitions, requested: q.string("definition"))
         result.lineage.blueprintVersion = snapshot.blueprintVersion
         return JSONText(KPIResultJSON.text(result) + "\n")
     }
 
     /// The engine's answer, its query errors as problem details.
-    static func result(_ engine: KPIEngine, _ query: KPIQuery) throws -> KPIResult {
+    static func result(
+        _ engine: KPIEngine, _ query: KPIQuery, definitions: KPIDefinitionPolicy, requested: String? = nil
+    ) throws -> KPIResult {
         do {
-            return try engine.result(query)
+            return try engine.result(query, definition: try definitions.definition(for: query.scope, requested: requested))
         } catch {
             switch error.kind {
             case .cancelled: throw CancellationError()

@@ -162,6 +162,8 @@ struct LiveSnapshot: Sendable {
     var startedAt: Timestamp
     /// Event counts, sources and event-time range per site.
     var siteActivity: [String: LiveLedger.Activity] = [:]
+    /// Which KPI definition version answers each scope.
+    var definitions = KPIDefinitionPolicy(inForce: KPICatalogue.defaultVersion)
 
     /// The snapshot as a reader of `scope` sees it: counts, sources, event times, batches and rejections of its
     /// sites only (the KPI engine stays whole; callers authorize the scopes they query).
@@ -214,7 +216,9 @@ actor LiveLedger {
     private var lastRebuildMilliseconds = 0.0
     /// Ledger entry counts of plant model and blueprint versions at the last check, and the next time a recorded
     /// version takes effect: ``refreshDefinitions()`` reloads when either changes or that time has come.
-    private var definitionEntries = (plantModel: -1, blueprint: -1)
+    private var definitionEntries = (plantModel: -1, blueprint: -1, kpiDefinition: -1)
+    /// Which KPI definition answers a query: the ledger's version in force now and the blueprint's site pins.
+    private var definitionPolicy = KPIDefinitionPolicy(inForce: KPICatalogue.defaultVersion)
     private var nextEffective: Timestamp?
     private var subscribers: [Int: AsyncStream<LiveUpdate>.Continuation] = [:]
     private var subscriberCounter = 0
@@ -312,14 +316,19 @@ actor LiveLedger {
         let now = now()
         do {
             let counts = (
-                plantModel: try await store.count(kind: .plantModel), blueprint: try await store.count(kind: .blueprint)
+                plantModel: try await store.count(kind: .plantModel), blueprint: try await store.count(kind: .blueprint),
+                kpiDefinition: try await store.count(kind: .kpiDefinition)
             )
             let due = nextEffective.map { now >= $0 } ?? false
             guard counts != definitionEntries || due else { return }
             definitionEntries = counts
             let versions = try await LedgerPlantModel.versions(in: store)
             let blueprints = try await LedgerBlueprint.history(in: store)
-            nextEffective = (versions.map(\.entry.ts) + blueprints.map(\.effectiveAt)).filter { $0 > now }.min()
+            let kpiDefinitions = try await LedgerKPIDefinition.history(in: store)
+            nextEffective = (versions.map(\.entry.ts) + blueprints.map(\.effectiveAt) + kpiDefinitions.map(\.effectiveAt))
+                .filter { $0 > now }.min()
+            let canonical = kpiDefinitions.last { $0.effectiveAt <= now }?.definition ?? LedgerKPIDefinition.unrecorded
+            definitionPolicy = KPIDefinitionPolicy(inForce: canonical).pinning(blueprints.last { $0.effectiveAt <= now }?.blueprint)
             if let (m, v) = try await LedgerPlantModel.inForce(in: store, at: now), v != modelVersion {
                 definitions.withLock { $0 = (m, v) }
                 engine = nil
@@ -335,7 +344,7 @@ actor LiveLedger {
             }
         } catch {
             // Keep serving the current versions; the next request tries again.
-            definitionEntries = (-1, -1)
+            definitionEntries = (-1, -1, -1)
         }
     }
 
@@ -346,7 +355,7 @@ actor LiveLedger {
             engine: engine.plain, indexed: engine.indexed, generation: generation, eventCount: events.count, latestEventTime: latestEventTime,
             earliestEventTime: earliestEventTime, sources: sources, batches: batches, rejections: rejections,
             blueprintVersion: blueprintVersion, lastRebuildMilliseconds: lastRebuildMilliseconds, startedAt: startedAt,
-            siteActivity: siteActivity)
+            siteActivity: siteActivity, definitions: definitionPolicy)
     }
 
     /// Ingests decoded lines (decoding failures already rejected) for `principal` (nil: a ledger without users,

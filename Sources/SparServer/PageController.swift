@@ -96,18 +96,25 @@ struct PageController {
         return "UTC"
     }
 
-    static func result(_ engine: KPIEngine, _ scope: EquipmentPath, _ interval: Interval) -> KPIResult? {
-        guard interval.start < interval.end else { return nil }
-        return try? engine.result(KPIQuery(scope: scope, from: interval.start, to: interval.end))
+    static func result(
+        _ engine: KPIEngine, _ scope: EquipmentPath, _ interval: Interval, _ definitions: KPIDefinitionPolicy
+    ) -> KPIResult? {
+        guard interval.start < interval.end, let d = try? definitions.definition(for: scope) else { return nil }
+        return try? engine.result(KPIQuery(scope: scope, from: interval.start, to: interval.end), definition: d)
     }
 
     /// Results of one scope over many windows, each calendar expanded once (nil for an empty window).
-    static func results(_ engine: KPIEngine, _ scope: EquipmentPath, _ windows: [Interval]) -> [KPIResult?] {
+    static func results(
+        _ engine: KPIEngine, _ scope: EquipmentPath, _ windows: [Interval], _ definitions: KPIDefinitionPolicy
+    ) -> [KPIResult?] {
         let single = scope.isWorkUnit && engine.units(in: scope).count == 1
+        let definition = (try? definitions.definition(for: scope)) ?? KPICatalogue.latest
         let elements = engine.elements(in: scope, windows: windows)
         return Swift.zip(windows, elements).map { w, el in
             w.start < w.end
-                ? engine.makeResult(query: KPIQuery(scope: scope, from: w.start, to: w.end), elements: el, singleUnit: single)
+                ? engine.makeResult(
+                    query: KPIQuery(scope: scope, from: w.start, to: w.end), elements: el, singleUnit: single,
+                    definition: definition)
                 : nil
         }
     }
@@ -158,7 +165,7 @@ struct PageController {
                     calendar: calendar.flatMap { id in m.calendars.first { $0.id == id } }, zone: zone, asOf: asOf)
                 : nil
             let shiftWindows = shift.map { [$0.window.interval] } ?? []
-            let r = Self.results(engine, path, [today.interval, week.interval] + shiftWindows + days)
+            let r = Self.results(engine, path, [today.interval, week.interval] + shiftWindows + days, s.definitions)
             let first = 2 + shiftWindows.count
             let spark = days.enumerated().map { i, b in
                 (label: Format.day(b.start, zone: zone), value: r[i + first]?.kpi("oee")?.number)
@@ -226,7 +233,9 @@ struct PageController {
         guard window.from < window.to else {
             throw ProblemDetails.badRequest("empty-window", "to must be after from", field: "to")
         }
-        let result = try APIController.result(engine, KPIQuery(scope: path, from: window.from, to: window.to))
+        let result = try APIController.result(
+            engine, KPIQuery(scope: path, from: window.from, to: window.to), definitions: s.definitions,
+            requested: query.string("definition"))
         let el = result.elements
 
         // Breadcrumb and children.
@@ -244,7 +253,7 @@ struct PageController {
             return (order.firstIndex(of: a) ?? 0) < (order.firstIndex(of: b) ?? 0)
         }
         let children: [[String: Any]] = childPaths.map { c in
-            let r = Self.result(engine, c, window.interval)
+            let r = Self.result(engine, c, window.interval, s.definitions)
             return [
                 "name": c.components.last ?? "", "href": Self.href(c) + (window.kind == "custom" ? "" : "?window=\(window.kind)"),
                 "cells": Self.headlineCells(r),
@@ -276,7 +285,7 @@ struct PageController {
 
         // OEE trend.
         let buckets = window.buckets(zone: zone)
-        let bucketResults = Self.results(engine, path, buckets)
+        let bucketResults = Self.results(engine, path, buckets, s.definitions)
         let trend = buckets.enumerated().map { i, b in
             (
                 label: window.to.milliseconds - window.from.milliseconds <= 2 * 86_400_000
@@ -304,8 +313,8 @@ struct PageController {
         }
 
         // Every KPI.
-        let elementValues = Dictionary(result.elementValues, uniquingKeysWith: { a, _ in a })
-        let kpis: [[String: Any]] = KPICatalogue.all.map { d in
+        let elementValues: [String: Double] = Dictionary(result.elementValues, uniquingKeysWith: { a, _ in a })
+        let kpis: [[String: Any]] = result.definition.kpis.map { d in
             let value = result.kpi(d.id)
             return [
                 "id": d.id, "name": d.isoName, "value": Format.kpi(value, unit: d.unit), "unit": d.unit,
@@ -335,6 +344,8 @@ struct PageController {
             "timeZone": zoneName(of: path), "offset": Format.offsetLabel(Int(zone.offsetSeconds(at: window.to))),
             "from": Format.time(window.from, zone: zone), "to": Format.time(window.to, zone: zone),
             "windows": windows,
+            "definition": result.definition.id,
+            "definitionPinned": path.components.count >= 2 && s.definitions.sitePins[path.components[1]] != nil,
             "headline": Self.liveBlock(path, window, result),
             "apiHref": "/api/kpi?scope=\(path.description)&from=\(window.from.rfc3339)&to=\(window.to.rfc3339)",
             "children": children, "hasChildren": !children.isEmpty,
@@ -367,8 +378,8 @@ struct PageController {
     func catalogue(_ s: LiveSnapshot) -> [String: Any] {
         [
             "title": "KPI catalogue", "nav": navigation(s, asOf: PageWindow.asOf(s)),
-            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": KPICatalogue.defaultVersion,
-            "kpis": KPICatalogue.all.map { d in
+            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": s.definitions.inForce,
+            "kpis": (KPICatalogue.version(s.definitions.inForce) ?? KPICatalogue.latest).kpis.map { d in
                 [
                     "id": d.id, "name": d.isoName, "formula": d.formula, "unit": d.unit, "trend": d.trend.rawValue,
                     "href": "/kpis/\(d.id)",
@@ -378,7 +389,7 @@ struct PageController {
     }
 
     func kpiPage(_ s: LiveSnapshot, id: String, caller: Caller) throws -> [String: Any] {
-        guard let d = KPICatalogue.definition(id) else {
+        guard let d = (KPICatalogue.version(s.definitions.inForce) ?? KPICatalogue.latest).kpi(id) else {
             throw ProblemDetails.notFound(
                 "unknown-kpi", "'\(id)' is not a KPI of the catalogue; see /kpis or /api/kpis")
         }
@@ -392,7 +403,7 @@ struct PageController {
             let today = PageWindow.today(asOf: asOf, zone: zone)
             let days = PageWindow.dailyBuckets(14, asOf: asOf, zone: zone)
             let windows = [today, PageWindow.days(7, asOf: asOf), PageWindow.days(28, asOf: asOf)].map(\.interval)
-            let r = Self.results(engine, path, windows + days)
+            let r = Self.results(engine, path, windows + days, s.definitions)
             let spark = days.enumerated().map { i, b in
                 (label: Format.day(b.start, zone: zone), value: r[i + 3]?.kpi(id)?.number)
             }
@@ -413,7 +424,7 @@ struct PageController {
             "trendText": d.trend == .higher ? "higher is better" : d.trend == .lower ? "lower is better" : "neither",
             "elements": d.elements.joined(separator: ", "), "interpretation": d.interpretation ?? "",
             "hasInterpretation": d.interpretation != nil,
-            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": KPICatalogue.defaultVersion,
+            "formulaVersion": KPICatalogue.formulaVersion, "definitionVersion": s.definitions.inForce,
             "rows": rows, "asOfUTC": Format.time(asOf, zone: nil),
         ]
     }

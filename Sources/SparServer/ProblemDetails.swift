@@ -100,6 +100,7 @@ extension ProblemDetails {
         case "deadline-exceeded": "The request did not finish in time"
         case "cancelled": "The request was cancelled"
         case "unknown-shift": "Unknown shift"
+        case "unknown-definition": "Unknown KPI definition version"
         case "unknown-kpi": "Unknown KPI"
         case "not-found": "Not found"
         case "method-not-allowed": "Method not allowed"

@@ -70,14 +70,15 @@ struct BlueprintAnalysisTests {
         #expect(s.kpi("scrapRatio")?.isUnreliable == false)
         #expect(s.kpi("firstPassYield")?.isUnreliable == false)
         #expect(s.unvalidatedActivities == [])
-        // RQ is read by reworkRatio (RQ / PQ) and fallOffRatio ((SQ + RQ) / PQ) only; both are quality KPIs, so the
-        // exposure is quality/performanceAnalysis (safety 1 + quality 2 + regulatory 2 = 5): score 2 × 5 = 10.
+        // Under spar-kpi-2, RQ is read by reworkRatio (RQ / PQ) only (fall off ratio is SQO / PQ1, FPY is GP / IP); a
+        // quality KPI, so the exposure is quality/performanceAnalysis (safety 1 + quality 2 + regulatory 2 = 5):
+        // score 2 × 5 = 10.
         let gap = try #require(a.gaps.first { $0.kind == .unreliableKPI })
-        #expect(gap.subject == "xls" && gap.elements == ["RQ"] && gap.kpis == ["reworkRatio", "fallOffRatio"])
+        #expect(gap.subject == "xls" && gap.elements == ["RQ"] && gap.kpis == ["reworkRatio"])
         #expect(gap.score == 10)
         #expect(
             gap.recommendation
-                == "reworkRatio and fallOffRatio at s take RQ from xls (unvalidated). Treat them as uncontrolled figures "
+                == "reworkRatio at s takes RQ from xls (unvalidated). Treat them as uncontrolled figures "
                 + "until these inputs come from a validated system, or validate xls.")
     }
 
@@ -103,21 +104,22 @@ struct BlueprintAnalysisTests {
             "unvalidatedActivity quality/dataCollection 18",
             "nonOwnerUpdate workOrder 16",
             "unreliableKPI xls 10",
-            "fragmentedKPI mes + xls 5",
             "fragmentedKPI erp + mes + xls 5",
+            "fragmentedKPI mes + xls 5",
             "missingSystemOfRecord energyReading 3",
             "uncoveredActivity production/detailedScheduling 3",
             "unsupportedKPI EC 2",
             "fragmentedKPI erp + mes 1",
         ]
         #expect(gaps.map { "\($0.kind.rawValue) \($0.subject) \($0.score)" } == expected)
-        #expect(
-            gaps[5].kpis == [
-                "qualityRatio", "firstPassYield", "scrapRatio", "reworkRatio", "fallOffRatio", "finishedGoodsRatio",
-            ])
-        #expect(gaps[6].kpis == ["oee", "nee", "actualToPlannedScrapRatio"])
+        // spar-kpi-2: fall off ratio reads SQO and PQ1, counts booked to work orders (erp + mes) and scrap (xls);
+        // first pass yield reads inspections (GP, IP), which no fragmented source supplies here.
+        #expect(gaps[5].kpis == ["oee", "nee", "actualToPlannedScrapRatio", "fallOffRatio"])
+        #expect(gaps[6].kpis == ["qualityRatio", "scrapRatio", "reworkRatio", "finishedGoodsRatio"])
         #expect(gaps[10].kpis == ["allocationRatio", "throughputRate", "effectiveness", "productionProcessRatio"])
-        #expect(gaps[4].kpis.count == 13 && gaps[4].elements == ["GQ", "SQ", "RQ", "measurements"])
+        #expect(gaps[4].kpis.count == 13)
+        // The xls quality data collection supplies GQ, SQ, RQ, the inspections (IP, GP) and the measurements.
+        #expect(gaps[4].elements == ["GQ", "SQ", "RQ", "IP", "GP", "measurements"])
     }
 
     @Test("the recommendations say what is wrong, what depends on it and what to do")
@@ -139,7 +141,7 @@ struct BlueprintAnalysisTests {
         #expect(
             text(.nonOwnerUpdate, "workOrder")
                 == "work order (workOrder) at s is updated by mes, which is not its system of record (erp): "
-                + "allocationRatio, throughputRate, oee, nee, effectiveness and 2 more depend on it. Route the changes "
+                + "allocationRatio, throughputRate, oee, nee, effectiveness and 3 more depend on it. Route the changes "
                 + "through the system of record, or reconcile them back through a controlled interface.")
         #expect(
             text(.unsupportedKPI, "EC")
@@ -203,7 +205,9 @@ struct BlueprintAnalysisTests {
         #expect(el(.state(StateChange(reason: "spindle"))) == ["ADOT", "FE", "TTR", "TBF"])
         #expect(el(.state(StateChange(reason: "jam"))) == ["ADET"])
         #expect(el(.order(OrderAction(order: "o", action: .start, plannedScrapQuantity: 1))) == ["AOET", "PRU", "PSQ"])
-        #expect(el(.labor(LaborAction(worker: "w", action: .clockIn))) == ["PWT"])
+        #expect(el(.labor(LaborAction(worker: "w", action: .clockIn))) == ["PWT", "APAT"])
+        #expect(el(.labor(LaborAction(worker: "w", action: .breakStart))) == ["APAT"])
+        #expect(el(.inspection(Inspection(serial: "S1", result: .fail))) == ["IP", "GP"])
         #expect(el(.material(MaterialMovement(flow: .inventory, material: "m", quantity: 1))) == ["AI"])
         #expect(el(.energy(kwh: 1)) == ["EC"])
     }

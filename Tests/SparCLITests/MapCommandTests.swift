@@ -33,12 +33,12 @@ struct MapCommandTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(kpi.stdout.utf8)) as? [String: Any])
         let lineage = try #require(json["lineage"] as? [String: Any])
         #expect(lineage["blueprintVersion"] as? String == blueprint)
-        #expect(lineage["definitionVersion"] as? String == "spar-kpi-1")
+        #expect(lineage["definitionVersion"] as? String == "spar-kpi-2")
 
-        // The demo's governance: users per role, an approved change in force, one awaiting approval, all verified.
+        // The demo's governance: users per role, two approved changes in force (a reason code, spar-kpi-2), one awaiting approval.
         let changes = try SparProcess.run(["change", "list", "--db", db, "--format", "json"], environment: auditor)
         let list = try #require(try JSONSerialization.jsonObject(with: Data(changes.stdout.utf8)) as? [[String: Any]])
-        #expect(list.map { $0["state"] as? String } == ["effective", "proposed"])
+        #expect(list.map { $0["state"] as? String } == ["effective", "effective", "proposed"])
         #expect((list.first?["signatures"] as? [[String: Any]])?.map { $0["signer"] as? String } == ["engineer", "quality"])
         #expect(try SparProcess.run(["verify", "--db", db], environment: auditor).status == 0)
         let operatorEnv = ["SPAR_USER": "operator", "SPAR_PASSWORD": "demo-operator-pass"]

@@ -32,6 +32,7 @@ struct ReferenceCaseTests {
             "--from", try #require(q["from"] as? String), "--to", try #require(q["to"] as? String), "--format", "json",
         ]
         if let shift = q["shift"] as? String { args += ["--shift", shift] }
+        if let definition = q["definition"] as? String { args += ["--definition", definition] }
         let run = try SparProcess.run(args)
         #expect(run.status == 0, "\(run.stderr)")
         let output = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -50,6 +51,7 @@ struct ReferenceCaseTests {
         }
         let lineage = try #require(output["lineage"] as? [String: Any])
         #expect(lineage["formulaVersion"] as? String == "iso22400-2:2014")
+        #expect(lineage["definitionVersion"] as? String == (q["definition"] as? String ?? "spar-kpi-2"))
         #expect((lineage["sources"] as? [String])?.isEmpty == false)
     }
 }

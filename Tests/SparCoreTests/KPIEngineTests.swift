@@ -9,14 +9,15 @@ func approx(_ a: Double?, _ b: Double, tolerance: Double = 1e-9) -> Bool {
 
 /// Computes a hand-worked case with the plain engine, and checks that the pre-aggregated (indexed) engine
 /// gives the same elements and lineage.
+/// The cases here are worked under `spar-kpi-1` (kpis.md) unless a test names another definition.
 func compute(_ model: PlantModel, _ events: [Event], scope: String = "e/s/a/w/u1", from: String, to: String,
-    shift: String? = nil) throws -> KPIResult
+    shift: String? = nil, definition: KPIDefinitionVersion = KPICatalogue.sparKPI1) throws -> KPIResult
 {
     let query = KPIQuery(scope: EquipmentPath(scope), from: t(from), to: t(to), shift: shift)
     let engine = KPIEngine(model: model, events: events)
-    let direct = try engine.result(query)
+    let direct = try engine.result(query, definition: definition)
     let horizon = Interval(t(from).adding(seconds: -7 * 86_400), t(to).adding(seconds: 7 * 86_400))
-    let fast = try engine.indexed(over: horizon).result(query)
+    let fast = try engine.indexed(over: horizon).result(query, definition: definition)
     #expect(fast.elements == direct.elements, "indexed engine differs for \(scope) [\(from), \(to)) \(shift ?? "")")
     #expect(fast.lineage == direct.lineage)
     return direct

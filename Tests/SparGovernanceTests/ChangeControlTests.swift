@@ -106,6 +106,56 @@ struct ChangeControlTests {
         #expect(try await f.governance.verifyBindings().isEmpty)
     }
 
+    @Test("the KPI definition in force changes only by an approved, signed change request, from its effective time")
+    func kpiDefinitionChange() async throws {
+        let f = try await GovernanceFixture()
+        // An enrolled ledger that records no version uses spar-kpi-2; once users exist, no recording outside control.
+        #expect(try await LedgerKPIDefinition.inForce(in: f.store, at: f.clock.now) == "spar-kpi-2")
+        await #expect(throws: (any Error).self) {
+            try await LedgerKPIDefinition.record(
+                "spar-kpi-1", enterprise: "e", reason: "x", effectiveAt: f.clock.now, in: f.store,
+                recordedAt: f.clock.now, recordedBy: "local:test")
+        }
+        let eng = try await f.enroll("erin", .engineer, sites: .all)
+        try await f.enroll("quinn", .quality, sites: .all)
+        try await f.enroll("ed", .engineer, sites: .all)
+        await #expect(throws: GovernanceError.self) {
+            try await f.governance.propose(.kpiDefinition("spar-kpi-2"), reason: "already", effectiveAt: f.clock.now, by: eng)
+        }
+        await #expect(throws: GovernanceError.self) {
+            try await f.governance.propose(.kpiDefinition("spar-kpi-9"), reason: "unknown", effectiveAt: f.clock.now, by: eng)
+        }
+        let effective = GovernanceFixture.start.adding(seconds: 86_400)
+        let cr = try await f.governance.propose(
+            .kpiDefinition("spar-kpi-1"), reason: "site reports validated on v1", effectiveAt: effective, by: eng)
+        #expect(cr.subject == .kpiDefinition && cr.baseVersion == "spar-kpi-2" && cr.proposedVersion == "spar-kpi-1")
+        #expect(cr.impact.sites == ["a", "b"])
+        // The KPIs whose formula differs between the versions (kpis-v2.md's table plus the AUBT-based ones).
+        for k in ["nee", "firstPassYield", "fallOffRatio", "equipmentLoadRatio", "workerEfficiency", "inventoryTurns",
+            "meanTimeBetweenFailures", "meanTimeToFailure", "processCapabilityIndex", "integratedGoodsRatio"]
+        {
+            #expect(cr.impact.kpis.contains(k), "\(k)")
+        }
+        #expect(!cr.impact.kpis.contains("availability") && !cr.impact.kpis.contains("meanTimeToRepair"))
+        try await f.governance.approve(cr.id, credentials: f.credentials("quinn"), session: nil, station: "t")
+        #expect(try await LedgerKPIDefinition.history(in: f.store).isEmpty)
+        let (done, _) = try await f.governance.approve(cr.id, credentials: f.credentials("ed"), session: nil, station: "t")
+        #expect(done.state == .approved(effectiveAt: effective))
+        #expect(done.signatures.count == 2)
+        #expect(try await LedgerKPIDefinition.inForce(in: f.store, at: effective.adding(seconds: -1)) == "spar-kpi-2")
+        #expect(try await LedgerKPIDefinition.inForce(in: f.store, at: effective) == "spar-kpi-1")
+        let history = try await LedgerKPIDefinition.history(in: f.store)
+        #expect(history.map(\.changeRequest) == [cr.id])
+        #expect(try await f.governance.verifyChangeControl().isEmpty)
+        // A site pin in the blueprint answers scopes inside the site; the enterprise keeps the canonical version.
+        let policy = KPIDefinitionPolicy(inForce: "spar-kpi-2", sitePins: ["b": "spar-kpi-1"])
+        #expect(try policy.definition(for: EquipmentPath("e")).id == "spar-kpi-2")
+        #expect(try policy.definition(for: EquipmentPath("e/a/x")).id == "spar-kpi-2")
+        #expect(try policy.definition(for: EquipmentPath("e/b/x/w/u1")).id == "spar-kpi-1")
+        #expect(try policy.definition(for: EquipmentPath("e/b"), requested: "spar-kpi-2").id == "spar-kpi-2")
+        #expect(throws: KPIQueryError.self) { try policy.definition(for: EquipmentPath("e"), requested: "v9") }
+    }
+
     @Test("a future effective time holds the old version until then; a rejected change never applies")
     func futureAndRejected() async throws {
         let f = try await GovernanceFixture()

@@ -42,7 +42,7 @@ struct OQTests {
         let tamper = try #require(report.checks.first { $0.id == "OQ-03" })
         #expect(tamper.evidence.contains("[ok] tamperings tried 120, detected 120"))
         let kpis = try #require(report.checks.first { $0.id == "OQ-01" })
-        #expect(kpis.observed.hasPrefix("4 cases"))
+        #expect(kpis.observed.hasPrefix("5 cases"))
         #expect(kpis.evidence.contains { $0.hasPrefix("[ok] p01-press-four-hours kpis.oee: expected 0.5791666666666666") })
         let covered = Set(report.checks.flatMap(\.requirements))
         for id in ["R1", "R3", "R3a", "R4", "S1", "S2", "S3", "S4", "A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "D1", "D2", "K1"] {

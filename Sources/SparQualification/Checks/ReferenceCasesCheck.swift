@@ -35,7 +35,7 @@ public struct ReferenceCase: Sendable, Hashable {
         self.derivation = derivation
     }
 
-    /// The four reference cases of Spar's test suite, as built into this binary.
+    /// The reference cases of Spar's test suite, as built into this binary.
     public static let builtIn: [ReferenceCase] = [
         ReferenceCase(
             name: "p01-press-four-hours", plant: PackageResources.p01_press_four_hours_plant_yaml,
@@ -58,6 +58,12 @@ public struct ReferenceCase: Sendable, Hashable {
             query: PackageResources.s02_rollup_one_shift_query_json,
             expected: PackageResources.s02_rollup_one_shift_expected_json,
             readme: PackageResources.s02_rollup_one_shift_README_md),
+        ReferenceCase(
+            name: "s03-kpi2-worked-example", plant: PackageResources.s03_kpi2_worked_example_plant_yaml,
+            events: PackageResources.s03_kpi2_worked_example_events_jsonl,
+            query: PackageResources.s03_kpi2_worked_example_query_json,
+            expected: PackageResources.s03_kpi2_worked_example_expected_json,
+            readme: PackageResources.s03_kpi2_worked_example_README_md),
     ]
 
     init(name: String, plant: [UInt8], events: [UInt8], query: [UInt8], expected: [UInt8], readme: [UInt8]) {
@@ -129,13 +135,21 @@ extension OQCatalogue {
         }
         var shift: String?
         if case .string(let s)? = query["shift"] { shift = s }
+        var definition = KPICatalogue.latest
+        if case .string(let d)? = query["definition"] {
+            guard let v = KPICatalogue.version(d) else {
+                ev.expect(false, "\(c.name): query.json names an unknown KPI definition '\(d)'")
+                return (0, 0)
+            }
+            definition = v
+        }
         guard let (inForce, inForceVersion) = try await LedgerPlantModel.latest(in: store) else {
             ev.expect(false, "\(c.name): the ledger holds the plant model")
             return (0, 0)
         }
         let engine = try await LedgerProjection.load(
             store: store, model: inForce, plantModelVersion: inForceVersion, scope: EquipmentPath(scope))
-        let result = try engine.result(KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: shift))
+        let result = try engine.result(KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: shift), definition: definition)
         let output = KPIResultJSON.value(result)
         let expected = try JSONValue.parse(Data(c.expectedJSON.utf8))
         var compared = 0
