@@ -7,6 +7,7 @@ enum KPITable {
         if v == v.rounded(), abs(v) < 1e12 { return String(Int64(v)) }
         var s = String(format: v, digits: digits)
         while s.contains("."), s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
         return s
     }
 
@@ -108,19 +109,39 @@ enum KPITable {
         lines.append("")
         lines.append("KPIs                           " + ids.map { pad($0, 14, right: true) }.joined(separator: " ") + "   difference")
         var differing = 0
+        func delta(_ a: Double?, _ b: Double?) -> String {
+            guard let a, let b else { return "   *" }
+            return "   Δ \(number(b - a, digits: 4))" + (a != 0 ? " (\(number((b - a) / abs(a) * 100, digits: 1)) %)" : "")
+        }
         for (id, _) in first.kpis {
             let unit = first.definition.kpi(id)?.unit ?? ""
             let vs = rs.map { display($0.kpi(id) ?? .null, unit: unit) }
-            var note = ""
-            if Set(vs.map(value)).count > 1 {
-                differing += 1
-                if let a = vs.first?.number, let b = vs.last?.number {
-                    note = "   Δ \(number(b - a, digits: 4))" + (a != 0 ? " (\(number((b - a) / abs(a) * 100, digits: 1)) %)" : "")
-                } else {
-                    note = "   *"
-                }
+            let differs = Set(vs.map(value)).count > 1
+            if differs { differing += 1 }
+            let perCharacteristic = vs.compactMap { v -> [String: Double?]? in
+                if case .byCharacteristic(let d) = v { d } else { nil }
             }
-            lines.append("  " + pad(id, 29) + vs.map { pad(value($0), 14, right: true) }.joined(separator: " ") + note)
+            guard !perCharacteristic.isEmpty else {
+                lines.append(
+                    "  " + pad(id, 29) + vs.map { pad(value($0), 14, right: true) }.joined(separator: " ")
+                        + (differs ? delta(vs.first?.number, vs.last?.number) : ""))
+                continue
+            }
+            lines.append("  " + id + (differs ? "   *" : ""))
+            let characteristics = Set(perCharacteristic.flatMap(\.keys)).sorted()
+            for c in characteristics {
+                let cs: [Double?] = vs.map { v in
+                    switch v {
+                    case .byCharacteristic(let d): return d[c] ?? nil
+                    case .number(let n): return characteristics.count == 1 ? n : nil
+                    case .null: return nil
+                    }
+                }
+                let shown = cs.map { $0.map { number($0) } ?? "null" }
+                lines.append(
+                    "    " + pad(c, 27) + shown.map { pad($0, 14, right: true) }.joined(separator: " ")
+                        + (Set(shown).count > 1 ? delta(cs.first ?? nil, cs.last ?? nil) : ""))
+            }
         }
         lines.append("")
         lines.append("\(differing) of \(first.kpis.count) KPIs differ between \(ids.joined(separator: " and ")); Δ is \(ids.last!) − \(ids.first!).")

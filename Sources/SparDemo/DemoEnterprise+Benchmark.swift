@@ -36,7 +36,8 @@ extension DemoEnterprise {
             let w = i * workCenterCount / n
             let area = benchmarkAreaKinds[(w / benchmarkWorkCentersPerArea) % benchmarkAreas]
             let kind = area.units[i % area.units.count]
-            unitsOfWorkCenter[w].append(WorkUnit(id: kind + "-" + UnitSimulation.padded(i + 1, 5)))
+            let id = kind + "-" + UnitSimulation.padded(i + 1, 5)
+            unitsOfWorkCenter[w].append(WorkUnit(id: id, ratedRate: ProcessProfile.forUnit(id: id).ratedRate))
         }
         var sites: [Site] = []
         let siteCount = n == 0 ? 1 : (workCenterCount + perSite - 1) / perSite

@@ -25,8 +25,9 @@ public enum DemoEnterprise {
             systems: systems)
     }
 
+    /// Work units with their rated rate taken from the process profile their id selects.
     static func units(_ ids: [String], calendar: String? = nil) -> [WorkUnit] {
-        ids.map { WorkUnit(id: $0, calendar: calendar) }
+        ids.map { WorkUnit(id: $0, calendar: calendar, ratedRate: ProcessProfile.forUnit(id: $0).ratedRate) }
     }
 
     static var wichita: Site {

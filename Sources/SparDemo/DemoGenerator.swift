@@ -21,12 +21,12 @@ import SparCore
 /// the historian. At the second site, rework is reported by the spreadsheet system as separate counts
 /// (good 0, scrap 0, rework n) at the end of each shift and order.
 ///
-/// Volume: at intensity 1.0 a work unit yields about 113 events per calendar day (``eventsPerUnitDay``, measured on the
+/// Volume: at intensity 1.0 a work unit yields about 122 events per calendar day (``eventsPerUnitDay``, measured on the
 /// benchmark model's mix): roughly 95 on a two-shift calendar, 140 on three shifts and 200 around the clock. The demo
 /// defaults (37 units, 28 days) give about 115 000 events, generated in about 0.3 s in a debug build. `intensity`
 /// multiplies that volume: a unit yields about `intensity × eventsPerUnitDay` events per day for intensities 0.05…40,
 /// within about 5 % on benchmark models of 50 units or more and 10 % on smaller or other models (0.05 is about 6 events
-/// per unit-day; below about 0.03 the volume stops falling). Down to intensity 0.38 (about 44 events per unit-day),
+/// per unit-day; below about 0.03 the volume stops falling). Down to intensity 0.38 (about 46 events per unit-day),
 /// only counts (with their measurements and backflush) and energy readings are sampled more or less often, while
 /// states, orders, labor, maintenance and inventory keep their realistic rate. Below 0.38 those are thinned too, the
 /// more so the lower the intensity: fewer, longer orders; fewer but longer minor delays and waits for demand; rarer
@@ -47,25 +47,25 @@ public struct DemoGenerator: Sendable {
     public static let eventsPerUnitDay = fixedEventsPerUnitDay + sampledEventsPerUnitDay
     /// The part of ``eventsPerUnitDay`` that does not depend on the sampling rate (states, orders, labor,
     /// maintenance, inventory), measured on the benchmark model.
-    static let fixedEventsPerUnitDay = 47.0
+    static let fixedEventsPerUnitDay = 55.0
     /// The part of ``eventsPerUnitDay`` that is proportional to the sampling rate (counts with their measurements
     /// and backflush, energy readings), measured on the benchmark model.
-    static let sampledEventsPerUnitDay = 66.0
+    static let sampledEventsPerUnitDay = 67.0
     /// The lowest sampling multiplier: energy every 50 h, a periodic count every 12–38 production hours. There
-    /// the volume is about 44 events per unit-day; below that, ``thinning(forIntensity:)`` takes over.
+    /// the volume is about 52 events per unit-day; below that, ``thinning(forIntensity:)`` takes over.
     static let minimumSampling = 0.02
     /// Events per unit-day at sampling multipliers up to 1, measured on the benchmark model: below intensity 1
     /// the volume is not linear in the sampling (periodic counts take the place of shift-end ones).
     static let samplingCurve: [(sampling: Double, eventsPerUnitDay: Double)] = [
-        (minimumSampling, 44.0), (0.1, 46.7), (0.15, 50.3), (0.3, 61.6), (0.5, 76.4), (0.7, 90.8), (1.0, 112.1),
+        (minimumSampling, 52.1), (0.1, 54.8), (0.15, 58.2), (0.3, 69.7), (0.5, 84.5), (0.7, 99.0), (1.0, 120.4),
     ]
     /// Below this many events per unit-day (intensity ≈ 0.38) the otherwise realistic-rate streams are thinned.
-    static let thinningThreshold = 42.0
+    static let thinningThreshold = 46.0
     /// With thinning, the events per unit-day that do not depend on it (shift starts and ends, failures, energy,
     /// periodic counts), measured on the benchmark model.
     static let unthinnedEventsPerUnitDay = 3.2
     /// With thinning, the events per unit-day proportional to it, measured on the benchmark model.
-    static let thinnedEventsPerUnitDay = 35.6
+    static let thinnedEventsPerUnitDay = 43.4
 
     /// The plant model the events are generated for.
     public let model: PlantModel
@@ -201,15 +201,46 @@ public struct DemoGenerator: Sendable {
         }
         var ordinals: [String: Int] = [:]
         var plans: [UnitPlan] = []
+        let lines = Self.linePairs(model)
+        var prefixOfPath: [EquipmentPath: String] = [:]
+        for (unit, prefix) in zip(resolved, idPrefixes) { prefixOfPath[unit.path] = prefix }
         for (unit, prefix) in zip(resolved, idPrefixes) {
             ordinals[unit.siteID, default: 0] += 1
             guard let sources = sourcePlans[unit.siteID], let zone = zones[unit.siteID] else { continue }
-            plans.append(
-                UnitPlan(
-                    unit: unit, idPrefix: prefix, ordinalInSite: ordinals[unit.siteID] ?? 1,
-                    profile: ProcessProfile.forUnit(id: unit.path.components[4]), sources: sources,
-                    calendar: unit.calendarID.flatMap { index.calendars[$0] }, zone: zone))
+            var plan = UnitPlan(
+                unit: unit, idPrefix: prefix, ordinalInSite: ordinals[unit.siteID] ?? 1,
+                profile: ProcessProfile.forUnit(id: unit.path.components[4]), sources: sources,
+                calendar: unit.calendarID.flatMap { index.calendars[$0] }, zone: zone)
+            if let upstream = lines.downstream[unit.path], let upstreamPrefix = prefixOfPath[upstream] {
+                plan.operation = 2
+                plan.upstreamPrefix = upstreamPrefix
+            } else if lines.upstream.contains(unit.path) {
+                plan.operation = 1
+            }
+            plans.append(plan)
         }
         return plans
+    }
+
+    /// The first two units of every production line with the same process profile: the second runs the first's
+    /// orders as their operation 2 (so fall off ratio's PQ₁ and scrap come from different units).
+    static func linePairs(_ model: PlantModel) -> (upstream: Set<EquipmentPath>, downstream: [EquipmentPath: EquipmentPath]) {
+        var upstream = Set<EquipmentPath>()
+        var downstream: [EquipmentPath: EquipmentPath] = [:]
+        for site in model.sites {
+            for area in site.areas {
+                for center in area.workCenters where center.kind == .productionLine && center.workUnits.count >= 2 {
+                    let first = center.workUnits[0].id
+                    let second = center.workUnits[1].id
+                    guard ProcessProfile.forUnit(id: first).kind == ProcessProfile.forUnit(id: second).kind else { continue }
+                    let base = [model.enterprise, site.id, area.id, center.id]
+                    let a = EquipmentPath(components: base + [first])
+                    let b = EquipmentPath(components: base + [second])
+                    upstream.insert(a)
+                    downstream[b] = a
+                }
+            }
+        }
+        return (upstream, downstream)
     }
 }

@@ -32,6 +32,11 @@ struct ProcessProfile: Sendable {
     var characteristics: [Characteristic] = []
     var inputMaterial: String
     var products: [String]
+    /// Whether every part carries a serial number and is inspected (pass/fail) as it is counted.
+    var serialised: Bool = false
+
+    /// Units per hour at the maximum rated capacity: the fastest planned cycle (the lower bound of PRU).
+    var ratedRate: Double { (3600 / plannedRunTimePerUnit.lowerBound * 100).rounded() / 100 }
 
     static func forUnit(id: String) -> ProcessProfile {
         for (prefix, profile) in catalogue where id.hasPrefix(prefix) { return profile }
@@ -55,7 +60,7 @@ struct ProcessProfile: Sendable {
             Characteristic(name: "surface-roughness-ra-um", nominal: 1.2, tolerance: 0.4),
         ],
         inputMaterial: "AL7050-T7451-plate",
-        products: ["wing-rib-R114", "spar-fitting-F22", "flap-track-T8", "bulkhead-frame-B7"])
+        products: ["wing-rib-R114", "spar-fitting-F22", "flap-track-T8", "bulkhead-frame-B7"], serialised: true)
 
     static let lathe = ProcessProfile(
         kind: "CNC lathe", plannedRunTimePerUnit: 240...720, orderQuantity: 20...80, setupMinutes: 25...60,
@@ -115,7 +120,7 @@ struct ProcessProfile: Sendable {
             Characteristic(name: "collar-height-mm", nominal: 2.4, tolerance: 0.1),
             Characteristic(name: "head-flushness-mm", nominal: 0, tolerance: 0.05),
         ],
-        inputMaterial: "panel-kit", products: ["wing-panel-WP3", "fuselage-panel-FP12", "flap-skin-FS2"])
+        inputMaterial: "panel-kit", products: ["wing-panel-WP3", "fuselage-panel-FP12", "flap-skin-FS2"], serialised: true)
 
     static let sealing = ProcessProfile(
         kind: "sealing cell", plannedRunTimePerUnit: 900...2400, orderQuantity: 4...16, setupMinutes: 20...45,
@@ -149,7 +154,7 @@ struct ProcessProfile: Sendable {
         setupMinutes: 15...30, failureReasons: ["drive-fault"], productionHoursBetweenFailures: 300,
         delaysPerProductionHour: 0.3, runningKW: 6, standbyKW: 2,
         characteristics: [Characteristic(name: "true-position-mm", nominal: 0.025, tolerance: 0.025)],
-        inputMaterial: "assembly-for-inspection", products: ["inspected-assembly"])
+        inputMaterial: "assembly-for-inspection", products: ["inspected-assembly"], serialised: true)
 
     static let kitting = ProcessProfile(
         kind: "kitting store", plannedRunTimePerUnit: 300...600, orderQuantity: 10...40, setupMinutes: 5...15,

@@ -6,7 +6,8 @@ import SparCore
 /// every site except the last, which a second MES (a legacy plant) feeds when the model has one. Orders come from
 /// the ERP at the first site and from the MES elsewhere; material movements from the ERP; maintenance from the
 /// CMMS; measurements from the LIMS; energy from the historian. At the second site (the only site when there is
-/// one) rework is withheld from the MES counts and reported by the spreadsheet system instead. A kind the model
+/// one) rework is withheld from the MES counts and reported by the spreadsheet system instead, which also holds that
+/// site's serial inspection results (elsewhere the MES records them). A kind the model
 /// lacks falls back to the MES (or, for optional feeds such as energy and measurements, is not generated).
 struct SourcePlan: Sendable {
     var mes: String
@@ -17,6 +18,8 @@ struct SourcePlan: Sendable {
     var energy: String?
     /// When set, rework quantities are reported by this system as separate counts.
     var rework: String?
+    /// Records the pass/fail inspections of serialised parts.
+    var inspections: String
 
     /// Returns nil when the model has no source system at all.
     init?(model: PlantModel, siteIndex: Int) {
@@ -33,5 +36,6 @@ struct SourcePlan: Sendable {
         energy = first(.historian) ?? first(.SCADA)
         let reworkSite = model.sites.count > 1 ? 1 : 0
         rework = siteIndex == reworkSite ? first(.spreadsheet) : nil
+        inspections = rework ?? mes
     }
 }

@@ -11,4 +11,9 @@ struct UnitPlan: Sendable {
     var sources: SourcePlan
     var calendar: WorkCalendar?
     var zone: LocalTime
+    /// Operation number carried by the unit's order starts: 1 on the first unit of a line pair, 2 on the second
+    /// (which runs the first unit's orders, `upstreamPrefix`), nil elsewhere (read as 1).
+    var operation: Int? = nil
+    /// The id prefix of the unit whose orders this unit runs as their second operation.
+    var upstreamPrefix: String? = nil
 }

@@ -54,6 +54,8 @@ struct UnitSimulation {
         var rework = 0
         var pendingRework = 0
         var start: Int64
+        /// Serials that failed inspection for rework and pass when re-inspected at the order's end.
+        var reinspect: [String] = []
     }
 
     static let minute: Int64 = 60_000
@@ -70,6 +72,8 @@ struct UnitSimulation {
     /// Whether thinning applies (`thinning < 1`); when false the simulation is exactly the realistic one.
     let sparse: Bool
     var rng: SplitMix64
+    /// A second stream for the operator breaks of around-the-clock crews, so that ``rng``'s draws stay as they were.
+    var breakRNG: SplitMix64
 
     // Traits of this unit, drawn once.
     let performance: Double
@@ -93,6 +97,10 @@ struct UnitSimulation {
     var blocks: [Block] = []
     /// The calendar's planned down windows inside planned operation time.
     var breaks = IntervalSet()
+    /// The calendar's authorised breaks (planned down with reason `break`): operators book off their orders.
+    var authorisedBreaks = IntervalSet()
+    /// Measurements taken so far per characteristic: consecutive fives form a subgroup.
+    var samples: [Int] = []
 
     var order: OrderState?
     var orderNumber = 0
@@ -128,6 +136,8 @@ struct UnitSimulation {
         failureStates = reasons.failures(for: plan.profile)
         reportsBreaks = !sparse || rng.chance(thinning)
         self.rng = rng
+        breakRNG = SplitMix64(seed: seed, stream: plan.unit.path.description + "#breaks")
+        samples = Array(repeating: 0, count: plan.profile.characteristics.count)
     }
 
     /// Simulates the unit and returns its events in time order with ids `<prefix>-000001`, `-000002`, ….
@@ -190,6 +200,7 @@ struct UnitSimulation {
             }
         }
         breaks = schedule.plannedDown
+        authorisedBreaks = schedule.breaks
     }
 
     /// The state of the unit at an instant outside every block: on a break or off shift.
@@ -381,7 +392,7 @@ struct UnitSimulation {
         let drawn = rng.int(p.orderQuantity)
         let quantity = sparse ? Int((Double(drawn) / thinning).rounded()) : drawn
         let factor = min(0.98, max(0.75, performance + 0.025 * rng.normal()))
-        let id = "WO-" + plan.idPrefix + "-" + Self.padded(orderNumber, 4)
+        let id = "WO-" + (plan.upstreamPrefix ?? plan.idPrefix) + "-" + Self.padded(orderNumber, 4)
         let material = rng.pick(p.products)
         let plannedSetup = rng.uniform(p.setupMinutes.lowerBound, p.setupMinutes.upperBound).rounded() * 60
         let actualSetup = Int64(plannedSetup * rng.uniform(0.9, 1.35)) * 1000
@@ -391,7 +402,7 @@ struct UnitSimulation {
                 OrderAction(
                     order: id, action: .start, material: material, plannedRunTimePerUnit: pru,
                     plannedQuantity: Double(quantity), plannedSetupTime: plannedSetup,
-                    plannedScrapQuantity: (Double(quantity) * 0.02).rounded(.up))))
+                    plannedScrapQuantity: (Double(quantity) * 0.02).rounded(.up), operation: plan.operation)))
         order = OrderState(
             id: id, material: material, cycleMilliseconds: pru * 1000 / factor, planned: quantity, start: t)
         activity = .setup(phase: 0, remaining: max(Self.minute, actualSetup))
@@ -407,6 +418,9 @@ struct UnitSimulation {
             o = order ?? o
         }
         flushRework(at: t)
+        for serial in o.reinspect {
+            add(t, plan.sources.inspections, .inspection(Inspection(serial: serial, result: .pass, order: o.id)))
+        }
         add(t, plan.sources.orders, .order(OrderAction(order: o.id, action: .end)))
         let materials = plan.sources.materials
         if o.scrap > 0 {
@@ -418,7 +432,13 @@ struct UnitSimulation {
         }
         add(
             t, materials,
-            .material(MaterialMovement(flow: .produced, material: o.material, quantity: Double(o.good + o.rework))))
+            .material(MaterialMovement(flow: .produced, material: o.material, quantity: Double(o.good), grade: "A")))
+        if o.rework > 0 {
+            add(
+                t, materials,
+                .material(
+                    MaterialMovement(flow: .produced, material: o.material, quantity: Double(o.rework), grade: "B")))
+        }
         orderSpans.append((o.id, o.start, t))
         order = nil
         activity = nil
@@ -445,6 +465,16 @@ struct UnitSimulation {
         let scrap = rng.binomial(n, scrapRate)
         let rework = rng.binomial(n - scrap, reworkRate)
         let good = n - scrap - rework
+        if plan.profile.serialised {
+            // Thinned, only every `1/thinning`-th serial is inspected (no random draw, so the rest stays as it was).
+            let every = sparse ? max(1, Int((1 / thinning).rounded())) : 1
+            for k in 0..<n where (o.counted + k) % every == 0 {
+                let serial = "SN-" + plan.idPrefix + "-" + Self.padded(orderNumber, 4) + Self.padded(o.counted + k + 1, 3)
+                let result: Inspection.Result = k < good ? .pass : .fail
+                add(t, plan.sources.inspections, .inspection(Inspection(serial: serial, result: result, order: o.id)))
+                if k >= good, k < good + rework { o.reinspect.append(serial) }
+            }
+        }
         o.counted += n
         o.good += good
         o.scrap += scrap
@@ -469,7 +499,12 @@ struct UnitSimulation {
         for (i, c) in plan.profile.characteristics.enumerated() where rng.chance(sampled) {
             let value = c.nominal + measurementBias[i] + measurementSigma[i] * rng.normal()
             let rounded = (value * 10_000).rounded() / 10_000
-            add(t, lims, .measurement(Measurement(characteristic: c.name, value: rounded, lsl: c.lsl, usl: c.usl)))
+            let subgroup = "sg-" + Self.padded(samples[i] / 5 + 1, 5)
+            samples[i] += 1
+            add(
+                t, lims,
+                .measurement(
+                    Measurement(characteristic: c.name, value: rounded, lsl: c.lsl, usl: c.usl, subgroup: subgroup)))
         }
     }
 
@@ -520,8 +555,10 @@ struct UnitSimulation {
 
     // MARK: - Labor, energy, inventory
 
-    /// Each crew clocks in and out around its shift; the operator works on the orders open during the shift.
-    /// Thinned, only a `thinning` share of the shifts is reported.
+    /// Each crew clocks in and out around its shift; the operator works on the orders open during the shift and
+    /// books off them during breaks: the calendar's authorised breaks, and on units scheduled around the clock a
+    /// half-hour `breakStart`…`breakEnd` near the middle of the 12-hour shift. Thinned, only a `thinning` share of
+    /// the shifts is reported.
     mutating func emitLabor() {
         var k = 0
         for crew in crews {
@@ -531,6 +568,17 @@ struct UnitSimulation {
             let clockOut = min(rangeEnd - 1000, crew.end + rng.minutes(0, 10))
             guard clockIn < clockOut else { continue }
             add(clockIn, plan.sources.mes, .labor(LaborAction(worker: worker, action: .clockIn)))
+            var offWork = authorisedBreaks
+            if plan.calendar == nil {
+                let breakStart = crew.start + 6 * Self.hour + breakRNG.minutes(-45, 45)
+                let breakEnd = breakStart + 30 * Self.minute
+                if clockIn < breakStart, breakEnd < clockOut {
+                    add(breakStart, plan.sources.mes, .labor(LaborAction(worker: worker, action: .breakStart)))
+                    add(breakEnd, plan.sources.mes, .labor(LaborAction(worker: worker, action: .breakEnd)))
+                    offWork = offWork.union(
+                        IntervalSet([Interval(Timestamp(milliseconds: breakStart), Timestamp(milliseconds: breakEnd))]))
+                }
+            }
             while k < orderSpans.count, orderSpans[k].end <= clockIn { k += 1 }
             var j = k
             while j < orderSpans.count, orderSpans[j].start < clockOut {
@@ -538,8 +586,12 @@ struct UnitSimulation {
                 let start = max(span.start, clockIn + 5 * Self.minute)
                 let stop = min(span.end, clockOut - 5 * Self.minute)
                 if start < stop {
-                    add(start, plan.sources.mes, .labor(LaborAction(worker: worker, action: .start, order: span.order)))
-                    add(stop, plan.sources.mes, .labor(LaborAction(worker: worker, action: .stop, order: span.order)))
+                    let booked = IntervalSet([Interval(Timestamp(milliseconds: start), Timestamp(milliseconds: stop))])
+                    for piece in booked.subtracting(offWork).intervals {
+                        let order = span.order
+                        add(piece.start.milliseconds, plan.sources.mes, .labor(LaborAction(worker: worker, action: .start, order: order)))
+                        add(piece.end.milliseconds, plan.sources.mes, .labor(LaborAction(worker: worker, action: .stop, order: order)))
+                    }
                 }
                 j += 1
             }

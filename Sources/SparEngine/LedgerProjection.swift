@@ -10,7 +10,8 @@ public enum LedgerProjection {
         public var description: String { "a ledger entry does not decode: \(rejection)" }
     }
 
-    /// Decodes stored event bodies for the units under `scope` (all when nil) and builds the engine.
+    /// Decodes stored event bodies for the units under `scope` (all when nil; order events of every unit, which
+    /// give each order's first operation) and builds the engine.
     public static func load(
         store: any LedgerStore, model: PlantModel, plantModelVersion: String?, scope: EquipmentPath? = nil
     ) async throws -> KPIEngine {

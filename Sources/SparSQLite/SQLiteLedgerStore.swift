@@ -292,7 +292,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                     db,
                     sql: """
                         SELECT body FROM ledger WHERE kind = 'event'
-                          AND (unit = ? OR (unit >= ? AND unit < ?) OR type = 'correction') ORDER BY seq
+                          AND (unit = ? OR (unit >= ? AND unit < ?) OR type IN ('correction', 'order')) ORDER BY seq
                         """,
                     arguments: [p, p + "/", p + "0"])
             }

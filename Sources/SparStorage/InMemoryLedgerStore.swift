@@ -82,7 +82,7 @@ public actor InMemoryLedgerStore: LedgerStore, CredentialStore {
         rows.filter { r in
             r.entry.kind == .event
                 && (unitPrefix.map { p in r.entry.unit == p || r.entry.unit.hasPrefix(p + "/") } ?? true
-                    || r.entry.type == "correction")
+                    || r.entry.type == "correction" || r.entry.type == "order")
         }.map(\.entry.body)
     }
 

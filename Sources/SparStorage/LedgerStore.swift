@@ -187,7 +187,8 @@ public protocol LedgerStore: Sendable {
     /// Stored bodies of these ids (for correction targets and idempotency checks).
     func bodies(ids: [String]) async throws -> [String: String]
 
-    /// Event entries of units under `unitPrefix` (all when nil), plus every correction, in sequence order.
+    /// Event entries of units under `unitPrefix` (all when nil), plus every correction and every order event (an
+    /// order's first operation is its lowest operation number anywhere in the plant), in sequence order.
     func eventBodies(unitPrefix: String?) async throws -> [String]
 
     /// Every entry of one kind, in sequence order.

@@ -130,21 +130,31 @@ struct DemoGeneratorTests {
             }
         }
         #expect(categories == Set(TimeCategory.allCases))
-        #expect(types == ["state", "order", "count", "labor", "maintenance", "measurement", "material", "energy"])
+        #expect(
+            types == [
+                "state", "order", "count", "labor", "maintenance", "measurement", "material", "energy", "inspection",
+            ])
         #expect(Set(Self.events.map(\.source)) == Set(Self.model.systems.map(\.id)))
     }
 
-    @Test("the unvalidated spreadsheet reports rework as separate counts")
+    @Test("the unvalidated spreadsheet reports rework as separate counts, and its site's serial inspections")
     func spreadsheetRework() {
         let xls = Self.events.filter { $0.source == "rework-xls" }
-        #expect(!xls.isEmpty)
+        var counts = 0
+        var inspections = 0
         for e in xls {
-            guard case .count(let c) = e.payload else {
-                Issue.record("spreadsheet event \(e.id) is not a count")
-                continue
+            switch e.payload {
+            case .count(let c):
+                counts += 1
+                #expect(c.good == 0 && c.scrap == 0 && c.rework > 0)
+            case .inspection:
+                inspections += 1
+                #expect(e.unit.components[1] == "toulouse")
+            default:
+                Issue.record("spreadsheet event \(e.id) is neither a count nor an inspection")
             }
-            #expect(c.good == 0 && c.scrap == 0 && c.rework > 0)
         }
+        #expect(counts > 0 && inspections > 0)
     }
 
     @Test("orders and corrective maintenance come in realistic numbers: one work order per failure")
@@ -240,10 +250,10 @@ struct DemoGeneratorTests {
     func realisticRunsUnchanged() {
         let normal = Self.shortRun(seed: 42)
         let high = Self.shortRun(seed: 3, intensity: 4)
-        #expect(normal.count == 15_581)
-        #expect(Self.fingerprint(normal) == 0xb287_c00b_3e67_da40)
-        #expect(high.count == 62_583)
-        #expect(Self.fingerprint(high) == 0x001a_7927_4e43_6f2d)
+        #expect(normal.count == 17_354)
+        #expect(Self.fingerprint(normal) == 0xfe3c_1364_6c34_7407)
+        #expect(high.count == 67_957)
+        #expect(Self.fingerprint(high) == 0x752c_0533_2a96_8d9f)
     }
 
     /// Every event of a run validates, lies in the range, has a unique id, and no two state events of a unit
@@ -271,7 +281,7 @@ struct DemoGeneratorTests {
         #expect(problems.isEmpty, "\(problems.prefix(5))")
         #expect(Set(events.map(\.unit)) == Set(model.resolvedWorkUnits.map(\.path)))
         let types: Set<String> = [
-            "state", "order", "count", "labor", "maintenance", "measurement", "material", "energy",
+            "state", "order", "count", "labor", "maintenance", "measurement", "material", "energy", "inspection",
         ]
         #expect(Set(events.map(\.type)) == types)
     }

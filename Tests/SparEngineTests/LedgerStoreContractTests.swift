@@ -61,16 +61,18 @@ struct LedgerStoreContractTests {
         #expect(out[2] == .accepted(seq: 2))
     }
 
-    @Test("event bodies filter by unit prefix and always include corrections", arguments: Backend.allCases)
+    @Test("event bodies filter by unit prefix and always include corrections and order events", arguments: Backend.allCases)
     func eventBodiesByPrefix(backend: Backend) async throws {
         let store = try Self.make(backend)
         _ = try await store.append(
             [Self.entry("a", 1, unit: "e/s/a/w/u1"), Self.entry("b", 2, unit: "e/s/a/w/u10"),
-             Self.entry("c", 3, unit: "e/t/a/w/u1"), Self.entry("d", 4, type: "correction", unit: "e/t/a/w/u1")],
+             Self.entry("c", 3, unit: "e/t/a/w/u1"), Self.entry("d", 4, type: "correction", unit: "e/t/a/w/u1"),
+             Self.entry("o", 5, type: "order", unit: "e/t/a/w/u2")],
             recordedAt: Timestamp(milliseconds: 1), recordedBy: "t")
-        #expect(try await store.eventBodies(unitPrefix: "e/s/a/w/u1") == [#"{"id":"a"}"#, #"{"id":"d"}"#])
-        #expect(try await store.eventBodies(unitPrefix: "e/s").count == 3)
-        #expect(try await store.eventBodies(unitPrefix: nil).count == 4)
+        #expect(
+            try await store.eventBodies(unitPrefix: "e/s/a/w/u1") == [#"{"id":"a"}"#, #"{"id":"d"}"#, #"{"id":"o"}"#])
+        #expect(try await store.eventBodies(unitPrefix: "e/s").count == 4)
+        #expect(try await store.eventBodies(unitPrefix: nil).count == 5)
     }
 
     @Test("SQLite: WAL, synchronous FULL, and the ledger refuses UPDATE and DELETE")
