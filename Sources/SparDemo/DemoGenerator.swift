@@ -23,7 +23,7 @@ import SparCore
 ///
 /// Volume: at intensity 1.0 a work unit yields about 122 events per calendar day (``eventsPerUnitDay``, measured on the
 /// benchmark model's mix): roughly 95 on a two-shift calendar, 140 on three shifts and 200 around the clock. The demo
-/// defaults (37 units, 28 days) give about 115 000 events, generated in about 0.3 s in a debug build. `intensity`
+/// defaults (37 units, 28 days) give about 126 000 events, generated in about 0.3 s in a debug build. `intensity`
 /// multiplies that volume: a unit yields about `intensity × eventsPerUnitDay` events per day for intensities 0.05…40,
 /// within about 5 % on benchmark models of 50 units or more and 10 % on smaller or other models (0.05 is about 6 events
 /// per unit-day; below about 0.03 the volume stops falling). Down to intensity 0.38 (about 46 events per unit-day),
