@@ -584,6 +584,31 @@ struct KPIDefinitionTests {
         #expect(v2.number("workerEfficiency") == 21600.0 / 23400)
     }
 
+    @Test("worker efficiency: a break left open ends at the worker's clock-out, not in the next shift")
+    func openBreakEndsAtClockOut() throws {
+        let cal = WorkCalendar(
+            id: "day", shifts: [Fixtures.shift("A", "06:00", "14:00")], plannedDown: [Fixtures.down("10:00", "10:30")])
+        let model = Fixtures.plant(siteCalendar: "day", calendars: [cal])
+        var s = EventScript()
+        s.labor("2026-03-02T06:00:00Z", "w1", .clockIn)
+        s.labor("2026-03-02T12:00:00Z", "w1", .breakStart)  // never ended
+        s.labor("2026-03-02T14:00:00Z", "w1", .clockOut)
+        s.labor("2026-03-03T06:00:00Z", "w1", .clockIn)
+        s.labor("2026-03-03T06:00:00Z", "w1", .start, order: "A1")
+        s.labor("2026-03-03T12:00:00Z", "w1", .stop, order: "A1")
+        s.labor("2026-03-03T14:00:00Z", "w1", .clockOut)
+        let monday = try computeBoth(model, s.events, from: "2026-03-02T00:00:00Z", to: "2026-03-03T00:00:00Z")
+        // Monday: 8 h clocked less the calendar break 0.5 h and the open break 12:00–14:00 (to clock-out).
+        #expect(monday.v2.element("APAT") == 19800)
+        #expect(monday.v2.number("workerEfficiency") == 0)
+        let tuesday = try computeBoth(model, s.events, from: "2026-03-03T00:00:00Z", to: "2026-03-04T00:00:00Z")
+        // Tuesday: 8 h clocked less the calendar break: APAT 7.5 h; 6 h on A1.
+        #expect(tuesday.v1.element("PWT") == 28800)
+        #expect(tuesday.v2.element("APAT") == 27000)
+        #expect(tuesday.v1.number("workerEfficiency") == 0.75)
+        #expect(tuesday.v2.number("workerEfficiency") == 0.8)
+    }
+
     @Test("a planned down window that is not a break stays in APAT")
     func maintenanceWindowIsNotABreak() throws {
         let pm = PlannedDownWindow(
