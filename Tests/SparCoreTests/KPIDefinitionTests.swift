@@ -338,6 +338,19 @@ struct KPIDefinitionTests {
         #expect(step2.v2.element("PQ1") == nil)
     }
 
+    @Test("fall off ratio: an order's first operation is its lowest number; a count without order goes to the running one")
+    func fallOffLowestOperation() throws {
+        let model = Fixtures.plant(units: [WorkUnit(id: "u1"), WorkUnit(id: "u2")])
+        var u2 = EventScript(unit: "e/s/a/w/u2", prefix: "b")
+        u2.orderStart(Self.at("00:00"), "D1", pru: 60, operation: 2)  // D1 has no operation 1 anywhere
+        u2.count(Self.at("02:00"), good: 45, scrap: 2, rework: 3)  // booked to D1, running
+        let (v1, v2) = try computeBoth(model, u2.events, scope: "e/s/a/w/u2", from: Self.at("00:00"), to: Self.at("04:00"))
+        // spar-kpi-1: (2 + 3)/50. spar-kpi-2: operation 2 is D1's first: SQO / PQ₁ = 2/50.
+        #expect(v1.number("fallOffRatio") == 0.1)
+        #expect(v2.element("PQ1") == 50)
+        #expect(v2.number("fallOffRatio") == 0.04)
+    }
+
     @Test("first pass yield: GQ / PQ from counts, against GP / IP over inspected serials (scenario F)")
     func firstPassYieldAcrossOperations() throws {
         let model = Fixtures.plant(units: [WorkUnit(id: "u1"), WorkUnit(id: "u2")])
