@@ -116,9 +116,9 @@ struct KPIDefinitionEdgeTests {
             calendars: [night])
     }
 
-    @Test("DST: the October night shift is 9 h, and a failure in the repeated hour lasts a real hour")
-    func octoberNight() throws {
-        var s = EventScript()
+    /// The October night on one unit: setup, a failure across the repeated hour, idle with and without order N1.
+    static func octoberNightEvents(unit: String = "e/s/a/w/u1") -> [Event] {
+        var s = EventScript(unit: unit)
         s.orderStart("2026-10-24T22:00:00+02:00", "N1", pru: 60)
         s.state("2026-10-24T22:00:00+02:00", reason: "setup")
         s.state("2026-10-24T22:30:00+02:00", reason: "run")
@@ -128,7 +128,13 @@ struct KPIDefinitionEdgeTests {
         s.orderEnd("2026-10-25T05:30:00+01:00", "N1")
         s.count("2026-10-25T06:00:00+01:00", good: 290, scrap: 10, order: "N1")  // at the shift end: the shift's
         s.count("2026-10-24T22:00:00+02:00", good: 7)  // at the shift start: before it, outside POT
-        let (v1, v2) = try computeBoth(Self.parisNight(ratedRate: 40), s.events, from: "2026-10-24T12:00:00Z",
+        return s.events
+    }
+
+    @Test("DST: the October night shift is 9 h, and a failure in the repeated hour lasts a real hour")
+    func octoberNight() throws {
+        let (v1, v2) = try computeBoth(
+            Self.parisNight(ratedRate: 40), Self.octoberNightEvents(), from: "2026-10-24T12:00:00Z",
             to: "2026-10-25T12:00:00Z")
         // POT 20:00Z–05:00Z = 9 h; break 03:00Z–03:30Z; PBT = 8.5 h.
         // Setup 0.5 h; run 20:30Z–00:30Z 4 h + 01:30Z–04:00Z less the break 2 h = 6 h; failure 1 h;
@@ -306,5 +312,69 @@ struct KPIDefinitionEdgeTests {
         #expect(line.v2.number("equipmentLoadRatio") == 705.0 / 1040)
         #expect(line.v2.number("meanTimeToFailure") == 9000)
         #expect(line.v2.number("meanTimeBetweenFailures") == 9000)
+    }
+
+    @Test("roll-up over two sites: the Paris DST night (9 h) and a Chicago day shift, under both definitions")
+    func rollUpAcrossTimeZones() throws {
+        let night = WorkCalendar(
+            id: "night", shifts: [Fixtures.shift("N", "22:00", "06:00", days: [.sat])],
+            plannedDown: [Fixtures.down("04:00", "04:30", days: [.sun])])
+        let day = WorkCalendar(id: "sat-day", shifts: [Fixtures.shift("A", "06:00", "14:00", days: [.sat])])
+        func site(_ id: String, _ zone: String, _ calendar: String, _ unit: WorkUnit) -> Site {
+            Site(id: id, timeZone: zone, calendar: calendar,
+                areas: [Area(id: "a", workCenters: [WorkCenter(id: "w", kind: .productionLine, workUnits: [unit])])])
+        }
+        let model = PlantModel(
+            enterprise: "e",
+            sites: [
+                site("p", "Europe/Paris", "night", WorkUnit(id: "n1", ratedRate: 40)),
+                site("c", "America/Chicago", "sat-day", WorkUnit(id: "d1", ratedRate: 50)),
+            ],
+            calendars: [night, day], reasons: Fixtures.reasons, systems: Fixtures.systems)
+        var d1 = EventScript(unit: "e/c/a/w/d1", prefix: "c")
+        d1.orderStart("2026-10-24T06:00:00-05:00", "C1", pru: 30)
+        d1.state("2026-10-24T06:00:00-05:00", reason: "run")
+        d1.state("2026-10-24T10:00:00-05:00", reason: "stuck")  // down, not a failure, during C1
+        d1.state("2026-10-24T11:00:00-05:00", reason: "run")
+        d1.orderEnd("2026-10-24T14:00:00-05:00", "C1")
+        d1.count("2026-10-24T14:00:00-05:00", good: 400, order: "C1")  // at the shift end
+        let events = Self.octoberNightEvents(unit: "e/p/a/w/n1") + d1.events
+        let (v1, v2) = try computeBoth(model, events, scope: "e", from: "2026-10-24T00:00:00Z", to: "2026-10-26T00:00:00Z")
+        // n1 as in the October night: POT 32400, PDOT 1800, APT 21600, AUST 1800, AOET 30600, PQ 300, GQ 290,
+        // ΣPRU×PQ 18000, one failure (TTR 3600); v1 ADOT 3600; v2 ADET 5400, ADOT 1800; EPC 360.
+        // d1: Saturday 06:00–14:00 CDT = 11:00Z–19:00Z, POT 28800; APT 7 h; down 1 h during C1; AOET 28800; PQ 400,
+        // ΣPRU×PQ 12000; EPC 50 × 8 = 400.
+        for r in [v1, v2] {
+            #expect(r.lineage.units == 2)
+            #expect(r.element("POT") == 61200)
+            #expect(r.element("PBT") == 59400)
+            #expect(r.element("APT") == 46800)
+            #expect(r.element("AUST") == 1800)
+            #expect(r.element("AOET") == 59400)
+            #expect(r.element("PQ") == 700)
+            #expect(r.number("availability") == 46800.0 / 59400)
+            #expect(r.number("effectiveness") == 30000.0 / 46800)
+            #expect(r.element("FE") == 1)
+        }
+        let eq = (30000.0 / 46800) * (690.0 / 700)
+        // spar-kpi-1: ADET 0, ADOT 3600 + 3600, AUBT 48600; MTBF = n1's TTF 14400 + TTR 3600.
+        #expect(v1.element("ADET") == 0)
+        #expect(v1.element("ADOT") == 7200)
+        #expect(v1.element("AUBT") == 48600)
+        #expect(approx(v1.number("nee"), (46800.0 / 57600) * eq, tolerance: 1e-15))
+        #expect(v1.number("technicalEfficiency") == 1)
+        #expect(v1.number("allocationRatio") == 48600.0 / 59400)
+        #expect(v1.number("equipmentLoadRatio") == 48600.0 / 61200)
+        #expect(v1.number("meanTimeBetweenFailures") == 18000)
+        // spar-kpi-2: ADET 5400 + 3600, ADOT 1800 + 0, AUBT 57600; EPC 760; MTBF = MTTF = n1's 16200.
+        #expect(v2.element("ADET") == 9000)
+        #expect(v2.element("ADOT") == 1800)
+        #expect(v2.element("AUBT") == 57600)
+        #expect(approx(v2.number("nee"), (48600.0 / 59400) * eq, tolerance: 1e-15))
+        #expect(v2.number("technicalEfficiency") == 46800.0 / 55800)
+        #expect(v2.number("allocationRatio") == 57600.0 / 59400)
+        #expect(v2.element("EPC") == 760)
+        #expect(v2.number("equipmentLoadRatio") == 700.0 / 760)
+        #expect(v2.number("meanTimeBetweenFailures") == 16200)
     }
 }
