@@ -108,6 +108,10 @@ public struct UnitHistory: Sendable {
                     if let (start, s0) = openClock.removeValue(forKey: l.worker) {
                         clockSpans.append(SpanRecord(span: Interval(start, e.ts), sources: [s0, src], worker: l.worker))
                     }
+                    // A break still open at clock-out ends there (kpis-v2.md), not in the next clocked-in span.
+                    if let start = openBreak.removeValue(forKey: l.worker) {
+                        breaks[l.worker, default: []].append(Interval(start, e.ts))
+                    }
                 case .breakStart:
                     if openBreak[l.worker] == nil { openBreak[l.worker] = e.ts }
                 case .breakEnd:
