@@ -69,6 +69,9 @@ public struct TimeModelElements: Sendable, Equatable {
     /// Measurements by characteristic: one series per work unit, each in time order, for capability indices.
     public var measurementSeries: [String: [[Measurement]]] = [:]
 
+    /// What joining two adjacent windows of one unit needs (``followed(by:)``); sums over units ignore it.
+    public var edges = WindowEdges()
+
     /// Every measurement of a characteristic, unit after unit.
     public var measurements: [String: [Measurement]] { measurementSeries.mapValues { $0.flatMap { $0 } } }
 
@@ -87,6 +90,62 @@ public struct TimeModelElements: Sendable, Equatable {
     /// PBT time with no known state (before a unit's first state event).
     public var unknown: Int64 { pbt - apt - aust - adet - adot - idle }
 
+    /// The elements of one unit over `[a, c)` from its elements over `[a, b)` (self) and `[b, c)` (`later`),
+    /// both computed over whole windows (no shift): what a projection of fixed time buckets sums.
+    ///
+    /// Additive elements add; the rest is joined exactly: the operating time after the last failure of the earlier
+    /// window counts towards the first failure of the later one (TTF, TBF), a failure open at the end of the data
+    /// keeps its repair time running, an order or a labor, maintenance or state event that spans the joint is
+    /// counted once, planned scrap once per order, inventory snapshots are averaged over both windows and the
+    /// measurement series is continued.
+    public func followed(by later: TimeModelElements) -> TimeModelElements {
+        let a = self
+        let b = later
+        var r = a
+        r.add(b)
+        r.units = max(a.units, b.units)
+        r.sources = a.sources.union(b.sources)
+        r.unitsWithoutRatedRate = max(a.unitsWithoutRatedRate, b.unitsWithoutRatedRate)
+        r.events = a.events + b.events - b.edges.carriedEvents
+        if b.edges.firstFailureFromStart {
+            r.ttf += a.edges.productionSinceFailure
+            r.tbf += a.edges.productionSinceFailure
+            r.operatingBeforeFailure += a.edges.operatingSinceFailure
+        }
+        if a.edges.countedFailureOpenAtEnd {
+            r.ttr += b.edges.openFailureCarried
+            r.tbf += b.edges.openFailureCarried
+        }
+        var e = WindowEdges()
+        e.carriedEvents = a.edges.carriedEvents
+        e.productionSinceFailure =
+            b.edges.failureTouched ? b.edges.productionSinceFailure : a.edges.productionSinceFailure + b.edges.productionSinceFailure
+        e.operatingSinceFailure =
+            b.edges.failureTouched ? b.edges.operatingSinceFailure : a.edges.operatingSinceFailure + b.edges.operatingSinceFailure
+        e.failureTouched = a.edges.failureTouched || b.edges.failureTouched
+        e.firstFailureFromStart = a.fe > 0 ? a.edges.firstFailureFromStart : (!a.edges.failureTouched && b.edges.firstFailureFromStart)
+        e.countedFailureOpenAtEnd =
+            b.edges.countedFailureOpenAtEnd || (a.edges.countedFailureOpenAtEnd && b.edges.openFailureCarried > 0)
+        e.openFailureCarried = a.edges.openFailureCarried > 0 ? a.edges.openFailureCarried + b.edges.openFailureCarried : 0
+        e.plannedScrap = a.edges.plannedScrap.merging(b.edges.plannedScrap) { x, _ in x }
+        if r.psq != nil {
+            r.psq = e.plannedScrap.isEmpty ? nil : e.plannedScrap.keys.sorted().reduce(0) { $0 + e.plannedScrap[$1]! }
+        }
+        e.inventory = a.edges.inventory.merging(b.edges.inventory) { x, y in
+            WindowEdges.Snapshots(total: x.total + y.total, count: x.count + y.count)
+        }
+        if !e.inventory.isEmpty {
+            r.ai = e.inventory.keys.sorted().reduce(0) { acc, k in acc + e.inventory[k]!.total / Double(e.inventory[k]!.count) }
+        }
+        var series = a.measurementSeries
+        for (k, v) in b.measurementSeries {
+            series[k] = [(series[k]?.first ?? []) + (v.first ?? [])]
+        }
+        r.measurementSeries = series
+        r.edges = e
+        return r
+    }
+
     /// Element-wise sum (roll-up): elements first, ratios afterwards.
     public static func + (a: TimeModelElements, b: TimeModelElements) -> TimeModelElements {
         var r = a
@@ -94,7 +153,10 @@ public struct TimeModelElements: Sendable, Equatable {
         return r
     }
 
+    /// Adds another scope's elements (a roll-up). ``edges`` belong to one unit's elements: a sum over several
+    /// units has none.
     public mutating func add(_ b: TimeModelElements) {
+        edges = units == 0 ? b.edges : WindowEdges()
         pot += b.pot
         pdot += b.pdot
         apt += b.apt
@@ -167,6 +229,35 @@ public struct TimeModelElements: Sendable, Equatable {
         if let ec { out.append(("EC", ec)) }
         return out
     }
+}
+
+/// What ``TimeModelElements/followed(by:)`` needs to join one unit's elements over two adjacent windows.
+public struct WindowEdges: Sendable, Equatable {
+    /// Inventory snapshots of one material: their sum and number.
+    public struct Snapshots: Sendable, Equatable {
+        public var total: Double
+        public var count: Int
+    }
+    /// Events counted in ``TimeModelElements/events`` that began before the window (a state, order, labor or
+    /// maintenance interval in force at its start).
+    public var carriedEvents = 0
+    /// Production time in PBT after the end of the window's last failure (or from its start), up to its end.
+    public var productionSinceFailure: Int64 = 0
+    /// Operating time (production and setup) in PBT over the same stretch.
+    public var operatingSinceFailure: Int64 = 0
+    /// Whether any failure lies (in part) in the window.
+    public var failureTouched = false
+    /// Whether the window's first counted failure measures its TTF from the window start (no failure ended before it).
+    public var firstFailureFromStart = false
+    /// Whether the window ends in a failure counted in it that no later state event ends (its repair time runs on).
+    public var countedFailureOpenAtEnd = false
+    /// When the window starts in a failure that no later state event ends: the window's length; else 0.
+    public var openFailureCarried: Int64 = 0
+    /// Planned scrap of each order that runs in the window.
+    public var plannedScrap: [String: Double] = [:]
+    /// Inventory snapshots by material.
+    public var inventory: [String: Snapshots] = [:]
+    public init() {}
 }
 
 /// What one order's counts in a scope and window add up to, for the fall off ratio (`spar-kpi-2`).

@@ -14,9 +14,14 @@ extension UnitHistory {
         el.units = 1
         var usedSources = Set<Int32>()
         var used = 0
+        var carried = 0
         func use(_ s: Int32) {
             usedSources.insert(s)
             used += 1
+        }
+        func useSpan(_ sources: [Int32], from start: Timestamp) {
+            for s in sources { use(s) }
+            if start < range.start { carried += sources.count }
         }
 
         let fast = index.flatMap { $0.covers(range) ? $0 : nil }
@@ -26,6 +31,7 @@ extension UnitHistory {
         } else {
             directStateElements(window: window, range: range, schedule: schedule, reasons: reasons, into: &el, use: use)
         }
+        carried += el.edges.carriedEvents
 
         // Orders: AOET, PSQ, and planned run time per unit for counts.
         var aoet: Int64 = 0
@@ -39,8 +45,11 @@ extension UnitHistory {
             guard touches else { continue }
             anyOrder = true
             aoet += t
-            if let p = o.plannedScrapQuantity { psq = (psq ?? 0) + p }
-            for s in o.sources { use(s) }
+            if let p = o.plannedScrapQuantity {
+                psq = (psq ?? 0) + p
+                el.edges.plannedScrap[o.order] = p
+            }
+            useSpan(o.sources, from: o.span.start)
         }
         if anyOrder {
             el.aoet = aoet
@@ -90,7 +99,7 @@ extension UnitHistory {
                 let t = window.overlapMilliseconds(r.span)
                 if t > 0 || window.contains(r.span.start) {
                     total = (total ?? 0) + t
-                    for s in r.sources { use(s) }
+                    useSpan(r.sources, from: r.span.start)
                 }
             }
             return total
@@ -134,7 +143,7 @@ extension UnitHistory {
             }
             var k = 0
             while k < firstFails.count, firstFails[k].ts < range.end {
-                el.failedSerials.insert(firstFails[k].serial)
+                if el.inspectedSerials.contains(firstFails[k].serial) { el.failedSerials.insert(firstFails[k].serial) }
                 k += 1
             }
         }
@@ -163,6 +172,7 @@ extension UnitHistory {
         }
         if !inventory.isEmpty {
             el.ai = inventory.keys.sorted().reduce(0) { acc, k in acc + inventory[k]!.0 / Double(inventory[k]!.1) }
+            for (k, v) in inventory { el.edges.inventory[k] = WindowEdges.Snapshots(total: v.0, count: v.1) }
         }
 
         if let fast {
@@ -175,6 +185,7 @@ extension UnitHistory {
         }
 
         el.events = used
+        el.edges.carriedEvents = carried
         for i in 0..<64 where sourceMask & (UInt64(1) << UInt64(i)) != 0 { usedSources.insert(Int32(i)) }
         el.sources = Set(usedSources.map(sourceName))
         return el
@@ -205,7 +216,10 @@ extension UnitHistory {
                 let failure = s.reason.flatMap { reasons[$0]?.failure == true ? $0 : nil }
                 if let cut = Interval(s.ts, end).intersection(range) {
                     spans.append(Span(interval: cut, category: category, failureReason: failure))
-                    if window.overlapMilliseconds(cut) > 0 { use(s.source) }
+                    if window.overlapMilliseconds(cut) > 0 {
+                        use(s.source)
+                        if s.ts < range.start { el.edges.carriedEvents += 1 }
+                    }
                 }
                 i += 1
             }
@@ -244,9 +258,13 @@ extension UnitHistory {
 
             // Failures: entries into a down state whose reason has `failure: true`; consecutive
             // state events with the same failure reason are one failure.
+            el.edges.productionSinceFailure = el.apt
+            el.edges.operatingSinceFailure = el.apt + el.aust
             if spans.contains(where: { $0.failureReason != nil }) {
                 let production = IntervalSet(productionInPBT).intersection(pbt)
                 let operating = IntervalSet(productionInPBT + setupInPBT).intersection(pbt)
+                el.edges.failureTouched = true
+                var firstCounted = true
                 var k = first
                 var previousEnd = range.start
                 while k < states.count, states[k].ts < range.end {
@@ -259,7 +277,17 @@ extension UnitHistory {
                     var j = k + 1
                     while j < states.count, states[j].reason == code { j += 1 }
                     let repairEnd = j < states.count ? states[j].ts : range.end
+                    if j == states.count {
+                        if isEntry, window.contains(s.ts) { el.edges.countedFailureOpenAtEnd = true }
+                        if !isEntry || s.ts < range.start {
+                            el.edges.openFailureCarried = range.end.milliseconds - range.start.milliseconds
+                        }
+                    }
                     if isEntry, window.contains(s.ts) {
+                        if firstCounted {
+                            el.edges.firstFailureFromStart = previousEnd <= range.start
+                            firstCounted = false
+                        }
                         let ttr = repairEnd.milliseconds - s.ts.milliseconds
                         let before = Interval(max(previousEnd, range.start), s.ts)
                         let ttf = production.overlapMilliseconds(before)
@@ -272,6 +300,9 @@ extension UnitHistory {
                     previousEnd = repairEnd
                     k = j
                 }
+                let tail = previousEnd < range.end ? Interval(max(previousEnd, range.start), range.end) : nil
+                el.edges.productionSinceFailure = tail.map { production.overlapMilliseconds($0) } ?? 0
+                el.edges.operatingSinceFailure = tail.map { operating.overlapMilliseconds($0) } ?? 0
             }
     }
 

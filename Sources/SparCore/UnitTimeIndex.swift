@@ -288,11 +288,42 @@ extension UnitTimeIndex {
             if withOrder > 0, category != .plannedDown { el.whileOrderRuns[category] = withOrder }
         }
 
-        var lo = UnitTimeIndex.lowerBound(failureEntries, range.start.milliseconds)
-        while lo < failures.count, failures[lo].entry < range.end.milliseconds {
+        let start = range.start.milliseconds
+        let end = range.end.milliseconds
+        el.edges.productionSinceFailure = el.apt
+        el.edges.operatingSinceFailure = el.apt + el.aust
+        var lo = UnitTimeIndex.lowerBound(failureEntries, start)
+        let upper = UnitTimeIndex.lowerBound(failureEntries, end)
+        if upper > 0 {
+            // The last failure entered before the window end: it sets where the stretch after the last failure begins.
+            let last = failures[upper - 1]
+            let lastEnd = last.repairEnd ?? end
+            if lastEnd > start {
+                el.edges.failureTouched = true
+                if last.repairEnd == nil {
+                    if window.contains(Timestamp(milliseconds: last.entry)) { el.edges.countedFailureOpenAtEnd = true }
+                    if last.entry < start { el.edges.openFailureCarried = end - start }
+                }
+                if lastEnd < end {
+                    let t = times(window.intersection(Interval(Timestamp(milliseconds: max(lastEnd, start)), range.end)))
+                    el.edges.productionSinceFailure = t[UnitTimeIndex.code(2, false, 1)] + t[UnitTimeIndex.code(2, true, 1)]
+                    el.edges.operatingSinceFailure =
+                        el.edges.productionSinceFailure + t[UnitTimeIndex.code(2, false, 2)] + t[UnitTimeIndex.code(2, true, 2)]
+                } else {
+                    el.edges.productionSinceFailure = 0
+                    el.edges.operatingSinceFailure = 0
+                }
+            }
+        }
+        var firstCounted = true
+        while lo < failures.count, failures[lo].entry < end {
             let f = failures[lo]
             lo += 1
             guard window.contains(Timestamp(milliseconds: f.entry)) else { continue }
+            if firstCounted {
+                el.edges.firstFailureFromStart = (f.previousEnd ?? start) <= start
+                firstCounted = false
+            }
             let ttr = (f.repairEnd ?? range.end.milliseconds) - f.entry
             let from = max(f.previousEnd ?? range.start.milliseconds, range.start.milliseconds)
             var ttf: Int64 = 0
@@ -306,6 +337,13 @@ extension UnitTimeIndex {
             el.ttr += ttr
             el.ttf += ttf
             el.tbf += ttf + ttr
+        }
+        let inForce = stateUpperBound(start) - 1
+        if inForce >= 0, stateTimes[inForce] < start {
+            let next = inForce + 1 < stateTimes.count ? min(stateTimes[inForce + 1], end) : end
+            if window.overlapMilliseconds(Interval(range.start, Timestamp(milliseconds: next))) > 0 {
+                el.edges.carriedEvents = 1
+            }
         }
         return stateUsage(window, sources: &sources)
     }
