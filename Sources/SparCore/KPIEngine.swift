@@ -6,12 +6,14 @@ public struct KPIEngine: Sendable {
     public let model: PlantModel
     public let plantModelVersion: String?
     let index: PlantModel.Index
-    let histories: [EquipmentPath: UnitHistory]
-    let sourceNames: [String]
+    var histories: [EquipmentPath: UnitHistory]
+    var sourceNames: [String]
     let units: [ResolvedWorkUnit]
     var indexes: [EquipmentPath: UnitTimeIndex] = [:]
     /// Each order's lowest operation number over every unit (fall off ratio's first operation).
-    let firstOperation: [String: Int]
+    var firstOperation: [String: Int]
+    /// The horizon of ``indexes`` (nil for a plain engine).
+    var indexHorizon: Interval?
 
     public init(model: PlantModel, events: [Event], plantModelVersion: String? = nil) {
         self.model = model
@@ -40,6 +42,55 @@ public struct KPIEngine: Sendable {
             for o in h.orders { first[o.order] = min(first[o.order] ?? o.operation, o.operation) }
         }
         firstOperation = first
+    }
+
+    /// The same engine with the histories of `touched` units rebuilt from `events` (every event of those units,
+    /// corrections included; corrections of other units' events are ignored), and their pre-aggregates rebuilt
+    /// when the engine has them. Equal to an engine built from all events; costs only the touched units' events.
+    public func updating(units touched: Set<EquipmentPath>, events: [Event]) -> KPIEngine {
+        var copy = self
+        var ids: [String: Int32] = [:]
+        for (i, n) in sourceNames.enumerated() { ids[n] = Int32(i) }
+        func sourceIndex(_ name: String) -> Int32 {
+            if let i = ids[name] { return i }
+            let i = Int32(copy.sourceNames.count)
+            copy.sourceNames.append(name)
+            ids[name] = i
+            return i
+        }
+        var byUnit: [EquipmentPath: [Event]] = [:]
+        for e in KPIEngine.effectiveEvents(events) where touched.contains(e.unit) { byUnit[e.unit, default: []].append(e) }
+        var cache = ScheduleCache()
+        for path in touched {
+            guard let evs = byUnit[path] else {
+                copy.histories[path] = nil
+                copy.indexes[path] = nil
+                continue
+            }
+            let history = UnitHistory(path: path, events: evs, sourceIndex: sourceIndex)
+            copy.histories[path] = history
+            if let horizon = indexHorizon, let unit = units.first(where: { $0.path == path }) {
+                let schedule = self.schedule(of: unit, range: horizon, cache: &cache)
+                copy.indexes[path] = UnitTimeIndex(history: history, schedule: schedule, horizon: horizon, reasons: index.reasons)
+            }
+        }
+        var first: [String: Int] = [:]
+        for h in copy.histories.values {
+            for o in h.orders { first[o.order] = min(first[o.order] ?? o.operation, o.operation) }
+        }
+        copy.firstOperation = first
+        return copy
+    }
+
+    /// The horizon the engine is pre-aggregated over, if it is.
+    public var preAggregatedHorizon: Interval? { indexHorizon }
+
+    /// The same engine without pre-aggregates (exact quantity sums, every window read from the histories).
+    public var withoutPreAggregates: KPIEngine {
+        var copy = self
+        copy.indexes = [:]
+        copy.indexHorizon = nil
+        return copy
     }
 
     /// Applies corrections: each corrected event is replaced or voided by its latest correction
@@ -73,6 +124,7 @@ public struct KPIEngine: Sendable {
     /// up to floating-point rounding of quantity sums.
     public func indexed(over horizon: Interval) -> KPIEngine {
         var copy = self
+        copy.indexHorizon = horizon
         var cache = ScheduleCache()
         for unit in units {
             guard let history = histories[unit.path] else { continue }

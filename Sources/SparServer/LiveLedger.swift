@@ -186,9 +186,10 @@ struct LiveSnapshot: Sendable {
 /// The server's in-process state: the ledger, the events it holds (decoded once at start), the KPI projection
 /// built from them, and what was posted since the server started.
 ///
-/// Posting appends to the ledger through ``IngestEvents`` and adds the accepted events to memory; the projection is
-/// rebuilt from all events on the first read after a change (KPIEngine is order-independent, so interleaved posts
-/// need no ordering).
+/// Posting appends to the ledger through ``IngestEvents`` and adds the accepted events to memory; on the first read
+/// after a change the projection rebuilds the histories of the units the accepted events touched (all of them after
+/// a correction, a new plant model, or an event outside the pre-aggregated days). KPIEngine is order-independent,
+/// so interleaved posts need no ordering.
 actor LiveLedger {
     nonisolated let store: any LedgerStore & CredentialStore
     /// The plant model in force now and its version; replaced when a newer version takes effect.
@@ -201,8 +202,13 @@ actor LiveLedger {
     private let recordedBy: String
     private let maxFutureSkew: Int64
 
-    private var events: [Event]
+    /// Accepted events other than corrections, by unit.
+    private var eventsByUnit: [EquipmentPath: [Event]] = [:]
+    private var corrections: [Event] = []
+    private var eventTotal = 0
     private var engine: (plain: KPIEngine, indexed: KPIEngine)?
+    /// Units with events accepted since ``engine`` was built.
+    private var staleUnits: Set<EquipmentPath> = []
     private var generation = 0
     private var batchCounter = 0
     private var latestEventTime: Timestamp?
@@ -233,7 +239,14 @@ actor LiveLedger {
         self.store = store
         definitions = Mutex((model, modelVersion))
         self.metrics = metrics
-        self.events = events
+        var byUnit: [EquipmentPath: [Event]] = [:]
+        var corrections: [Event] = []
+        for e in events {
+            if case .correction = e.payload { corrections.append(e) } else { byUnit[e.unit, default: []].append(e) }
+        }
+        eventsByUnit = byUnit
+        self.corrections = corrections
+        eventTotal = events.count
         self.blueprintVersion = blueprintVersion
         now = configuration.now
         startedAt = configuration.now()
@@ -279,6 +292,17 @@ actor LiveLedger {
         }
     }
 
+    private func keep(_ e: Event) {
+        eventTotal += 1
+        if case .correction = e.payload {
+            corrections.append(e)
+        } else {
+            eventsByUnit[e.unit, default: []].append(e)
+        }
+    }
+
+    private var allEvents: [Event] { eventsByUnit.values.flatMap { $0 } + corrections }
+
     private func note(_ e: Event) {
         var activity = Activity(sources: sources, latest: latestEventTime, earliest: earliestEventTime)
         activity.note(e)
@@ -292,9 +316,22 @@ actor LiveLedger {
 
     /// The projection, rebuilt when events were accepted since it was built.
     func currentEngine() -> (plain: KPIEngine, indexed: KPIEngine) {
-        if let engine { return engine }
+        if let engine, staleUnits.isEmpty { return engine }
         let started = ContinuousClock.now
-        let plain = KPIEngine(model: model, events: events, plantModelVersion: modelVersion)
+        if let engine {
+            var touched: [Event] = corrections
+            for u in staleUnits { touched += eventsByUnit[u] ?? [] }
+            let indexed = engine.indexed.updating(units: staleUnits, events: touched)
+            let updated = (plain: indexed.withoutPreAggregates, indexed: indexed)
+            staleUnits = []
+            let elapsed = ContinuousClock.now - started
+            metrics.rebuild.recordNanoseconds(elapsed.nanoseconds)
+            lastRebuildMilliseconds = elapsed.milliseconds
+            self.engine = updated
+            return updated
+        }
+        staleUnits = []
+        let plain = KPIEngine(model: model, events: allEvents, plantModelVersion: modelVersion)
         var built = (plain: plain, indexed: plain)
         if let first = earliestEventTime, let last = latestEventTime {
             // Pre-aggregate over whole days around the data, so page windows read cumulative sums.
@@ -334,7 +371,7 @@ actor LiveLedger {
                 engine = nil
                 generation += 1
                 var bySite: [String: Activity] = [:]
-                for e in events { if let site = siteID(of: e.unit, in: m) { bySite[site, default: Activity()].note(e) } }
+                for e in allEvents { if let site = siteID(of: e.unit, in: m) { bySite[site, default: Activity()].note(e) } }
                 siteActivity = bySite
             }
             let blueprint = try await LedgerBlueprint.asOf(now, in: store)?.version
@@ -352,7 +389,7 @@ actor LiveLedger {
         await refreshDefinitions()
         let engine = currentEngine()
         return LiveSnapshot(
-            engine: engine.plain, indexed: engine.indexed, generation: generation, eventCount: events.count, latestEventTime: latestEventTime,
+            engine: engine.plain, indexed: engine.indexed, generation: generation, eventCount: eventTotal, latestEventTime: latestEventTime,
             earliestEventTime: earliestEventTime, sources: sources, batches: batches, rejections: rejections,
             blueprintVersion: blueprintVersion, lastRebuildMilliseconds: lastRebuildMilliseconds, startedAt: startedAt,
             siteActivity: siteActivity, definitions: definitionPolicy)
@@ -388,13 +425,19 @@ actor LiveLedger {
             outcomes.append(LineOutcome(line: r.line ?? 0, id: r.id, status: .rejected, reason: r.reason, field: r.field))
         }
         var units = Set<String>()
+        var fullRebuild = false
         for a in report.acknowledged {
             outcomes.append(LineOutcome(line: a.line, id: a.id, status: a.duplicate ? .duplicate : .accepted))
             if !a.duplicate, let e = byLine[a.line] {
-                events.append(e)
+                keep(e)
                 note(e)
                 units.insert(e.unit.description)
-                if case .correction(let c) = e.payload, let r = c.replacement { units.insert(r.unit.description) }
+                staleUnits.insert(e.unit)
+                if case .correction(let c) = e.payload {
+                    fullRebuild = true
+                    if let r = c.replacement { units.insert(r.unit.description) }
+                }
+                if let horizon = engine?.indexed.preAggregatedHorizon, !horizon.contains(e.ts) { fullRebuild = true }
             }
         }
         outcomes.sort { $0.line < $1.line }
@@ -412,7 +455,7 @@ actor LiveLedger {
         }
         if report.accepted > 0 {
             generation += 1
-            engine = nil
+            if fullRebuild { engine = nil }
         }
         metrics.batches.increment()
         metrics.accepted.increment(by: report.accepted)
