@@ -116,6 +116,33 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         var rng = BenchRandom(seed: seed)
+        let unitPaths = model.resolvedWorkUnits.map(\.path)
+        if !unitPaths.isEmpty, !all.isEmpty {
+            // A one-event batch (a count at the end of the data) on a random unit: the projection update of that
+            // unit and the KPI query that shows it, against rebuilding the projection from every event.
+            var byUnit: [EquipmentPath: [Event]] = [:]
+            for e in all { byUnit[e.unit, default: []].append(e) }
+            var updates: [Double] = []
+            var current = indexed
+            for k in 0..<50 {
+                let unit = unitPaths[Int(rng.next() % UInt64(unitPaths.count))]
+                let event = Event(
+                    id: EventID("bench-live-\(k)"), ts: end.adding(seconds: -Int64(k) - 1), source: "bench", unit: unit,
+                    payload: .count(Count(good: 1, scrap: 0, rework: 0)))
+                byUnit[unit, default: []].append(event)
+                let t0 = Stopwatch()
+                current = current.updating(units: [unit], events: byUnit[unit] ?? [])
+                _ = try current.result(KPIQuery(scope: unit, from: end.adding(seconds: -86_400), to: end))
+                updates.append(t0.elapsed)
+            }
+            updates.sort()
+            clock = Stopwatch()
+            _ = KPIEngine(model: model, events: all).indexed(over: Interval(start, end))
+            let whole = clock.lap()
+            Console.out(
+                "  live update     one-event batch on one unit, update + KPI query: p50 \(String(format: updates[updates.count / 2] * 1000, digits: 3)) ms, "
+                    + "p99 \(String(format: updates[updates.count * 99 / 100] * 1000, digits: 3)) ms; rebuilding the whole projection: \(ms(whole)) ms")
+        }
         let paths = model.allPaths
         var queryList: [KPIQuery] = []
         for _ in 0..<queries {
