@@ -58,6 +58,7 @@ count_artifacts() { ls "$ARTIFACTS" | grep -cE "^$1-(crash|timeout|leak|oom|slow
 passed=0
 failed=0
 summary=""
+export LSAN_OPTIONS="suppressions=$FUZZ/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for target in $TARGETS; do
   exe="$BIN/$target"
   if [ ! -x "$exe" ]; then
