@@ -11,9 +11,10 @@ extension Blueprint {
     /// `hintSites` it names only those sites (for a reader of some sites, whose texts must not describe the others).
     /// Nil names any site.
     public func analyze(
-        plant: PlantModel, observed: [String: [String: Set<String>]] = [:], hintSites: Set<String>? = nil
+        plant: PlantModel, observed: [String: [String: Set<String>]] = [:], hintSites: Set<String>? = nil,
+        definition: KPIDefinitionVersion = KPICatalogue.latest
     ) -> BlueprintAnalysis {
-        let analyzer = BlueprintAnalyzer(blueprint: self, plant: plant, hintSites: hintSites)
+        let analyzer = BlueprintAnalyzer(blueprint: self, plant: plant, hintSites: hintSites, definition: definition)
         var siteResults: [BlueprintSiteAnalysis] = []
         var gaps: [BlueprintGap] = []
         var seen = Set<String>()
@@ -33,17 +34,34 @@ extension Blueprint {
 struct BlueprintAnalyzer {
     let blueprint: Blueprint
     let validated: [String: Bool]
+    /// The canonical catalogue under the enterprise's definition, and under each version a site pins.
     let catalogue: [BlueprintCanonicalKPI]
+    let pinnedCatalogues: [String: [BlueprintCanonicalKPI]]
     /// The other sites recommendations may name (nil: all).
     let hintSites: Set<String>?
 
-    init(blueprint: Blueprint, plant: PlantModel, hintSites: Set<String>? = nil) {
+    init(
+        blueprint: Blueprint, plant: PlantModel, hintSites: Set<String>? = nil,
+        definition: KPIDefinitionVersion = KPICatalogue.latest
+    ) {
         self.blueprint = blueprint
         self.hintSites = hintSites
         var v: [String: Bool] = [:]
         for s in plant.systems where v[s.id] == nil { v[s.id] = s.validated }
         validated = v
-        catalogue = BlueprintCanonicalKPI.catalogue(extensions: blueprint.kpiExtensions)
+        catalogue = BlueprintCanonicalKPI.catalogue(extensions: blueprint.kpiExtensions, definition: definition)
+        var pinned: [String: [BlueprintCanonicalKPI]] = [:]
+        for pin in Set(blueprint.sites.compactMap(\.kpiDefinition)) where pin != definition.id {
+            if let version = KPICatalogue.version(pin) {
+                pinned[pin] = BlueprintCanonicalKPI.catalogue(extensions: blueprint.kpiExtensions, definition: version)
+            }
+        }
+        pinnedCatalogues = pinned
+    }
+
+    /// The catalogue a site's KPIs are read with: its pinned definition, else the enterprise's.
+    func catalogue(for site: BlueprintSite) -> [BlueprintCanonicalKPI] {
+        site.kpiDefinition.flatMap { pinnedCatalogues[$0] } ?? catalogue
     }
 
     /// A system not in the plant model is not known to be validated.
@@ -124,7 +142,7 @@ struct BlueprintAnalyzer {
         }
 
         let mapped = Set(site.kpiMappings.compactMap(\.canonical))
-        let siteKPIs = catalogue.filter { $0.isISO || $0.site == site.id || mapped.contains($0.id) }
+        let siteKPIs = catalogue(for: site).filter { $0.isISO || $0.site == site.id || mapped.contains($0.id) }
         let lineages: [BlueprintKPILineage] = siteKPIs.map { kpi in
             let elements = kpi.baseElements.compactMap { supplies[$0] }
             let systems = Set(elements.flatMap(\.suppliers))

@@ -39,17 +39,24 @@ public struct BlueprintCanonicalKPI: Hashable, Sendable, Identifiable {
     /// `oee (ISO 22400-2)` or `local.toulouse.performance (local extension, not ISO)`.
     public var label: String { isISO ? "\(id) (ISO 22400-2)" : "\(id) (local extension, not ISO)" }
 
-    /// The ISO 22400-2 KPIs of ``KPICatalogue/all``, in catalogue order.
-    public static let iso: [BlueprintCanonicalKPI] = KPICatalogue.all.map {
-        BlueprintCanonicalKPI(
-            id: $0.id, name: $0.isoName, isISO: true, formula: $0.formula, elements: $0.elements,
-            category: isoCategory[$0.id] ?? .production)
+    /// The ISO 22400-2 KPIs of ``KPICatalogue/all`` (the latest definition), in catalogue order.
+    public static let iso: [BlueprintCanonicalKPI] = iso(KPICatalogue.latest)
+
+    /// The ISO 22400-2 KPIs with their formulas and elements under one definition version.
+    public static func iso(_ definition: KPIDefinitionVersion) -> [BlueprintCanonicalKPI] {
+        definition.kpis.map {
+            BlueprintCanonicalKPI(
+                id: $0.id, name: $0.isoName, isISO: true, formula: $0.formula, elements: $0.elements,
+                category: isoCategory[$0.id] ?? .production)
+        }
     }
 
-    /// The canonical catalogue: the ISO KPIs, then the blueprint's extensions (whose category text is valid or
-    /// defaults to production).
-    public static func catalogue(extensions: [BlueprintKPIExtension]) -> [BlueprintCanonicalKPI] {
-        iso
+    /// The canonical catalogue: the ISO KPIs under `definition`, then the blueprint's extensions (whose category
+    /// text is valid or defaults to production).
+    public static func catalogue(
+        extensions: [BlueprintKPIExtension], definition: KPIDefinitionVersion = KPICatalogue.latest
+    ) -> [BlueprintCanonicalKPI] {
+        iso(definition)
             + extensions.map {
                 BlueprintCanonicalKPI(
                     id: $0.id, name: $0.name, isISO: false, formula: $0.formula, elements: $0.elements,

@@ -16,11 +16,17 @@ public struct AnalyzeBlueprint: Sendable {
         self.store = store
     }
 
-    /// The analysis, with the blueprint's and plant model's versions and the number of events read filled in.
+    /// The analysis, with the blueprint's and plant model's versions and the number of events read filled in; with
+    /// a ledger, KPIs are read under the definition in force there (sites that pin another version keep theirs).
     public func run(_ blueprint: Blueprint, asOf: Timestamp? = nil) async throws -> BlueprintAnalysis {
         var observed = LedgerElementSources.Observed()
-        if let store { observed = try await LedgerElementSources.observed(in: store, model: plant, asOf: asOf) }
-        var analysis = blueprint.analyze(plant: plant, observed: observed.suppliers)
+        var definition = KPICatalogue.latest
+        if let store {
+            observed = try await LedgerElementSources.observed(in: store, model: plant, asOf: asOf)
+            let id = try await LedgerKPIDefinition.inForce(in: store, at: asOf ?? .now, knownAt: asOf)
+            definition = KPICatalogue.version(id) ?? definition
+        }
+        var analysis = blueprint.analyze(plant: plant, observed: observed.suppliers, definition: definition)
         analysis.blueprintVersion = BlueprintFile.fingerprint(blueprint)
         analysis.plantModelVersion = PlantModelFile.fingerprint(plant)
         analysis.observedEvents = store == nil ? nil : observed.events

@@ -506,18 +506,24 @@ actor LiveLedger {
             let observed = try await LedgerElementSources.observed(in: store, model: plant)
             cache = BlueprintCache(
                 generation: atGeneration, blueprint: latest.blueprint, observed: observed,
-                all: Self.analysis(latest.blueprint, plant: plant, observed: observed, hintSites: nil))
+                all: Self.analysis(
+                    latest.blueprint, plant: plant, observed: observed, hintSites: nil, definition: definitionPolicy.inForce))
             blueprintCache = cache
         }
         guard let hintSites else { return cache.all }
-        return Self.analysis(cache.blueprint, plant: model, observed: cache.observed, hintSites: hintSites)
+        return Self.analysis(
+            cache.blueprint, plant: model, observed: cache.observed, hintSites: hintSites,
+            definition: definitionPolicy.inForce)
     }
 
     /// The analysis as ``AnalyzeBlueprint`` reports it (versions and the number of events read filled in).
     static func analysis(
-        _ blueprint: Blueprint, plant: PlantModel, observed: LedgerElementSources.Observed, hintSites: Set<String>?
+        _ blueprint: Blueprint, plant: PlantModel, observed: LedgerElementSources.Observed, hintSites: Set<String>?,
+        definition: String
     ) -> BlueprintAnalysis {
-        var analysis = blueprint.analyze(plant: plant, observed: observed.suppliers, hintSites: hintSites)
+        var analysis = blueprint.analyze(
+            plant: plant, observed: observed.suppliers, hintSites: hintSites,
+            definition: KPICatalogue.version(definition) ?? KPICatalogue.latest)
         analysis.blueprintVersion = BlueprintFile.fingerprint(blueprint)
         analysis.plantModelVersion = PlantModelFile.fingerprint(plant)
         analysis.observedEvents = observed.events

@@ -24,6 +24,24 @@ struct DemoBlueprintTests {
         #expect(blueprint.analyze(plant: plant).sitesWithoutBlueprint == [])
     }
 
+    @Test("KPIs are read under the enterprise's definition, and under its own at a site that pins another")
+    func definitionPerSite() throws {
+        func elements(_ a: BlueprintAnalysis, _ site: String, _ kpi: String) -> Set<String> {
+            Set(a.site(site)?.kpi(kpi)?.elements.map(\.element) ?? [])
+        }
+        // spar-kpi-2: FPY = GP / IP over serial inspections; spar-kpi-1: (PQ − SQ − RQ) / PQ, stated as GQ / PQ.
+        let v2 = blueprint.analyze(plant: plant)
+        #expect(elements(v2, "wichita", "firstPassYield") == ["IP", "GP"])
+        let v1 = blueprint.analyze(plant: plant, definition: try #require(KPICatalogue.version("spar-kpi-1")))
+        #expect(elements(v1, "wichita", "firstPassYield") == ["PQ", "GQ"])
+        var pinned = blueprint
+        let k = try #require(pinned.sites.firstIndex { $0.id == "nagoya" })
+        pinned.sites[k].kpiDefinition = "spar-kpi-1"
+        let mixed = pinned.analyze(plant: plant)
+        #expect(elements(mixed, "nagoya", "firstPassYield") == ["PQ", "GQ"])
+        #expect(elements(mixed, "wichita", "firstPassYield") == ["IP", "GP"])
+    }
+
     @Test("Examples/plant.yaml and Examples/blueprint.yaml are the demo's plant and blueprint")
     func examplesMatch() throws {
         let examplePlant = try PlantModelFile.load(path: Self.example("plant.yaml"))
