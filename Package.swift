@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SparCSVTests",
-            dependencies: ["SparCSV", "SparCore", "SparInterchange", "SparTestSupport"],
+            dependencies: ["SparCSV", "SparCore", "SparInterchange"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -66,7 +66,9 @@ struct ImportCSVCommand: AsyncParsableCommand {
 
     func read() throws -> Data {
         if file == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot open \(file) for reading") }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CLIError("cannot open \(file) for reading")
+        }
         return data
     }
 
@@ -127,7 +129,8 @@ struct ImportCSVCommand: AsyncParsableCommand {
             if rows.rows % 1000 == 0 { progress.update(done: rows.line, rows: rows.rows) }
         }
         try await flush()
-        problems = problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+        problems = problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(
+            \.element)
         return (problems, "\(rows.rows) rows: \(accepted) accepted, \(duplicates) duplicate, \(rejected) rejected")
     }
 }

@@ -47,10 +47,12 @@ struct ProgressBar {
         var eta = "--:--"
         if fraction > 0, elapsed > 0 {
             let left = Int((elapsed * (1 - fraction) / fraction).rounded())
-            eta = left >= 3600
+            eta =
+                left >= 3600
                 ? "\(left / 3600):\(pad(left / 60 % 60)):\(pad(left % 60))" : "\(left / 60):\(pad(left % 60))"
         }
-        return "[\(bar)] \(String(repeating: " ", count: max(0, 3 - String(percent).count)))\(percent)%  \(rows) rows  \(rate) rows/s  ETA \(eta)"
+        return
+            "[\(bar)] \(String(repeating: " ", count: max(0, 3 - String(percent).count)))\(percent)%  \(rows) rows  \(rate) rows/s  ETA \(eta)"
     }
 
     private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }

@@ -19,11 +19,13 @@ public enum CSVEventID {
 
     /// The id of the `occurrence`-th row (from 1) of the file with `event`'s content.
     public static func content(_ event: Event, occurrence: Int) -> EventID {
-        EventID("csv:\(event.source):\(hex(Data("\(occurrence)\n\(contentKey(event))".utf8)))")
+        content(key: contentKey(event), source: event.source, occurrence: occurrence)
     }
 
-    /// A short fingerprint of `event`'s content, to count identical rows without keeping their text.
-    static func contentDigest(_ event: Event) -> String { hex(Data(contentKey(event).utf8)) }
+    /// The id of the `occurrence`-th row with content `key` (``contentKey(_:)``) from `source`.
+    static func content(key: String, source: String, occurrence: Int) -> EventID {
+        EventID("csv:\(source):\(hex(Data("\(occurrence)\n\(key)".utf8)))")
+    }
 
     /// The first 32 hex digits of the SHA-256 of `data`.
     static func hex(_ data: Data) -> String {

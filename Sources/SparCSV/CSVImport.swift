@@ -5,9 +5,11 @@ import SparInterchange
 
 /// One event mapped from a CSV row, with the line the row starts on.
 public struct CSVMappedEvent: Sendable, Hashable {
+    /// The line the row starts on.
     public var line: Int
     public var event: Event
 
+    /// An event mapped from the row at `line`.
     public init(line: Int, event: Event) {
         self.line = line
         self.event = event
@@ -18,9 +20,12 @@ public struct CSVMappedEvent: Sendable, Hashable {
 public struct CSVImportResult: Sendable, Hashable {
     /// Data rows read (blank rows are not counted).
     public var rows = 0
+    /// The events of the good rows, in file order.
     public var events: [CSVMappedEvent] = []
+    /// The problems of the other rows, in file order.
     public var problems: [CSVProblem] = []
 
+    /// An empty result.
     public init() {}
 }
 
@@ -38,6 +43,7 @@ public enum CSVRow: Sendable, Hashable {
 /// against it (``EventValidator``: unknown units, sources and reason codes). Problems name the line, the column and
 /// the contract field.
 public struct CSVImport: Sendable {
+    /// The column map rows are read with.
     public let map: CSVMap
     let validator: EventValidator?
     let resolver: ZoneResolver?
@@ -92,7 +98,9 @@ public struct CSVImport: Sendable {
                     throw CSVFileError([
                         CSVProblem(
                             line: line,
-                            reason: "invalid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true))); declare the file's encoding in the map (encoding: windows-1252) or export as UTF-8")
+                            reason:
+                                "invalid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true))); declare the file's encoding in the map (encoding: windows-1252) or export as UTF-8"
+                        )
                     ])
                 case .emptyInput:
                     throw CSVFileError([CSVProblem(line: line, reason: "invalid UTF-8")])
@@ -100,7 +108,9 @@ public struct CSVImport: Sendable {
             }
         case .windows1252:
             guard let text = String(data: data, encoding: .windowsCP1252) else {
-                throw CSVFileError([CSVProblem(line: 1, reason: "the file holds bytes that windows-1252 does not define")])
+                throw CSVFileError([
+                    CSVProblem(line: 1, reason: "the file holds bytes that windows-1252 does not define")
+                ])
             }
             return text
         case .latin1:
@@ -184,7 +194,8 @@ public final class CSVRowReader {
                         line: 1,
                         reason: fitting.isEmpty
                             ? "no separator (',', ';', tab, '|') splits the header '\(found)' into the columns the map names (\(wanted.joined(separator: ", ")))"
-                            : "the header splits into the map's columns with more than one separator; declare separator in the map")
+                            : "the header splits into the map's columns with more than one separator; declare separator in the map"
+                    )
                 ])
             }
             separator = fitting[0]
@@ -193,7 +204,9 @@ public final class CSVRowReader {
         guard let csv = try? CSVReader(string: text, delimiter: separator), let first = csv.next(),
             first.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty })
         else {
-            throw CSVFileError([CSVProblem(line: 1, reason: "the file has no header row (the first line names the columns)")])
+            throw CSVFileError([
+                CSVProblem(line: 1, reason: "the file has no header row (the first line names the columns)")
+            ])
         }
         self.csv = csv
         header = first.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -203,13 +216,15 @@ public final class CSVRowReader {
         for (i, name) in header.enumerated() {
             if let j = index[name], wanted.contains(name) {
                 problems.append(
-                    CSVProblem(line: 1, column: name, reason: "appears twice in the header (cells \(j + 1) and \(i + 1))"))
+                    CSVProblem(
+                        line: 1, column: name, reason: "appears twice in the header (cells \(j + 1) and \(i + 1))"))
             }
             if index[name] == nil { index[name] = i }
         }
         for c in wanted where index[c] == nil {
             problems.append(
-                CSVProblem(line: 1, column: c, reason: "missing from the header (it has: \(header.joined(separator: ", ")))"))
+                CSVProblem(
+                    line: 1, column: c, reason: "missing from the header (it has: \(header.joined(separator: ", ")))"))
         }
         if !problems.isEmpty { throw CSVFileError(problems) }
         self.index = index
@@ -240,7 +255,9 @@ public final class CSVRowReader {
                 var reason = "the row has \(cells.count) cells, the header \(header.count)"
                 if cells.count > header.count {
                     reason += "; a \(sep) inside a cell splits it unless the cell is quoted"
-                    if separator == ",", importer.map.decimalMark == .comma { reason += " (a decimal comma such as 12,5 must be written \"12,5\")" }
+                    if separator == ",", importer.map.decimalMark == .comma {
+                        reason += " (a decimal comma such as 12,5 must be written \"12,5\")"
+                    }
                 }
                 return .rejected(line: start, [CSVProblem(line: start, reason: reason)])
             }
@@ -282,7 +299,11 @@ public final class CSVRowReader {
             if text.isEmpty {
                 problem(c, "unit", "empty")
             } else if let values {
-                if let path = values[text] { unit = path } else { problem(c, "unit", "'\(text)' is not in the map's unit values") }
+                if let path = values[text] {
+                    unit = path
+                } else {
+                    problem(c, "unit", "'\(text)' is not in the map's unit values")
+                }
             } else {
                 unit = prefix + text
             }
@@ -343,10 +364,11 @@ public final class CSVRowReader {
         case .failure(let r): return .rejected(line: line, [importer.problem(for: r, line: line, type: type)])
         }
         if sourceID == nil {
-            let content = CSVEventID.contentDigest(event)
-            let n = occurrences[content, default: 0] + 1
-            occurrences[content] = n
-            event = CSVEventID.withID(CSVEventID.content(event, occurrence: n), event)
+            let key = CSVEventID.contentKey(event)
+            let digest = CSVEventID.hex(Data(key.utf8))
+            let n = occurrences[digest, default: 0] + 1
+            occurrences[digest] = n
+            event = CSVEventID.withID(CSVEventID.content(key: key, source: event.source, occurrence: n), event)
         }
         if let validator = importer.validator, let r = validator.problem(with: event, line: line) {
             return .rejected(line: line, [importer.problem(for: r, line: line, type: type)])
@@ -366,14 +388,17 @@ public final class CSVRowReader {
         case .success(.local(let seconds, let ms, nil)):
             guard let resolver = importer.resolver else {
                 return .failure(
-                    CellError("'\(text)' has no offset and the map names no time zone; add time.timeZone (e.g. Europe/Paris) or export with offsets"))
+                    CellError(
+                        "'\(text)' has no offset and the map names no time zone; add time.timeZone (e.g. Europe/Paris) or export with offsets"
+                    ))
             }
             return resolver.instant(localSeconds: seconds, cell: text).map { Timestamp(milliseconds: $0 * 1000 + ms) }
         }
     }
 
     /// The contract fields of a `type` event read from the row, as JSON values; empty cells leave a field out.
-    func fields(of type: String, _ cells: [String], problem: (String?, String?, String) -> Void) -> [String: JSONValue] {
+    func fields(of type: String, _ cells: [String], problem: (String?, String?, String) -> Void) -> [String: JSONValue]
+    {
         let map = importer.map
         var out: [String: JSONValue] = [:]
         let kinds = ContractFields.byType[type] ?? [:]
@@ -394,7 +419,10 @@ public final class CSVRowReader {
                     decimal = .point
                 } else if let values {
                     guard let v = values[text] else {
-                        problem(c, field, "'\(text)' is not in the map's values for \(field) (\(values.keys.sorted().joined(separator: ", ")))")
+                        problem(
+                            c, field,
+                            "'\(text)' is not in the map's values for \(field) (\(values.keys.sorted().joined(separator: ", ")))"
+                        )
                         continue
                     }
                     text = v

@@ -5,12 +5,15 @@ import Yams
 
 /// Why a CSV map could not be read: the file, the line in it, the key path and the reason.
 public struct CSVMapError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The map file.
     public var file: String
+    /// The line in the map file, when the YAML parser gave one.
     public var line: Int?
     /// The key path at fault (`fields.count.good`), when there is one.
     public var path: String?
     public var reason: String
 
+    /// A problem with map `file` at `line` and key `path`.
     public init(file: String, line: Int? = nil, path: String? = nil, reason: String) {
         self.file = file
         self.line = line
@@ -109,7 +112,9 @@ struct MapReader {
     }
 
     func scalar(_ node: Node, _ path: String) throws(CSVMapError) -> String {
-        guard case .scalar(let s) = node else { throw error(node, path, "must be a single value, not a list or mapping") }
+        guard case .scalar(let s) = node else {
+            throw error(node, path, "must be a single value, not a list or mapping")
+        }
         guard !s.string.isEmpty else { throw error(node, path, "must not be empty") }
         return s.string
     }
@@ -119,7 +124,9 @@ struct MapReader {
         var entries: [(key: String, value: Node)] = []
         for (k, v) in m {
             let key = try scalar(k, path)
-            if entries.contains(where: { $0.key == key }) { throw error(k, path.isEmpty ? key : "\(path).\(key)", "given twice") }
+            if entries.contains(where: { $0.key == key }) {
+                throw error(k, path.isEmpty ? key : "\(path).\(key)", "given twice")
+            }
             entries.append((key, v))
         }
         return Object(reader: self, path: path, node: node, entries: entries)
@@ -133,7 +140,8 @@ struct MapReader {
         var separator: Unicode.Scalar?
         if let s = try top.string("separator") {
             let text = s == "tab" ? "\t" : s
-            guard text.unicodeScalars.count == 1, let c = text.unicodeScalars.first, c != "\"", c != "\n", c != "\r" else {
+            guard text.unicodeScalars.count == 1, let c = text.unicodeScalars.first, c != "\"", c != "\n", c != "\r"
+            else {
                 throw error(top.value("separator"), "separator", "must be one character such as ',', ';', '|' or tab")
             }
             separator = c
@@ -148,7 +156,8 @@ struct MapReader {
         var encoding = CSVMap.TextEncoding.utf8
         if let e = try top.string("encoding") {
             guard let enc = CSVMap.TextEncoding(rawValue: e.lowercased()) else {
-                throw error(top.value("encoding"), "encoding",
+                throw error(
+                    top.value("encoding"), "encoding",
                     "'\(e)' is not one of \(CSVMap.TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             encoding = enc
@@ -184,26 +193,35 @@ struct MapReader {
                 }
                 guard known[field] != nil else {
                     let allowed = known.keys.sorted() + (typeName == "correction" ? ["replacement"] : [])
-                    throw error(value, o.sub(field), "not a field of \(typeName) events (\(allowed.joined(separator: ", ")))")
+                    throw error(
+                        value, o.sub(field), "not a field of \(typeName) events (\(allowed.joined(separator: ", ")))")
                 }
                 mapped[field] = try fieldSource(value, o.sub(field))
             }
-            for alternatives in ContractFields.required[typeName] ?? [] where !alternatives.contains(where: { mapped[$0] != nil }) {
-                throw error(node, path,
-                    "maps no \(alternatives.joined(separator: " or ")) (\(typeName) events need \(alternatives.count > 1 ? "one of them" : "it"))")
+            for alternatives in ContractFields.required[typeName] ?? []
+            where !alternatives.contains(where: { mapped[$0] != nil }) {
+                throw error(
+                    node, path,
+                    "maps no \(alternatives.joined(separator: " or ")) (\(typeName) events need \(alternatives.count > 1 ? "one of them" : "it"))"
+                )
             }
             fields[typeName] = mapped
         }
         if let r = replacementType, fields[r] == nil {
-            throw error(fieldsObject.value("correction"), "fields.correction.replacement",
+            throw error(
+                fieldsObject.value("correction"), "fields.correction.replacement",
                 "replacements are \(r) events, but the map has no fields.\(r)")
         }
         switch type {
         case .fixed(let t):
-            guard fields[t] != nil else { throw error(typeNode, "type", "every row is a \(t) event, but the map has no fields.\(t)") }
+            guard fields[t] != nil else {
+                throw error(typeNode, "type", "every row is a \(t) event, but the map has no fields.\(t)")
+            }
         case .column(_, let values?):
             for (local, t) in values where ContractFields.byType[t] == nil {
-                throw error(typeNode, "type.values.\(local)", "'\(t)' is not an event type (\(ContractFields.types.joined(separator: ", ")))")
+                throw error(
+                    typeNode, "type.values.\(local)",
+                    "'\(t)' is not an event type (\(ContractFields.types.joined(separator: ", ")))")
             }
         case .column:
             break
@@ -226,20 +244,26 @@ struct MapReader {
             columns = []
             for (i, n) in s.enumerated() { columns.append(try scalar(n, "\(o.sub("columns"))[\(i)]")) }
         case (nil, nil):
-            throw error(o.node, o.sub("column"), "missing (the column holding each row's time, or columns: [Date, Time])")
+            throw error(
+                o.node, o.sub("column"), "missing (the column holding each row's time, or columns: [Date, Time])")
         case (_?, _?):
             throw error(o.node, o.path, "give column or columns, not both")
         }
         let formatText = try o.requiredString("format")
         let format: CSVTimeFormat
-        do { format = try CSVTimeFormat(formatText) } catch { throw self.error(o.value("format"), o.sub("format"), error.reason) }
+        do { format = try CSVTimeFormat(formatText) } catch {
+            throw self.error(o.value("format"), o.sub("format"), error.reason)
+        }
         let zone = try o.string("timeZone")
         if let zone, TimeZone(identifier: zone) == nil {
-            throw error(o.value("timeZone"), o.sub("timeZone"), "'\(zone)' is not an IANA time zone (e.g. Europe/Paris)")
+            throw error(
+                o.value("timeZone"), o.sub("timeZone"), "'\(zone)' is not an IANA time zone (e.g. Europe/Paris)")
         }
         if zone == nil, case .pattern = format.kind, !format.alwaysCarriesOffset {
-            throw error(o.node, o.sub("timeZone"),
-                "missing: times of the form \(formatText) carry no offset; name their IANA time zone (e.g. Europe/Paris)")
+            throw error(
+                o.node, o.sub("timeZone"),
+                "missing: times of the form \(formatText) carry no offset; name their IANA time zone (e.g. Europe/Paris)"
+            )
         }
         var ambiguous = CSVMap.AmbiguousTime.reject
         if let a = try o.string("ambiguous") {
@@ -269,7 +293,8 @@ struct MapReader {
         if case .scalar = node {
             let t = try scalar(node, "type")
             guard ContractFields.byType[t] != nil else {
-                throw error(node, "type", "'\(t)' is not an event type (\(ContractFields.types.joined(separator: ", ")))")
+                throw error(
+                    node, "type", "'\(t)' is not an event type (\(ContractFields.types.joined(separator: ", ")))")
             }
             return .fixed(t)
         }
@@ -301,7 +326,9 @@ struct MapReader {
             }
             return .value(v)
         }
-        guard let column = try o.string("column") else { throw error(node, o.sub("column"), "missing (or value: for a constant)") }
+        guard let column = try o.string("column") else {
+            throw error(node, o.sub("column"), "missing (or value: for a constant)")
+        }
         return .column(column, default: try o.string("default"), values: try o.table("values"))
     }
 }

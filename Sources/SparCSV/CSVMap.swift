@@ -31,6 +31,7 @@ public struct CSVMap: Sendable, Hashable {
     /// missing from it rejects the row.
     public var reasons: [String: String]?
 
+    /// A map; ``CSVMap/decode(yaml:name:)`` reads one from YAML and checks it.
     public init(
         source: String, separator: Unicode.Scalar? = nil, decimalMark: DecimalMark = .point,
         encoding: TextEncoding = .utf8, time: TimeSource, unit: UnitSource, type: TypeSource, id: IDSource = .content,
@@ -64,6 +65,7 @@ public struct CSVMap: Sendable, Hashable {
 
     /// The column (or columns, joined with one space) holding a row's time, and how to read it.
     public struct TimeSource: Sendable, Hashable {
+        /// The column, or the columns whose cells are joined with one space (a date and a time).
         public var columns: [String]
         public var format: CSVTimeFormat
         /// The IANA zone of times written without an offset; without it such a time rejects its row.
@@ -71,7 +73,10 @@ public struct CSVMap: Sendable, Hashable {
         /// How a local time that occurs twice (clocks set back) is read.
         public var ambiguous: AmbiguousTime
 
-        public init(columns: [String], format: CSVTimeFormat, timeZone: String? = nil, ambiguous: AmbiguousTime = .reject) {
+        /// Times from `columns` in `format`, local ones in `timeZone`.
+        public init(
+            columns: [String], format: CSVTimeFormat, timeZone: String? = nil, ambiguous: AmbiguousTime = .reject
+        ) {
             self.columns = columns
             self.format = format
             self.timeZone = timeZone

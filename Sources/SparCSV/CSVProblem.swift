@@ -8,6 +8,7 @@ public struct CSVProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public var field: String?
     public var reason: String
 
+    /// A problem of the row at `line`, in `column` (which fills `field`).
     public init(line: Int, column: String? = nil, field: String? = nil, reason: String) {
         self.line = line
         self.column = column
@@ -25,8 +26,10 @@ public struct CSVProblem: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Why a CSV file could not be read at all (its encoding, or a header that lacks a column the map names).
 public struct CSVFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Every problem found, the header's missing columns all listed.
     public var problems: [CSVProblem]
 
+    /// The file-level `problems`.
     public init(_ problems: [CSVProblem]) { self.problems = problems }
 
     public var description: String { problems.map(\.description).joined(separator: "\n") }

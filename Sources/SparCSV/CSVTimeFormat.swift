@@ -20,7 +20,11 @@ public struct CSVTimeFormat: Sendable, Hashable, CustomStringConvertible {
     }
 
     enum Token: Sendable, Hashable {
-        case year, month(variable: Bool), day(variable: Bool), hour(variable: Bool), minute, second, fraction
+        case year
+        case month(variable: Bool)
+        case day(variable: Bool)
+        case hour(variable: Bool)
+        case minute, second, fraction
         case offset(colon: Bool, minutes: Bool)
         case literal(Character)
     }
@@ -59,7 +63,9 @@ public struct CSVTimeFormat: Sendable, Hashable, CustomStringConvertible {
         var i = 0
         var seen: Set<String> = []
         func once(_ name: String) throws(FormatError) {
-            guard seen.insert(name).inserted else { throw FormatError(reason: "the pattern '\(text)' has \(name) twice") }
+            guard seen.insert(name).inserted else {
+                throw FormatError(reason: "the pattern '\(text)' has \(name) twice")
+            }
         }
         while i < chars.count {
             let c = chars[i]
@@ -84,21 +90,42 @@ public struct CSVTimeFormat: Sendable, Hashable, CustomStringConvertible {
             while i + n < chars.count, chars[i + n] == c { n += 1 }
             let run = String(repeating: c, count: n)
             switch (c, n) {
-            case ("y", 4): try once("a year"); out.append(.year)
-            case ("M", 1), ("M", 2): try once("a month"); out.append(.month(variable: n == 1))
-            case ("d", 1), ("d", 2): try once("a day"); out.append(.day(variable: n == 1))
-            case ("H", 1), ("H", 2): try once("an hour"); out.append(.hour(variable: n == 1))
-            case ("m", 2): try once("a minute"); out.append(.minute)
-            case ("s", 2): try once("a second"); out.append(.second)
-            case ("S", _): try once("a fraction"); out.append(.fraction)
-            case ("X", 1...3): try once("an offset"); out.append(.offset(colon: n == 3, minutes: n > 1))
+            case ("y", 4):
+                try once("a year")
+                out.append(.year)
+            case ("M", 1), ("M", 2):
+                try once("a month")
+                out.append(.month(variable: n == 1))
+            case ("d", 1), ("d", 2):
+                try once("a day")
+                out.append(.day(variable: n == 1))
+            case ("H", 1), ("H", 2):
+                try once("an hour")
+                out.append(.hour(variable: n == 1))
+            case ("m", 2):
+                try once("a minute")
+                out.append(.minute)
+            case ("s", 2):
+                try once("a second")
+                out.append(.second)
+            case ("S", _):
+                try once("a fraction")
+                out.append(.fraction)
+            case ("X", 1...3):
+                try once("an offset")
+                out.append(.offset(colon: n == 3, minutes: n > 1))
             case ("y", _):
-                throw FormatError(reason: "'\(run)' in '\(text)': write the year with four digits (yyyy); a two-digit year names no century")
+                throw FormatError(
+                    reason:
+                        "'\(run)' in '\(text)': write the year with four digits (yyyy); a two-digit year names no century"
+                )
             case ("h", _), ("a", _), ("K", _), ("k", _):
                 throw FormatError(reason: "'\(run)' in '\(text)': 12-hour clocks are not read; use HH (00–23)")
             default:
                 throw FormatError(
-                    reason: "'\(run)' in '\(text)' is not a pattern field (yyyy MM M dd d HH H mm ss S X XX XXX; quote literal letters as 'T')")
+                    reason:
+                        "'\(run)' in '\(text)' is not a pattern field (yyyy MM M dd d HH H mm ss S X XX XXX; quote literal letters as 'T')"
+                )
             }
             i += n
         }
@@ -127,7 +154,8 @@ public struct CSVTimeFormat: Sendable, Hashable, CustomStringConvertible {
         case .iso8601:
             guard let r = Self.readISO(cell) else {
                 return .failure(
-                    CellError("'\(cell)' is not an ISO 8601 date-time (e.g. 2026-03-02T06:00:00, 2026-03-02 06:00:00+01:00)"))
+                    CellError(
+                        "'\(cell)' is not an ISO 8601 date-time (e.g. 2026-03-02T06:00:00, 2026-03-02 06:00:00+01:00)"))
             }
             return .success(r)
         case .pattern(let tokens):
@@ -139,7 +167,8 @@ public struct CSVTimeFormat: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func civil(_ y: Int64, _ mo: Int64, _ d: Int64, _ h: Int64, _ mi: Int64, _ s: Int64) -> Int64? {
-        guard (1...9999).contains(y), (1...12).contains(mo), d >= 1, d <= CivilDate.daysInMonth(y, mo), h <= 23, mi <= 59,
+        guard (1...9999).contains(y), (1...12).contains(mo), d >= 1, d <= CivilDate.daysInMonth(y, mo), h <= 23,
+            mi <= 59,
             s <= 60
         else { return nil }
         return CivilDate.days(y, mo, d) * 86_400 + h * 3600 + mi * 60 + min(s, 59)
@@ -243,17 +272,37 @@ public struct CSVTimeFormat: Sendable, Hashable, CustomStringConvertible {
             }
             return i - start >= min ? v : nil
         }
-        var y: Int64 = 0, mo: Int64 = 0, d: Int64 = 0, h: Int64 = 0, mi: Int64 = 0, s: Int64 = 0, ms: Int64 = 0
+        var y: Int64 = 0
+        var mo: Int64 = 0
+        var d: Int64 = 0
+        var h: Int64 = 0
+        var mi: Int64 = 0
+        var s: Int64 = 0
+        var ms: Int64 = 0
         var offset: Int64?
         for token in tokens {
             switch token {
-            case .year: guard let v = number(min: 4, max: 4) else { return nil }; y = v
-            case .month(let variable): guard let v = number(min: variable ? 1 : 2, max: 2) else { return nil }; mo = v
-            case .day(let variable): guard let v = number(min: variable ? 1 : 2, max: 2) else { return nil }; d = v
-            case .hour(let variable): guard let v = number(min: variable ? 1 : 2, max: 2) else { return nil }; h = v
-            case .minute: guard let v = number(min: 2, max: 2) else { return nil }; mi = v
-            case .second: guard let v = number(min: 2, max: 2) else { return nil }; s = v
-            case .fraction: guard let v = fraction(b, &i) else { return nil }; ms = v
+            case .year:
+                guard let v = number(min: 4, max: 4) else { return nil }
+                y = v
+            case .month(let variable):
+                guard let v = number(min: variable ? 1 : 2, max: 2) else { return nil }
+                mo = v
+            case .day(let variable):
+                guard let v = number(min: variable ? 1 : 2, max: 2) else { return nil }
+                d = v
+            case .hour(let variable):
+                guard let v = number(min: variable ? 1 : 2, max: 2) else { return nil }
+                h = v
+            case .minute:
+                guard let v = number(min: 2, max: 2) else { return nil }
+                mi = v
+            case .second:
+                guard let v = number(min: 2, max: 2) else { return nil }
+                s = v
+            case .fraction:
+                guard let v = fraction(b, &i) else { return nil }
+                ms = v
             case .offset(let colon, let minutes):
                 guard let o = readOffset(b, &i, colon: colon, minutes: minutes) else { return nil }
                 offset = o
@@ -291,7 +340,9 @@ struct ZoneResolver: Sendable {
         switch candidates.count {
         case 0:
             return .failure(
-                CellError("'\(cell)' does not exist in \(zone.identifier) (the clocks were set forward over it); check the source's clock"))
+                CellError(
+                    "'\(cell)' does not exist in \(zone.identifier) (the clocks were set forward over it); check the source's clock"
+                ))
         case 1:
             return .success(candidates[0])
         default:
@@ -302,7 +353,9 @@ struct ZoneResolver: Sendable {
                 let a = Timestamp(seconds: candidates[0]).rfc3339
                 let b = Timestamp(seconds: candidates[candidates.count - 1]).rfc3339
                 return .failure(
-                    CellError("'\(cell)' occurs twice in \(zone.identifier) (the clocks were set back): \(a) or \(b); set time.ambiguous to earlier or later in the map, or export with offsets"))
+                    CellError(
+                        "'\(cell)' occurs twice in \(zone.identifier) (the clocks were set back): \(a) or \(b); set time.ambiguous to earlier or later in the map, or export with offsets"
+                    ))
             }
         }
     }

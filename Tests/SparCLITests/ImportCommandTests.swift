@@ -45,7 +45,9 @@ struct ImportCommandTests {
         #expect(preview.stderr.contains("preview: 11 rows: 11 mapped, 0 rejected; nothing stored"), "\(preview.stderr)")
         #expect(!FileManager.default.fileExists(atPath: db))
 
-        let first = try SparProcess.run(["import", "csv", Self.csv, "--map", Self.map, "--db", db, "--plant", Self.plant])
+        let first = try SparProcess.run([
+            "import", "csv", Self.csv, "--map", Self.map, "--db", db, "--plant", Self.plant,
+        ])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("11 rows: 11 accepted, 0 duplicate, 0 rejected"), "\(first.stdout)")
         // No terminal on stderr: no progress bar.
@@ -86,7 +88,9 @@ struct ImportCommandTests {
             "16/09/2026 06:40:00;layup-cell-01;ETAT;R10;;;;;;",
         ]
         try rows.joined(separator: "\r\n").write(to: file, atomically: true, encoding: .utf8)
-        let run = try SparProcess.run(["import", "csv", file.path, "--map", Self.map, "--db", db, "--plant", Self.plant])
+        let run = try SparProcess.run([
+            "import", "csv", file.path, "--map", Self.map, "--db", db, "--plant", Self.plant,
+        ])
         #expect(run.status == 1)
         #expect(run.stdout.contains("8 rows: 3 accepted, 0 duplicate, 5 rejected"), "\(run.stdout)")
         let expected = [
@@ -104,13 +108,19 @@ struct ImportCommandTests {
         let dir = try SparProcess.temporaryDirectory()
         let db = dir.appendingPathComponent("ledger.sqlite").path
         let file = dir.appendingPathComponent("short.csv")
-        try "Horodatage;Poste;Type;Code\n15/09/2026 05:00:00;layup-cell-01;ETAT;P01\n".write(to: file, atomically: true, encoding: .utf8)
-        let run = try SparProcess.run(["import", "csv", file.path, "--map", Self.map, "--plant", Self.plant, "--preview", "5"])
+        try "Horodatage;Poste;Type;Code\n15/09/2026 05:00:00;layup-cell-01;ETAT;P01\n".write(
+            to: file, atomically: true, encoding: .utf8)
+        let run = try SparProcess.run([
+            "import", "csv", file.path, "--map", Self.map, "--plant", Self.plant, "--preview", "5",
+        ])
         #expect(run.status == 2)
         #expect(run.stderr.contains("error: line 1, column 'Bons': missing from the header"), "\(run.stderr)")
         let map = dir.appendingPathComponent("map.yaml")
-        try "source: mes-opcenter\ntime: { column: Horodatage, format: \"dd/MM/yyyy HH:mm\" }\n".write(to: map, atomically: true, encoding: .utf8)
-        let bad = try SparProcess.run(["import", "csv", file.path, "--map", map.path, "--db", db, "--plant", Self.plant])
+        try "source: mes-opcenter\ntime: { column: Horodatage, format: \"dd/MM/yyyy HH:mm\" }\n".write(
+            to: map, atomically: true, encoding: .utf8)
+        let bad = try SparProcess.run([
+            "import", "csv", file.path, "--map", map.path, "--db", db, "--plant", Self.plant,
+        ])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("map.yaml:2: time.timeZone: missing"), "\(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: db))
@@ -119,8 +129,11 @@ struct ImportCommandTests {
     @Test("the progress line shows the share done, rows, rows per second and the time left")
     func progressLine() {
         // 300 of 1200 lines after 2 s with 298 rows: 25 %, 149 rows/s, 6 s left (2 s × 0.75 / 0.25).
-        #expect(ProgressBar.render(done: 300, total: 1200, rows: 298, elapsed: 2, width: 8)
-            == "[==>     ]  25%  298 rows  149 rows/s  ETA 0:06")
-        #expect(ProgressBar.render(done: 0, total: 10, rows: 0, elapsed: 0, width: 4) == "[>   ]   0%  0 rows  0 rows/s  ETA --:--")
+        #expect(
+            ProgressBar.render(done: 300, total: 1200, rows: 298, elapsed: 2, width: 8)
+                == "[==>     ]  25%  298 rows  149 rows/s  ETA 0:06")
+        #expect(
+            ProgressBar.render(done: 0, total: 10, rows: 0, elapsed: 0, width: 4)
+                == "[>   ]   0%  0 rows  0 rows/s  ETA --:--")
     }
 }

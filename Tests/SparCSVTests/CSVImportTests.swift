@@ -119,20 +119,35 @@ struct CSVImportTests {
             """
         let result = try mapped(csv, map)
         #expect(result.events.map(\.line) == [2, 5])
-        if case .measurement(let m) = result.events.first?.event.payload { #expect(m.value == 0.25) } else { Issue.record("no measurement") }
-        if case .measurement(let m) = result.events.last?.event.payload { #expect(m.value == 0.25) } else { Issue.record("no measurement") }
+        if case .measurement(let m) = result.events.first?.event.payload {
+            #expect(m.value == 0.25)
+        } else {
+            Issue.record("no measurement")
+        }
+        if case .measurement(let m) = result.events.last?.event.payload {
+            #expect(m.value == 0.25)
+        } else {
+            Issue.record("no measurement")
+        }
         #expect(result.problems.count == 2)
         // Unquoted, 0,26 is two cells: the row is refused, not read as 0 or 26.
         #expect(result.problems[0].line == 3)
         #expect(result.problems[0].reason.contains("the row has 3 cells, the header 2"))
         #expect(result.problems[0].reason.contains("\"12,5\""))
-        #expect(result.problems[1] == CSVProblem(line: 4, column: "v", field: "value",
-            reason: "'1.250' is not a number with the decimal mark ',' (the map's decimal; thousands separators are not read)"))
+        #expect(
+            result.problems[1]
+                == CSVProblem(
+                    line: 4, column: "v", field: "value",
+                    reason:
+                        "'1.250' is not a number with the decimal mark ',' (the map's decimal; thousands separators are not read)"
+                ))
 
         let pointMap = map.replacingOccurrences(of: "decimal: \",\"", with: "decimal: \".\"")
         let point = try mapped(csv, pointMap)
         #expect(point.problems.first { $0.line == 2 }?.column == "v")
-        #expect(point.problems.first { $0.line == 2 }?.reason.contains("'0,25' is not a number with the decimal mark '.'") == true)
+        #expect(
+            point.problems.first { $0.line == 2 }?.reason.contains("'0,25' is not a number with the decimal mark '.'")
+                == true)
         if case .measurement(let m) = point.events.first(where: { $0.line == 4 })?.event.payload {
             #expect(m.value == 1.25)
         } else {
@@ -155,16 +170,24 @@ struct CSVImportTests {
             """
         let result = try mapped(csv, countMap)
         #expect(result.events.map(\.line) == [2])
-        #expect(result.problems == [
-            CSVProblem(line: 3, column: "Zeit", field: "ts", reason: "'31.04.2026 06:00:00' is not a time of the form dd.MM.yyyy HH:mm:ss"),
-            CSVProblem(line: 4, column: "Zeit", field: "ts", reason: "'02.03.2026 06:00' is not a time of the form dd.MM.yyyy HH:mm:ss"),
-            CSVProblem(line: 5, column: "Maschine", field: "unit",
-                reason: "unknown work unit 'acme/tls/comp/layup/cell-9' (expected enterprise/site/area/workCenter/workUnit)"),
-            CSVProblem(line: 6, column: "Gut", field: "good", reason: "must not be negative (got -3)"),
-            CSVProblem(line: 7, column: "Gut", field: "good", reason: "missing"),
-            CSVProblem(line: 8, column: "Gut", field: "good", reason: "'1x' is not a number"),
-            CSVProblem(line: 9, column: "Zeit", field: "ts", reason: "empty"),
-        ])
+        #expect(
+            result.problems == [
+                CSVProblem(
+                    line: 3, column: "Zeit", field: "ts",
+                    reason: "'31.04.2026 06:00:00' is not a time of the form dd.MM.yyyy HH:mm:ss"),
+                CSVProblem(
+                    line: 4, column: "Zeit", field: "ts",
+                    reason: "'02.03.2026 06:00' is not a time of the form dd.MM.yyyy HH:mm:ss"),
+                CSVProblem(
+                    line: 5, column: "Maschine", field: "unit",
+                    reason:
+                        "unknown work unit 'acme/tls/comp/layup/cell-9' (expected enterprise/site/area/workCenter/workUnit)"
+                ),
+                CSVProblem(line: 6, column: "Gut", field: "good", reason: "must not be negative (got -3)"),
+                CSVProblem(line: 7, column: "Gut", field: "good", reason: "missing"),
+                CSVProblem(line: 8, column: "Gut", field: "good", reason: "'1x' is not a number"),
+                CSVProblem(line: 9, column: "Zeit", field: "ts", reason: "empty"),
+            ])
         #expect(result.problems[3].description == "line 6, column 'Gut' (good): must not be negative (got -3)")
     }
 
@@ -172,9 +195,12 @@ struct CSVImportTests {
     func missingColumn() throws {
         let csv = "Zeit;Maschine;Gut;Auftrag\n02.03.2026 06:00:00;cell-1;12;A-1\n"
         let error = try #require(throws: CSVFileError.self) { try mapped(csv, countMap) }
-        #expect(error.problems == [
-            CSVProblem(line: 1, column: "Ausschuss", reason: "missing from the header (it has: Zeit, Maschine, Gut, Auftrag)")
-        ])
+        #expect(
+            error.problems == [
+                CSVProblem(
+                    line: 1, column: "Ausschuss",
+                    reason: "missing from the header (it has: Zeit, Maschine, Gut, Auftrag)")
+            ])
     }
 
     @Test("local reason codes translate through the map's table; an untranslated code is refused")
@@ -197,12 +223,19 @@ struct CSVImportTests {
             """
         let result = try mapped(csv, map)
         #expect(result.events.count == 1)
-        if case .state(let s) = result.events.first?.event.payload { #expect(s.reason == "running") } else { Issue.record("no state") }
-        #expect(result.problems == [
-            CSVProblem(line: 3, column: "code", field: "reason", reason: "local reason code '30' is not in the map's reasons table"),
-            CSVProblem(line: 4, column: "code", field: "reason", reason: "unknown reason code 'coffee'"),
-            CSVProblem(line: 5, column: "unit", field: "unit", reason: "'L7' is not in the map's unit values"),
-        ])
+        if case .state(let s) = result.events.first?.event.payload {
+            #expect(s.reason == "running")
+        } else {
+            Issue.record("no state")
+        }
+        #expect(
+            result.problems == [
+                CSVProblem(
+                    line: 3, column: "code", field: "reason",
+                    reason: "local reason code '30' is not in the map's reasons table"),
+                CSVProblem(line: 4, column: "code", field: "reason", reason: "unknown reason code 'coffee'"),
+                CSVProblem(line: 5, column: "unit", field: "unit", reason: "'L7' is not in the map's unit values"),
+            ])
     }
 
     @Test("local times: a declared zone resolves them; gaps are refused, folds only when the map says which")
@@ -228,17 +261,26 @@ struct CSVImportTests {
         #expect(result.problems[0].reason.contains("does not exist in Europe/Paris"))
         #expect(result.problems[1].reason.contains("occurs twice in Europe/Paris"))
         #expect(result.problems[1].reason.contains("2026-10-25T00:30:00Z or 2026-10-25T01:30:00Z"))
-        let later = try mapped(csv, map.replacingOccurrences(of: "timeZone: Europe/Paris", with: "timeZone: Europe/Paris, ambiguous: later"))
+        let later = try mapped(
+            csv,
+            map.replacingOccurrences(of: "timeZone: Europe/Paris", with: "timeZone: Europe/Paris, ambiguous: later"))
         #expect(later.events.last?.event.ts.rfc3339 == "2026-10-25T01:30:00Z")
 
         // Without a zone, a time without an offset is refused, never guessed; one with an offset still reads.
         let noZone = try mapped(csv, map.replacingOccurrences(of: ", timeZone: Europe/Paris", with: ""))
         #expect(noZone.events.map(\.line) == [3])
-        #expect(noZone.problems.first == CSVProblem(line: 2, column: "ts", field: "ts",
-            reason: "'2026-07-01T08:00:00' has no offset and the map names no time zone; add time.timeZone (e.g. Europe/Paris) or export with offsets"))
+        #expect(
+            noZone.problems.first
+                == CSVProblem(
+                    line: 2, column: "ts", field: "ts",
+                    reason:
+                        "'2026-07-01T08:00:00' has no offset and the map names no time zone; add time.timeZone (e.g. Europe/Paris) or export with offsets"
+                ))
         // A pattern that never carries an offset needs the zone in the map itself.
         let error = try #require(throws: CSVMapError.self) {
-            try csvMap(map.replacingOccurrences(of: "format: iso8601, timeZone: Europe/Paris", with: "format: \"dd.MM.yyyy HH:mm\""))
+            try csvMap(
+                map.replacingOccurrences(
+                    of: "format: iso8601, timeZone: Europe/Paris", with: "format: \"dd.MM.yyyy HH:mm\""))
         }
         #expect(error.path == "time.timeZone")
     }
@@ -260,7 +302,10 @@ struct CSVImportTests {
         #expect(try ts("d.M.yyyy H:mmX", "2.3.2026 6:00Z") == ["2026-03-02T06:00:00Z"])
         #expect(try ts("epochSeconds", "1772431200") == ["2026-03-02T06:00:00Z"])
         #expect(try ts("epochMilliseconds", "1772431200500") == ["2026-03-02T06:00:00.500Z"])
-        #expect(try ts("dd.MM.yyyy HH:mm XX", "02.03.2026,06:00 +0100", columns: "columns: [d, t]") == ["2026-03-02T05:00:00Z"])
+        #expect(
+            try ts("dd.MM.yyyy HH:mm XX", "02.03.2026,06:00 +0100", columns: "columns: [d, t]") == [
+                "2026-03-02T05:00:00Z"
+            ])
         #expect(throws: CSVMapError.self) { try ts("dd.MM.yy HH:mm", "02.03.26 06:00") }
         #expect(throws: CSVMapError.self) { try ts("dd.MM.yyyy hh:mm a", "02.03.2026 06:00 AM") }
     }
@@ -362,7 +407,8 @@ struct CSVImportTests {
         #expect(misspelt.path == "fields.count.oder")
         #expect(misspelt.line == 12)
         #expect(misspelt.reason.hasPrefix("not a field of count events"))
-        let noScrap = try error(countMap.replacingOccurrences(of: "    scrap: { column: Ausschuss, default: 0 }\n", with: ""))
+        let noScrap = try error(
+            countMap.replacingOccurrences(of: "    scrap: { column: Ausschuss, default: 0 }\n", with: ""))
         #expect(noScrap.path == "fields.count")
         #expect(noScrap.reason.contains("maps no scrap"))
         let unknownKey = try error(countMap + "\nseperator: \";\"\n")
@@ -394,24 +440,29 @@ struct CSVImportTests {
         }
         let utf8Map = map.replacingOccurrences(of: "encoding: windows-1252\n", with: "")
         let error = try #require(throws: CSVFileError.self) {
-            try CSVImport(map: try csvMap(utf8Map)).read(Data("t,s,r\n2026-03-02T06:00:00Z,SN-".utf8) + Data([0xC1, 0x0A]))
+            try CSVImport(map: try csvMap(utf8Map)).read(
+                Data("t,s,r\n2026-03-02T06:00:00Z,SN-".utf8) + Data([0xC1, 0x0A]))
         }
         #expect(error.problems.first?.line == 2)
         #expect(error.problems.first?.reason.hasPrefix("invalid UTF-8 (byte 0xC1)") == true)
     }
 
-    @Test("numbers are read strictly under either decimal mark", arguments: [
-        ("12", CSVMap.DecimalMark.point, 12.0), ("-0.5", .point, -0.5), ("+3", .point, 3), ("1.5e3", .point, 1500),
-        ("12,5", .comma, 12.5), ("1,5E+03", .comma, 1500), ("-0,25", .comma, -0.25),
-    ])
+    @Test(
+        "numbers are read strictly under either decimal mark",
+        arguments: [
+            ("12", CSVMap.DecimalMark.point, 12.0), ("-0.5", .point, -0.5), ("+3", .point, 3), ("1.5e3", .point, 1500),
+            ("12,5", .comma, 12.5), ("1,5E+03", .comma, 1500), ("-0,25", .comma, -0.25),
+        ])
     func numbers(text: String, mark: CSVMap.DecimalMark, value: Double) throws {
         #expect(try CSVNumber.parse(text, decimal: mark).get() == value)
     }
 
-    @Test("text that is not a number under the declared mark is refused", arguments: [
-        ("12,5", CSVMap.DecimalMark.point), ("1.250", .comma), ("1 250", .point), ("1.250,5", .comma), ("", .point),
-        (".", .point), ("1e", .point), ("nan", .point), ("inf", .point), ("0x10", .point),
-    ])
+    @Test(
+        "text that is not a number under the declared mark is refused",
+        arguments: [
+            ("12,5", CSVMap.DecimalMark.point), ("1.250", .comma), ("1 250", .point), ("1.250,5", .comma), ("", .point),
+            (".", .point), ("1e", .point), ("nan", .point), ("inf", .point), ("0x10", .point),
+        ])
     func notNumbers(text: String, mark: CSVMap.DecimalMark) {
         #expect((try? CSVNumber.parse(text, decimal: mark).get()) == nil)
     }
