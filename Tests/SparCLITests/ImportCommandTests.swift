@@ -103,6 +103,26 @@ struct ImportCommandTests {
         for e in expected { #expect(run.stderr.contains(e), "missing '\(e)' in:\n\(run.stderr)") }
     }
 
+    @Test("standard input previews too; a preview lists every problem and exits 1")
+    func stdinPreview() throws {
+        let csv = [
+            "Horodatage;Poste;Type;Code;Bons;Rebuts;Retouches;OF;Valeur;Commentaire",
+            "17/09/2026 05:00:00;layup-cell-01;ETAT;P01;;;;;;",
+            "17/09/2026 05:10:00;layup-cell-01;PROD;;2,5;0;0;OF-1;;",
+            "17/09/2026 05:20:00;layup-cell-01;MESURE;epaisseur-pli;;;;;0.25;",
+        ].joined(separator: "\r\n")
+        let run = try SparProcess.run(
+            ["import", "csv", "-", "--map", Self.map, "--plant", Self.plant, "--preview", "10"], stdin: csv)
+        #expect(run.status == 1)
+        #expect(run.stdout.split(separator: "\n").count == 2, "\(run.stdout)")
+        #expect(run.stdout.contains(#""good":2.5"#))
+        #expect(
+            run.stderr.contains(
+                "problem: line 4, column 'Valeur' (value): '0.25' is not a number with the decimal mark ','"),
+            "\(run.stderr)")
+        #expect(run.stderr.contains("preview: 3 rows: 2 mapped, 1 rejected; nothing stored"), "\(run.stderr)")
+    }
+
     @Test("a map error and a missing column stop the import before anything is stored")
     func fileErrors() throws {
         let dir = try SparProcess.temporaryDirectory()
