@@ -94,6 +94,7 @@ struct ImportCSVCommand: AsyncParsableCommand {
     }
 
     func ingest(_ data: Data, map: CSVMap) async throws -> ([CSVProblem], String) {
+        _ = try CSVImport(map: map).reader(data)
         let ingest = try await options.openIngest()
         let importer = CSVImport(map: map, model: ingest.model)
         let rows = try importer.reader(data)

@@ -135,6 +135,10 @@ struct ImportCommandTests {
         ])
         #expect(run.status == 2)
         #expect(run.stderr.contains("error: line 1, column 'Bons': missing from the header"), "\(run.stderr)")
+        let stored = try SparProcess.run(["import", "csv", file.path, "--map", Self.map, "--plant", Self.plant, "--db", db])
+        #expect(stored.status == 2)
+        #expect(stored.stderr.contains("error: line 1, column 'Valeur': missing from the header"), "\(stored.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: db))
         let map = dir.appendingPathComponent("map.yaml")
         try "source: mes-opcenter\ntime: { column: Horodatage, format: \"dd/MM/yyyy HH:mm\" }\n".write(
             to: map, atomically: true, encoding: .utf8)
