@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SparCore", targets: ["SparCore"]),
         .library(name: "SparEngine", targets: ["SparEngine"]),
         .library(name: "SparInterchange", targets: ["SparInterchange"]),
+        .library(name: "SparCSV", targets: ["SparCSV"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         .target(name: "SparCore", swiftSettings: strict),
@@ -45,6 +47,14 @@ let package = Package(
         .target(
             name: "SparInterchange",
             dependencies: ["SparCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SparCSV",
+            dependencies: [
+                "SparCore", "SparInterchange", .product(name: "Yams", package: "Yams"),
+                .product(name: "CSV", package: "CSV.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -95,7 +105,8 @@ let package = Package(
             name: "SparCLI",
             dependencies: [
                 "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
-                "SparLedgerIntegrity", "SparServer", "SparGovernance", "SparQualification", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SparLedgerIntegrity", "SparServer", "SparGovernance", "SparQualification", "SparCSV",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,6 +128,11 @@ let package = Package(
             name: "SparCoreTests",
             dependencies: ["SparCore", "SparInterchange", "SparTestSupport"],
             resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparCSVTests",
+            dependencies: ["SparCSV", "SparCore", "SparInterchange"],
             swiftSettings: strict
         ),
         .testTarget(

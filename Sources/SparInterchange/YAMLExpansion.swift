@@ -3,12 +3,12 @@ import Yams
 /// Bounds what a YAML document expands to. Aliases let a few hundred bytes stand for millions of values (each alias
 /// of an alias multiplies), and decoding walks every one; a master-data file larger than this is refused before it
 /// is decoded.
-enum YAMLExpansion {
+public enum YAMLExpansion {
     /// The most values (scalars, mappings, sequences, counted once per place they appear) a document may expand to.
-    static let maximumNodes = 200_000
+    public static let maximumNodes = 200_000
 
     /// Why `text` expands beyond ``maximumNodes``, if it does; nil also when it is not YAML (the decoder says why).
-    static func problem(_ text: String) -> String? {
+    public static func problem(_ text: String) -> String? {
         guard let node = try? Yams.compose(yaml: text) else { return nil }
         var budget = maximumNodes
         guard fits(node, &budget) else {
