@@ -59,7 +59,10 @@ let package = Package(
         ),
         .target(
             name: "SparEngine",
-            dependencies: ["SparCore", "SparStorage", "SparInterchange", "SparLedgerIntegrity"],
+            dependencies: [
+                "SparCore", "SparStorage", "SparInterchange", "SparLedgerIntegrity",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -130,6 +130,11 @@ struct ImportCSVCommand: AsyncParsableCommand {
             if rows.rows % 1000 == 0 { progress.update(done: rows.line, rows: rows.rows) }
         }
         try await flush()
+        try await LedgerImportRecord.record(
+            LedgerImportRecord.Summary(
+                format: "csv", file: file == "-" ? "(standard input)" : (file as NSString).lastPathComponent, data: data,
+                rows: rows.rows, accepted: accepted, duplicates: duplicates, rejected: rejected),
+            enterprise: ingest.model.enterprise, in: ingest.store, recordedAt: .now, recordedBy: ingest.recordedBy)
         problems = problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(
             \.element)
         return (problems, "\(rows.rows) rows: \(accepted) accepted, \(duplicates) duplicate, \(rejected) rejected")

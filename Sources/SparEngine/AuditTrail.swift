@@ -99,6 +99,14 @@ public enum AuditTrail {
                     if p.source.hasPrefix("change:") {
                         action += " under \(p.source.dropFirst("change:".count)), effective \(p.ts.rfc3339)"
                     }
+                case .fileImport:
+                    if let r = LedgerImportRecord.Summary.decode(body: p.body) {
+                        action =
+                            "imported \(r.file) (\(r.format), SHA-256 \(r.sha256)): \(r.rows) rows, \(r.accepted) accepted, "
+                            + "\(r.duplicates) duplicate, \(r.rejected) rejected"
+                    } else {
+                        action = "imported a \(p.type) file"
+                    }
                 case .identity:
                     action = p.type
                 case .checkpointKey:

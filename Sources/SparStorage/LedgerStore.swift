@@ -34,7 +34,7 @@ public struct PendingEntry: Sendable, Hashable {
 extension LedgerEntryKind {
     /// The kind whose id space `id` lies in, nil for the space `spar:…` kept for later kinds. Master data lives in
     /// reserved spaces — `CR-<digits>` and `changeRequest:…` for change requests, `identity:…`, `signature:…`,
-    /// `plant-model:…` or `plantModel:…`, `blueprint:…`, `checkpointKey:…`, `kpiDefinition:…` — and every other id is an event's. The stores refuse an
+    /// `plant-model:…` or `plantModel:…`, `blueprint:…`, `checkpointKey:…`, `kpiDefinition:…`, `import:…` — and every other id is an event's. The stores refuse an
     /// entry whose id lies in another kind's space, so no writer can take an id that master data will need.
     public static func owner(of id: String) -> LedgerEntryKind? {
         if id.hasPrefix("CR-"), id.count > 3, id.dropFirst(3).allSatisfy(\.isASCIIDigitCharacter) {
@@ -49,6 +49,7 @@ extension LedgerEntryKind {
         case "blueprint": return .blueprint
         case "checkpointKey": return .checkpointKey
         case "kpiDefinition": return .kpiDefinition
+        case "import": return .fileImport
         case "spar": return nil
         default: return .event
         }
@@ -62,7 +63,7 @@ extension LedgerEntryKind {
         guard self == .event else { return "a \(rawValue) entry cannot have the id '\(id)'" }
         return "'\(id)' lies in the id space reserved for \(owner?.rawValue ?? "later") master-data entries; choose an "
             + "event id outside CR-<digits>, changeRequest:, identity:, signature:, plant-model:, plantModel:, "
-            + "blueprint:, checkpointKey:, kpiDefinition: and spar:"
+            + "blueprint:, checkpointKey:, kpiDefinition:, import: and spar:"
     }
 }
 
@@ -104,6 +105,9 @@ public enum LedgerEntryKind: String, Sendable, Hashable, CaseIterable {
     case checkpointKey
     /// The KPI definition version in force from a time (`spar-kpi-1`, `spar-kpi-2`).
     case kpiDefinition
+    /// A file imported into the ledger: its format, name, SHA-256 and what its rows gave (accepted, duplicate,
+    /// rejected); the events themselves are `event` entries.
+    case fileImport
 }
 
 /// Password hashes (PHC strings), kept beside the ledger and out of its exports. Each is committed to by a ledger

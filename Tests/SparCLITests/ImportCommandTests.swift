@@ -69,6 +69,18 @@ struct ImportCommandTests {
         #expect(again2.status == 0, "\(again2.stderr)")
         #expect(again2.stdout.isEmpty)
         #expect(try Self.kpis(db).events == events)
+
+        // Both imports are in the audit trail with the file's SHA-256 (from sha256sum) and their counts; the
+        // preview is not.
+        let sum = try SparProcess.runTool("/usr/bin/sha256sum", [Self.csv])
+        let sha = String(sum.split(separator: " ").first ?? "")
+        #expect(sha.count == 64)
+        let audit = try SparProcess.run(["audit", "--db", db])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        let imports = audit.stdout.split(separator: "\n").filter { $0.contains("imported toulouse-layup.csv") }
+        #expect(imports.count == 2, "\(audit.stdout)")
+        #expect(imports.first?.contains("(csv, SHA-256 \(sha)): 11 rows, 11 accepted, 0 duplicate, 0 rejected") == true)
+        #expect(imports.last?.contains("(csv, SHA-256 \(sha)): 11 rows, 0 accepted, 11 duplicate, 0 rejected") == true)
     }
 
     @Test("bad rows are reported with line, column and why; good rows are kept; exit status 1")
