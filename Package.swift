@@ -89,6 +89,7 @@ let package = Package(
             name: "SparServer",
             dependencies: [
                 "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo", "SparGovernance",
+                "SparCSV",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -162,7 +163,7 @@ let package = Package(
             name: "SparServerTests",
             dependencies: [
                 "SparServer", "SparGovernance", "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
-                "SparTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                "SparTestSupport", "SparCSV", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

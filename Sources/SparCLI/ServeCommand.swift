@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import SparCSV
 import SparServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -62,6 +63,13 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "name"))
     var allowedHosts: [String] = []
 
+    @Option(
+        name: .customLong("csv-map"),
+        help: ArgumentHelp(
+            "A column map for POST /api/import/csv?map=NAME, as NAME=MAP.yaml (repeatable; see spar import csv).",
+            valueName: "name=file"))
+    var csvMaps: [String] = []
+
     func run() async throws {
         do {
             try await ServeCommand.serve(
@@ -69,10 +77,28 @@ struct ServeCommand: AsyncParsableCommand {
                 staleAfterHours: staleAfterHours, sessionIdleMinutes: sessionIdleMinutes, sessionMaxHours: sessionMaxHours,
                 loginAttemptsPerMinute: loginAttemptsPerMinute,
                 allowedHosts: allowedHosts.isEmpty
-                    ? ServeCommand.hosts(ProcessInfo.processInfo.environment["SPAR_ALLOWED_HOSTS"]) : allowedHosts)
+                    ? ServeCommand.hosts(ProcessInfo.processInfo.environment["SPAR_ALLOWED_HOSTS"]) : allowedHosts,
+                csvMaps: try ServeCommand.loadMaps(csvMaps))
         } catch {
             throw ExitCode(Console.fail(error).code)
         }
+    }
+
+    /// The `--csv-map NAME=FILE` options, loaded and checked.
+    static func loadMaps(_ options: [String]) throws -> [String: CSVMap] {
+        var maps: [String: CSVMap] = [:]
+        for option in options {
+            guard let eq = option.firstIndex(of: "="), eq != option.startIndex, option.index(after: eq) != option.endIndex
+            else { throw CLIError("--csv-map takes NAME=MAP.yaml (got '\(option)')") }
+            let name = String(option[..<eq])
+            guard maps[name] == nil else { throw CLIError("--csv-map names '\(name)' twice") }
+            do {
+                maps[name] = try CSVMap.load(path: String(option[option.index(after: eq)...]))
+            } catch {
+                throw CLIError("--csv-map \(name): \(error)")
+            }
+        }
+        return maps
     }
 
     /// The names of a comma-separated `SPAR_ALLOWED_HOSTS` (none when unset).
@@ -84,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
     static func serve(
         db: String, key: String?, plant: String?, host: String, port: Int, staleAfterHours: Double,
         sessionIdleMinutes: Double = 30, sessionMaxHours: Double = 12, loginAttemptsPerMinute: Int = 10,
-        allowedHosts: [String] = []
+        allowedHosts: [String] = [], csvMaps: [String: CSVMap] = [:]
     ) async throws {
         guard (0...65_535).contains(port) else { throw CLIError("--port must be from 0 to 65535") }
         guard staleAfterHours > 0 else { throw CLIError("--stale-after-hours must be positive") }
@@ -108,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
                 idleTimeout: Int64(sessionIdleMinutes * 60_000), absoluteTimeout: Int64(sessionMaxHours * 3_600_000),
                 loginAttemptsPerMinute: loginAttemptsPerMinute),
             allowedHosts: allowedHosts)
+        configuration.csvMaps = csvMaps
         configuration.requestDeadline = .seconds(30)
         configuration.cancelReadsWhenClientLeaves = true
         let app = try await buildApplication(configuration)

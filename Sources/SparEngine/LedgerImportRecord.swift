@@ -57,10 +57,12 @@ public enum LedgerImportRecord {
         }
     }
 
-    /// The ledger entry recording `summary` (at the enterprise, at server time `recordedAt`).
+    /// The ledger entry recording `summary` (at the enterprise, at server time `recordedAt`); every import is its own
+    /// entry, even of the same file in the same millisecond.
     public static func entry(_ summary: Summary, enterprise: String, recordedAt: Timestamp) -> PendingEntry {
         PendingEntry(
-            id: "import:\(summary.format):\(summary.sha256.prefix(16))@\(recordedAt.milliseconds)", kind: .fileImport,
+            id: "import:\(summary.format):\(summary.sha256.prefix(16))@\(recordedAt.milliseconds):\(UUID().uuidString.lowercased())",
+            kind: .fileImport,
             ts: recordedAt, unit: enterprise, type: summary.format, source: "spar", body: summary.json.canonical)
     }
 

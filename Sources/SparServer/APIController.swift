@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import ServiceLifecycle
+import SparCSV
 import SparCore
+import SparEngine
 import SparInterchange
 
 /// The HTTP API (`/api/…`), as specified in `Resources/openapi.json`.
@@ -10,9 +12,12 @@ struct APIController {
     let staleAfterSeconds: Int64
     /// Ends event streams whose session ended (nil: none to check).
     var authenticator: Authenticator? = nil
+    /// Column maps for CSV imports, by name.
+    var csvMaps: [String: CSVMap] = [:]
 
     func register(on router: Router<SparRequestContext>) {
         router.post("/api/events", use: postEvents)
+        router.post("/api/import/csv", use: importCSV)
         router.get("/api/kpi", use: kpi)
         router.get("/api/kpis") { _, context in
             try context.caller.authorizeRead()
@@ -56,6 +61,59 @@ struct APIController {
         let decoded = try EventBatchDecoder.decode(Data(buffer: body), format: format)
         let outcome = try await live.post(decoded, contentType: format.rawValue, principal: context.caller.principal)
         return JSONText(APIController.json(outcome))
+    }
+
+    /// `POST /api/import/csv?map=NAME[&file=NAME.csv]`: the body is a CSV export read with a map the server was
+    /// started with; rows become events and are ingested as a batch of `POST /api/events`, and the import is
+    /// recorded in the ledger (file name, SHA-256, counts).
+    @Sendable func importCSV(_ request: Request, context: SparRequestContext) async throws -> JSONText {
+        try context.caller.authorizeWrite()
+        let q = QueryParameters(request)
+        let name = try q.require("map")
+        guard let map = csvMaps[name] else {
+            let known = csvMaps.keys.sorted().joined(separator: ", ")
+            throw ProblemDetails.badRequest(
+                "unknown-map", "no CSV map named '\(name)' (the server has: \(known.isEmpty ? "none" : known))",
+                field: "map")
+        }
+        var request = request
+        let data = Data(buffer: try await request.collectBody(upTo: context.maxUploadSize))
+        guard !data.isEmpty else { throw ProblemDetails.badRequest("empty-body", "the body holds no CSV file") }
+        let importer = CSVImport(map: map, model: live.model)
+        let rows: CSVRowReader
+        do {
+            rows = try importer.reader(data)
+        } catch {
+            throw ProblemDetails.badRequest(
+                "malformed-csv", error.problems.map(\.description).joined(separator: "; "), field: "body")
+        }
+        var decoded: [(line: Int, result: Result<Event, EventRejection>)] = []
+        while let row = rows.next() {
+            switch row {
+            case .event(let e):
+                decoded.append((e.line, .success(e.event)))
+            case .rejected(let line, let problems):
+                let first = problems.first
+                decoded.append(
+                    (line, .failure(EventRejection(
+                        line: line, id: nil, field: first?.column ?? first?.field ?? "",
+                        reason: problems.map(\.description).joined(separator: "; ")))))
+            }
+        }
+        let outcome = try await live.post(decoded, contentType: "text/csv", principal: context.caller.principal)
+        let summary = LedgerImportRecord.Summary(
+            format: "csv", file: q.string("file") ?? "(http upload)", data: data, rows: rows.rows,
+            accepted: outcome.accepted, duplicates: outcome.duplicates, rejected: outcome.rejected)
+        try await live.recordImport(summary, principal: context.caller.principal)
+        var json = APIController.json(outcome)
+        if case .object(var o) = json {
+            o["import"] = .object([
+                "map": .string(name), "file": .string(summary.file), "sha256": .string(summary.sha256),
+                "rows": .number(Double(summary.rows)),
+            ])
+            json = .object(o)
+        }
+        return JSONText(json)
     }
 
     static func json(_ o: BatchOutcome) -> JSONValue {

@@ -109,7 +109,9 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
         router.middlewares.add(
             QueryDeadlineMiddleware(deadline: deadline, cancelWhenClientLeaves: configuration.cancelReadsWhenClientLeaves))
     }
-    APIController(live: live, staleAfterSeconds: configuration.staleAfterSeconds, authenticator: authenticator)
+    APIController(
+        live: live, staleAfterSeconds: configuration.staleAfterSeconds, authenticator: authenticator,
+        csvMaps: configuration.csvMaps)
         .register(on: router)
     let pages = try PageController(live: live, staleAfterSeconds: configuration.staleAfterSeconds)
     pages.register(on: router)

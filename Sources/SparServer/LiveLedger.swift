@@ -398,6 +398,13 @@ actor LiveLedger {
     /// Ingests decoded lines (decoding failures already rejected) for `principal` (nil: a ledger without users,
     /// recorded as the configured `recordedBy`) and reports every line. ``IngestEvents`` rejects the events outside
     /// the principal's sites and permissions, line by line.
+    /// Records a file import in the ledger, as the principal who posted it.
+    func recordImport(_ summary: LedgerImportRecord.Summary, principal: Principal?) async throws {
+        try await LedgerImportRecord.record(
+            summary, enterprise: model.enterprise, in: store, recordedAt: now(),
+            recordedBy: principal?.recordedBy ?? recordedBy)
+    }
+
     func post(
         _ decoded: [(line: Int, result: Result<Event, EventRejection>)], contentType: String, principal: Principal?
     ) async throws -> BatchOutcome {

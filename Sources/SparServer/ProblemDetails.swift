@@ -101,6 +101,8 @@ extension ProblemDetails {
         case "cancelled": "The request was cancelled"
         case "unknown-shift": "Unknown shift"
         case "unknown-definition": "Unknown KPI definition version"
+        case "unknown-map": "Unknown CSV column map"
+        case "malformed-csv": "The CSV file cannot be read with its map"
         case "unknown-kpi": "Unknown KPI"
         case "not-found": "Not found"
         case "method-not-allowed": "Method not allowed"

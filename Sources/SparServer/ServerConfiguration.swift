@@ -1,4 +1,5 @@
 import Foundation
+import SparCSV
 import Logging
 import Prometheus
 import SparCore
@@ -41,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     /// Host names (`name`, `name:port`, `[v6]`, `[v6]:port`) that requests may be addressed to and that `Origin` may
     /// name, besides the loopback names and the listening address; anything else is refused (DNS rebinding).
     public var allowedHosts: [String]
+    /// Column maps for `POST /api/import/csv?map=NAME`, by name (`spar serve --csv-map NAME=MAP.yaml`).
+    public var csvMaps: [String: CSVMap] = [:]
 
     /// Creates a configuration; only the database is required.
     public init(
