@@ -71,7 +71,8 @@ enum RawHTTP {
         #else
         let stream = SOCK_STREAM
         #endif
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        // Generous: on a loaded 2-core machine (builds beside the tests) an answer has been seen to take over 10 s.
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         let v4 = socket(AF_INET, stream, 0)
         guard v4 >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         _ = setsockopt(v4, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
