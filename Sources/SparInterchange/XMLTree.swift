@@ -1,0 +1,247 @@
+import Foundation
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// An XML document read into plain values (local names, namespaces, text, where each element was), for the
+/// interchange importers (B2MML, KPI-ML) to walk. Parsing never resolves entities, never loads a DTD, and refuses
+/// any document that declares one: interchange messages need neither, and both are the way in for entity
+/// expansion and external-entity attacks.
+public enum XMLTree {
+    /// One element: its local name, namespace URI, attributes (by local name), child elements and direct text.
+    public struct Element: Sendable, Hashable {
+        /// The local name (`ProductionRequest`, without a prefix).
+        public var name: String
+        /// The namespace URI, nil when the element has none.
+        public var namespace: String?
+        /// Attributes by local name.
+        public var attributes: [String: String]
+        /// Child elements in document order.
+        public var children: [Element]
+        /// The element's own text (its text children joined), trimmed of surrounding white space.
+        public var text: String
+        /// The 1-based line the element starts on.
+        public var line: Int
+        /// Where the element is: `/ProcessProductionSchedule/DataArea/ProductionSchedule/ProductionRequest[2]`
+        /// (an index only where siblings share the name).
+        public var path: String
+
+        /// Creates an element (tests and builders; the parser fills `line` and `path`).
+        public init(
+            name: String, namespace: String? = nil, attributes: [String: String] = [:], children: [Element] = [],
+            text: String = "", line: Int = 0, path: String = ""
+        ) {
+            self.name = name
+            self.namespace = namespace
+            self.attributes = attributes
+            self.children = children
+            self.text = text
+            self.line = line
+            self.path = path
+        }
+
+        /// The first child called `name`.
+        public func child(_ name: String) -> Element? { children.first { $0.name == name } }
+
+        /// Every child called `name`.
+        public func children(_ name: String) -> [Element] { children.filter { $0.name == name } }
+
+        /// The text of the first child called `name`, nil when absent or empty.
+        public func value(_ name: String) -> String? {
+            guard let t = child(name)?.text, !t.isEmpty else { return nil }
+            return t
+        }
+
+        /// The element reached by following `names` from this one, first match at each step.
+        public func descendant(_ names: String...) -> Element? {
+            var at: Element? = self
+            for n in names { at = at?.child(n) }
+            return at
+        }
+    }
+
+    /// Why a document could not be read: where (line, column, element path when known) and why.
+    public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
+        public var line: Int?
+        public var column: Int?
+        public var path: String?
+        public var reason: String
+
+        /// A problem at the given place.
+        public init(line: Int? = nil, column: Int? = nil, path: String? = nil, reason: String) {
+            self.line = line
+            self.column = column
+            self.path = path
+            self.reason = reason
+        }
+
+        public var description: String {
+            var at: [String] = []
+            if let line { at.append(column.map { "line \(line), column \($0)" } ?? "line \(line)") }
+            if let path { at.append(path) }
+            return at.isEmpty ? reason : at.joined(separator: ", ") + ": " + reason
+        }
+    }
+
+    /// Limits that keep a hostile document from exhausting memory or the stack.
+    public struct Limits: Sendable, Hashable {
+        /// The largest document accepted, in bytes.
+        public var maximumBytes: Int
+        /// The deepest nesting accepted.
+        public var maximumDepth: Int
+        /// The most elements accepted.
+        public var maximumElements: Int
+
+        /// Limits with the given values.
+        public init(maximumBytes: Int, maximumDepth: Int, maximumElements: Int) {
+            self.maximumBytes = maximumBytes
+            self.maximumDepth = maximumDepth
+            self.maximumElements = maximumElements
+        }
+
+        /// 256 MiB, 128 levels, 10 million elements.
+        public static let standard = Limits(maximumBytes: 256 << 20, maximumDepth: 128, maximumElements: 10_000_000)
+    }
+
+    /// Reads `data` as one XML document. A UTF-8 byte-order mark is skipped; UTF-16 (with its mark) is read as
+    /// such; a DOCTYPE or ENTITY declaration is refused before parsing.
+    public static func parse(_ data: Data, limits: Limits = .standard) throws(Problem) -> Element {
+        guard data.count <= limits.maximumBytes else {
+            throw Problem(reason: "the document is \(data.count) bytes; at most \(limits.maximumBytes) are accepted")
+        }
+        let utf8 = try utf8Bytes(data)
+        if let (line, what) = declaration(in: utf8) {
+            throw Problem(
+                line: line,
+                reason: "the document declares \(what); DTDs and entities are refused (interchange messages need neither)")
+        }
+        let builder = TreeBuilder(limits: limits)
+        let parser = XMLParser(data: utf8)
+        parser.shouldProcessNamespaces = true
+        parser.shouldReportNamespacePrefixes = false
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = builder
+        let ok = parser.parse()
+        if let problem = builder.problem { throw problem }
+        guard ok, let root = builder.root else {
+            let error = parser.parserError as NSError?
+            let line = parser.lineNumber > 0 ? parser.lineNumber : nil
+            let column = parser.columnNumber > 0 ? parser.columnNumber : nil
+            throw Problem(line: line, column: column, reason: reason(error, open: builder.openPath))
+        }
+        return root
+    }
+
+    private static func reason(_ error: NSError?, open: String?) -> String {
+        let code = error.map { " (XML parser error \($0.code))" } ?? ""
+        if let open { return "not well-formed XML inside \(open)\(code)" }
+        return "not well-formed XML\(code)"
+    }
+
+    /// The document as UTF-8: a UTF-8 mark dropped, UTF-16 transcoded (its declaration's encoding then reads
+    /// UTF-8), anything else passed through for the parser to judge.
+    private static func utf8Bytes(_ data: Data) throws(Problem) -> Data {
+        let bytes = [UInt8](data.prefix(4))
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return data.dropFirst(3) }
+        let bigEndian = bytes.starts(with: [0xFE, 0xFF])
+        guard bigEndian || bytes.starts(with: [0xFF, 0xFE]) else { return data }
+        guard let text = String(data: data, encoding: bigEndian ? .utf16BigEndian : .utf16LittleEndian) else {
+            throw Problem(reason: "the document starts with a UTF-16 byte-order mark but is not valid UTF-16")
+        }
+        var body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        if body.hasPrefix("<?xml"), let end = body.range(of: "?>") {
+            let decl = body[..<end.upperBound].replacingOccurrences(
+                of: #"encoding\s*=\s*["'][^"']*["']"#, with: #"encoding="UTF-8""#, options: .regularExpression)
+            body = decl + body[end.upperBound...]
+        }
+        return Data(body.utf8)
+    }
+
+    /// The line and kind of the first `<!DOCTYPE` or `<!ENTITY` in the bytes, if any.
+    private static func declaration(in data: Data) -> (Int, String)? {
+        let marks: [([UInt8], String)] = [(Array("<!DOCTYPE".utf8), "a DOCTYPE"), (Array("<!ENTITY".utf8), "an ENTITY")]
+        var line = 1
+        var i = data.startIndex
+        while i < data.endIndex {
+            let b = data[i]
+            if b == 0x0A { line += 1 }
+            if b == 0x3C, i + 1 < data.endIndex, data[i + 1] == 0x21 {
+                for (mark, what) in marks where data[i...].starts(with: mark) { return (line, what) }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// Builds `XMLTree.Element`s from parser callbacks, enforcing the limits.
+private final class TreeBuilder: NSObject, XMLParserDelegate {
+    private struct Open {
+        var element: XMLTree.Element
+        var text = ""
+        var seen: [String: Int] = [:]
+    }
+
+    let limits: XMLTree.Limits
+    private var stack: [Open] = []
+    private var count = 0
+    private(set) var root: XMLTree.Element?
+    private(set) var problem: XMLTree.Problem?
+
+    init(limits: XMLTree.Limits) { self.limits = limits }
+
+    var openPath: String? { stack.last?.element.path }
+
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
+        count += 1
+        if stack.count >= limits.maximumDepth || count > limits.maximumElements {
+            let what = stack.count >= limits.maximumDepth
+                ? "nesting deeper than \(limits.maximumDepth) levels" : "more than \(limits.maximumElements) elements"
+            problem = XMLTree.Problem(line: parser.lineNumber, path: openPath, reason: "the document has \(what)")
+            parser.abortParsing()
+            return
+        }
+        let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
+        var path = "/" + local
+        if !stack.isEmpty {
+            let n = (stack[stack.count - 1].seen[local] ?? 0) + 1
+            stack[stack.count - 1].seen[local] = n
+            path = stack[stack.count - 1].element.path + "/" + local + (n > 1 ? "[\(n)]" : "")
+        }
+        var attrs: [String: String] = [:]
+        for (k, v) in attributes where !k.hasPrefix("xmlns") {
+            attrs[k.split(separator: ":").last.map(String.init) ?? k] = v
+        }
+        let ns = namespaceURI.flatMap { $0.isEmpty ? nil : $0 }
+        stack.append(Open(element: .init(name: local, namespace: ns, attributes: attrs, line: parser.lineNumber, path: path)))
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        guard !stack.isEmpty else { return }
+        stack[stack.count - 1].text += string
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+        guard !stack.isEmpty else { return }
+        stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self)
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        guard var done = stack.popLast() else { return }
+        done.element.text = done.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if stack.isEmpty {
+            root = done.element
+        } else {
+            stack[stack.count - 1].element.children.append(done.element)
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {
+        problem = XMLTree.Problem(line: parser.lineNumber, reason: "entity declarations are refused")
+        parser.abortParsing()
+    }
+}
