@@ -9,8 +9,8 @@ import SparInterchange
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import events from other formats into the ledger (an ingest: same checks, idempotent).",
-        subcommands: [ImportCSVCommand.self]
+        abstract: "Import events (csv: an ingest, same checks, idempotent) or partner KPI definitions (kpi-ml: a blueprint change request).",
+        subcommands: [ImportCSVCommand.self, ImportKPIMLCommand.self]
     )
 }
 
