@@ -93,7 +93,7 @@ struct ImportKPIMLCommand: AsyncParsableCommand {
                 summary, enterprise: plant.enterprise, in: ledger.store, recordedAt: .now,
                 recordedBy: ledger.principal.recordedBy)
             Console.out(
-                "\(read.count) KPI definitions: \(summary.accepted) proposed, \(summary.duplicates) already in the blueprint, "
+                "\(read.count) KPI definition\(read.count == 1 ? "" : "s"): \(summary.accepted) proposed, \(summary.duplicates) already in the blueprint, "
                     + "\(summary.rejected) refused" + (added.isEmpty ? "; nothing to propose" : ""))
         }
         if !refused.isEmpty { throw ExitCode(1) }

@@ -85,6 +85,11 @@ extension KPIML {
             items: version.kpis.map { element(definition($0, in: version)) })
     }
 
+    /// A `SyncKPIDefinition` document holding `definitions`, created at `createdAt`.
+    public static func definitionsDocument(_ definitions: [Definition], createdAt: Timestamp) -> Data {
+        document("SyncKPIDefinition", createdAt: createdAt, items: definitions.map(element))
+    }
+
     /// A `SyncKPIValue` document with a `KPIValue` for each KPI of `result` that has a value (one per characteristic
     /// for the capability indices), with the window, the scope and the lineage.
     ///
@@ -133,7 +138,7 @@ extension KPIML {
         if let characteristic { what += ", characteristic \(characteristic)" }
         let e = XMLElement(name: "KPIValue")
         e.addChild(XMLElement(name: "ID", stringValue: id))
-        e.addChild(XMLElement(name: "Description", stringValue: what + "."))
+        e.addChild(XMLElement(name: "Description", stringValue: what + "; the elements it read are Property elements, times in seconds."))
         e.addChild(XMLElement(name: "Description", stringValue: lineage(r)))
         e.addChild(XMLElement(name: "Name", stringValue: kpi.isoName))
         let range = XMLElement(name: "TimeRange")
@@ -141,7 +146,7 @@ extension KPIML {
         range.addChild(XMLElement(name: "EndTime", stringValue: r.query.to.rfc3339))
         e.addChild(range)
         let v = XMLElement(name: "Value", stringValue: value)
-        v.setAttributesWith(["unitCode": kpi.unit])
+        v.addAttribute(attribute("unitCode", kpi.unit))
         e.addChild(v)
         e.addChild(XMLElement(name: "UnitOfMeasure", stringValue: kpi.unit))
         e.addChild(XMLElement(name: "KPIInstanceID", stringValue: instance))
@@ -193,18 +198,26 @@ extension KPIML {
     static func limit(_ name: String, _ value: Double?) -> XMLElement {
         if let value, let text = decimal(value) { return XMLElement(name: name, stringValue: text) }
         let e = XMLElement(name: name)
-        e.setAttributesWith(["xsi:nil": "true"])
+        e.addAttribute(attribute("xsi:nil", "true"))
         return e
+    }
+
+    /// An attribute node that its element frees. (On Linux, the nodes `XMLNode.attribute(withName:stringValue:)`,
+    /// `XMLNode.namespace(withName:stringValue:)` and `setAttributesWith` make are never freed, nor, through them,
+    /// their document.)
+    static func attribute(_ name: String, _ value: String) -> XMLNode {
+        let a = XMLNode(kind: .attribute)
+        a.name = name
+        a.stringValue = value
+        return a
     }
 
     /// A transaction document `root` (`releaseID` V01) with an application area and a `Sync` data area holding
     /// `items`.
     static func document(_ root: String, createdAt: Timestamp, items: [XMLElement]) -> Data {
-        let r = XMLElement(name: root)
-        for (prefix, uri) in [("", namespace), ("xsi", xsiNamespace)] {
-            if let ns = XMLNode.namespace(withName: prefix, stringValue: uri) as? XMLNode { r.addNamespace(ns) }
-        }
-        r.setAttributesWith(["releaseID": releaseID])
+        let r = XMLElement(name: root, uri: namespace)
+        r.addAttribute(attribute("xmlns:xsi", xsiNamespace))
+        r.addAttribute(attribute("releaseID", releaseID))
         let area = XMLElement(name: "ApplicationArea")
         let sender = XMLElement(name: "Sender")
         sender.addChild(XMLElement(name: "LogicalID", stringValue: "spar"))

@@ -135,6 +135,7 @@ public enum KPIML {
         guard !body.isEmpty, body.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
             body.filter({ $0 == "." }).count <= 1, body.contains(where: \.isNumber)
         else { return nil }
-        return Double(text.hasPrefix("+") ? String(text.dropFirst()) : text)
+        guard let v = Double(text.hasPrefix("+") ? String(text.dropFirst()) : text), v.isFinite else { return nil }
+        return v
     }
 }

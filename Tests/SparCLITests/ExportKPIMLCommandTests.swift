@@ -115,7 +115,7 @@ struct ExportKPIMLCommandTests {
         #expect(run.stdout.contains(" proposed: blueprint "), "\(run.stdout)")
         #expect(run.stdout.contains(#"adds local.toulouse.OLR100 "Other Loss Ratio": Other loss ratio = OL/CM (elements OL, CM)"#))
         #expect(run.stdout.contains("+ kpiExtension local.toulouse.OLR100: Other Loss Ratio: Other loss ratio = OL/CM [OL, CM], nearest ISO otherLossRatio"), "\(run.stdout)")
-        #expect(run.stdout.contains("1 KPI definitions: 1 proposed, 0 already in the blueprint, 0 refused"))
+        #expect(run.stdout.contains("1 KPI definition: 1 proposed, 0 already in the blueprint, 0 refused"))
         let audit = try SparProcess.run(["audit", "--db", db, "--as", "auditor"], environment: user("auditor"))
         #expect(audit.status == 0, "\(audit.stderr)")
         // sha256 of the example, 1369 bytes.
