@@ -140,12 +140,15 @@ public enum XMLTree {
     }
 
     /// The document as UTF-8: a UTF-8 mark dropped, UTF-16 transcoded (its declaration's encoding then reads
-    /// UTF-8), anything else passed through for the parser to judge.
+    /// UTF-8), a document that declares another encoding passed through for the parser to convert, and anything else
+    /// checked to be UTF-8 (FoundationXML's parser traps on an element name that is not).
     private static func utf8Bytes(_ data: Data) throws(Problem) -> Data {
         let bytes = [UInt8](data.prefix(4))
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return data.dropFirst(3) }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return try validUTF8(data.dropFirst(3)) }
         let bigEndian = bytes.starts(with: [0xFE, 0xFF])
-        guard bigEndian || bytes.starts(with: [0xFF, 0xFE]) else { return data }
+        guard bigEndian || bytes.starts(with: [0xFF, 0xFE]) else {
+            return declaresOtherEncoding(data) ? data : try validUTF8(data)
+        }
         guard let text = String(data: data, encoding: bigEndian ? .utf16BigEndian : .utf16LittleEndian) else {
             throw Problem(reason: "the document starts with a UTF-16 byte-order mark but is not valid UTF-16")
         }
@@ -156,6 +159,36 @@ public enum XMLTree {
             body = decl + body[end.upperBound...]
         }
         return Data(body.utf8)
+    }
+
+    /// `data`, unless it holds a byte sequence that is not UTF-8 (then a problem with its line and first byte).
+    private static func validUTF8(_ data: Data) throws(Problem) -> Data {
+        if String(validating: data, as: UTF8.self) != nil { return data }
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return data
+            case .error:
+                let at = data.startIndex + offset
+                let line = data[data.startIndex..<at].count { $0 == 0x0A } + 1
+                throw Problem(
+                    line: line,
+                    reason: "invalid UTF-8 (byte 0x\(String(data[at], radix: 16, uppercase: true))); the document declares no other encoding")
+            }
+        }
+    }
+
+    /// Whether the XML declaration names an encoding other than UTF-8.
+    private static func declaresOtherEncoding(_ data: Data) -> Bool {
+        let head = String(decoding: data.prefix(256), as: UTF8.self)
+        guard head.hasPrefix("<?xml"), let end = head.range(of: "?>") else { return false }
+        let decl = head[..<end.lowerBound]
+        guard let match = decl.range(of: #"encoding\s*=\s*["'][^"']*["']"#, options: .regularExpression) else { return false }
+        let name = decl[match].split(whereSeparator: { $0 == "\"" || $0 == "'" }).dropFirst().first?.lowercased()
+        return name != nil && name != "utf-8" && name != "utf8"
     }
 
     /// The line and kind of the first `<!DOCTYPE` or `<!ENTITY` in the bytes, if any.

@@ -330,6 +330,23 @@ struct KPIMLHostileTests {
         #expect(throws: XMLTree.Problem.self) { try KPIML.readDefinitions(Data(doc.utf8)) }
     }
 
+    @Test("an element name that is not UTF-8 is refused with its line (FoundationXML's parser would trap on it)")
+    func invalidUTF8() {
+        var doc = Data(#"<KPIDefinition xmlns="http://www.mesa.org/xml/KPI-ML-V01">"#.utf8)
+        doc += Data("\n<ID>X</ID>\n<Name".utf8) + Data([0xDE, 0xDE, 0xDE]) + Data(">n</Name></KPIDefinition>".utf8)
+        let p = #expect(throws: XMLTree.Problem.self) { try KPIML.readDefinitions(doc) }
+        #expect(p?.line == 3)
+        #expect(p?.reason == "invalid UTF-8 (byte 0xDE); the document declares no other encoding")
+    }
+
+    @Test("a document that declares ISO-8859-1 is read in that encoding")
+    func latin1() throws {
+        var doc = Data(#"<?xml version="1.0" encoding="ISO-8859-1"?><KPIDefinition xmlns="http://www.mesa.org/xml/KPI-ML-V01"><ID>Q1</ID><Name>Qualit"#.utf8)
+        doc += Data([0xE9]) + Data("</Name></KPIDefinition>".utf8)
+        let read = try KPIML.readDefinitions(doc)
+        #expect(read.definitions.first?.name == "Qualité")
+    }
+
     @Test("a KPIDefinition root without an ID has no definition and one problem")
     func rootWithoutID() throws {
         let read = try KPIML.readDefinitions(Data(#"<KPIDefinition xmlns="http://www.mesa.org/xml/KPI-ML-V01"/>"#.utf8))
