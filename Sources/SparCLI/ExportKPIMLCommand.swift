@@ -75,7 +75,10 @@ struct ExportKPIMLCommand: AsyncParsableCommand {
         var shift: String?
 
         @Option(
-            help: "KPI definition version (spar-kpi-1, spar-kpi-2). Default: the version in force in the ledger (or the site's pinned one).")
+            help: """
+                KPI definition version (spar-kpi-1, spar-kpi-2). Default: the version in force in the ledger (or the \
+                site's pinned one).
+                """)
         var definition: String?
 
         @OptionGroup var output: Output

@@ -42,7 +42,9 @@ struct ImportKPIMLCommand: AsyncParsableCommand {
             if file == "-" {
                 data = FileHandle.standardInput.readDataToEndOfFile()
             } else {
-                guard let d = FileManager.default.contents(atPath: file) else { throw CLIError("cannot open \(file) for reading") }
+                guard let d = FileManager.default.contents(atPath: file) else {
+                    throw CLIError("cannot open \(file) for reading")
+                }
                 data = d
             }
             let read = try KPIML.readDefinitions(data)
@@ -55,8 +57,8 @@ struct ImportKPIMLCommand: AsyncParsableCommand {
                 throw CLIError("the ledger \(common.db) holds no blueprint; record one with spar map record first")
             }
             guard current.blueprint.sites.contains(where: { $0.id == site }) else {
-                throw CLIError(
-                    "--site '\(site)' is not a site of the blueprint in force (\(current.blueprint.sites.map(\.id).joined(separator: ", ")))")
+                let sites = current.blueprint.sites.map(\.id).joined(separator: ", ")
+                throw CLIError("--site '\(site)' is not a site of the blueprint in force (\(sites))")
             }
             let mapped = KPIML.extensions(read.definitions, site: site)
             refused = read.problems + mapped.problems
@@ -86,14 +88,17 @@ struct ImportKPIMLCommand: AsyncParsableCommand {
                 let cr = try await ledger.governance.propose(
                     .blueprint(blueprint), reason: reason, effectiveAt: at, by: ledger.principal)
                 Console.out("\(cr.id) proposed: \(cr.subject.rawValue) \(cr.baseVersion ?? "none") → \(cr.proposedVersion)")
-                for e in added { Console.out("  adds \(e.id) \"\(e.name)\": \(e.formula) (elements \(e.elements.joined(separator: ", ")))") }
+                for e in added {
+                    Console.out("  adds \(e.id) \"\(e.name)\": \(e.formula) (elements \(e.elements.joined(separator: ", ")))")
+                }
                 ChangeCommand.printDetail(cr)
             }
             try await LedgerImportRecord.record(
                 summary, enterprise: plant.enterprise, in: ledger.store, recordedAt: .now,
                 recordedBy: ledger.principal.recordedBy)
             Console.out(
-                "\(read.count) KPI definition\(read.count == 1 ? "" : "s"): \(summary.accepted) proposed, \(summary.duplicates) already in the blueprint, "
+                "\(read.count) KPI definition\(read.count == 1 ? "" : "s"): \(summary.accepted) proposed, "
+                    + "\(summary.duplicates) already in the blueprint, "
                     + "\(summary.rejected) refused" + (added.isEmpty ? "; nothing to propose" : ""))
         }
         if !refused.isEmpty { throw ExitCode(1) }

@@ -24,9 +24,13 @@ extension KPIML {
         let capability: CapabilityIndex? = if case .capability(let c) = kpi.expression { c } else { nil }
         var range: [Range] = []
         if unitIntervalFormulas.contains(kpi.formula) {
-            range = [Range(id: "Natural", descriptions: ["the numerator is part of the denominator"], lowerLimit: 0, upperLimit: 1)]
+            range = [
+                Range(id: "Natural", descriptions: ["the numerator is part of the denominator"], lowerLimit: 0, upperLimit: 1)
+            ]
         } else if capability?.kind != .critical {
-            range = [Range(id: "Natural", descriptions: ["a ratio of non-negative quantities"], lowerLimit: 0, upperLimit: nil)]
+            range = [
+                Range(id: "Natural", descriptions: ["a ratio of non-negative quantities"], lowerLimit: 0, upperLimit: nil)
+            ]
         }
         let trend: Trend? =
             switch kpi.trend {
@@ -52,7 +56,9 @@ extension KPIML {
             missing.append("the trend: neither higher nor lower is better (KPI-ML's Trend knows only those two)")
         }
         if capability != nil { missing.append("that the value is given per measured characteristic") }
-        if capability?.kind == .critical { missing.append("a range: the index is negative when the centre lies outside the limits") }
+        if capability?.kind == .critical {
+            missing.append("a range: the index is negative when the centre lies outside the limits")
+        }
         notes.append("Not carried by KPI-ML: " + missing.joined(separator: "; ") + ".")
         return Definition(
             id: kpi.id, descriptions: kpi.interpretation.map { [$0] } ?? [], names: [kpi.isoName],
@@ -131,14 +137,16 @@ extension KPIML {
     static func valueElement(_ kpi: KPIDefinition, _ value: String, characteristic: String?, _ r: KPIResult) -> XMLElement {
         let scope = r.query.scope.description
         let instance = "\(kpi.id)@\(scope)"
-        var id = kpi.id + (characteristic.map { ":\($0)" } ?? "") + "@\(scope)[\(r.query.from.rfc3339),\(r.query.to.rfc3339))"
+        let window = "[\(r.query.from.rfc3339),\(r.query.to.rfc3339))"
+        var id = kpi.id + (characteristic.map { ":\($0)" } ?? "") + "@\(scope)\(window)"
         if let shift = r.query.shift { id += "#\(shift)" }
         var what = "\(kpi.isoName) of \(scope) (ISA-95 equipment path) over [\(r.query.from.rfc3339), \(r.query.to.rfc3339))"
         if let shift = r.query.shift { what += " in the windows of shift \(shift)" }
         if let characteristic { what += ", characteristic \(characteristic)" }
         let e = XMLElement(name: "KPIValue")
         e.addChild(XMLElement(name: "ID", stringValue: id))
-        e.addChild(XMLElement(name: "Description", stringValue: what + "; the elements it read are Property elements, times in seconds."))
+        let properties = "; the elements it read are Property elements, times in seconds."
+        e.addChild(XMLElement(name: "Description", stringValue: what + properties))
         e.addChild(XMLElement(name: "Description", stringValue: lineage(r)))
         e.addChild(XMLElement(name: "Name", stringValue: kpi.isoName))
         let range = XMLElement(name: "TimeRange")

@@ -139,26 +139,45 @@ public enum XMLTree {
         return "not well-formed XML\(code)"
     }
 
-    /// The document as UTF-8: a UTF-8 mark dropped, UTF-16 transcoded (its declaration's encoding then reads
-    /// UTF-8), a document that declares another encoding passed through for the parser to convert, and anything else
-    /// checked to be UTF-8 (FoundationXML's parser traps on an element name that is not).
+    /// The document as UTF-8, the form FoundationXML's parser is given (it traps on an element name that is not
+    /// UTF-8): a UTF-8 mark dropped, UTF-16 (with its mark) and a declared ISO-8859-1, windows-1252 or US-ASCII
+    /// transcoded (the declaration then reads UTF-8), anything else checked to be UTF-8; another declared encoding
+    /// is refused.
     private static func utf8Bytes(_ data: Data) throws(Problem) -> Data {
         let bytes = [UInt8](data.prefix(4))
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return try validUTF8(data.dropFirst(3)) }
         let bigEndian = bytes.starts(with: [0xFE, 0xFF])
-        guard bigEndian || bytes.starts(with: [0xFF, 0xFE]) else {
-            return declaresOtherEncoding(data) ? data : try validUTF8(data)
+        if bigEndian || bytes.starts(with: [0xFF, 0xFE]) {
+            guard let text = String(data: data, encoding: bigEndian ? .utf16BigEndian : .utf16LittleEndian) else {
+                throw Problem(reason: "the document starts with a UTF-16 byte-order mark but is not valid UTF-16")
+            }
+            return Data(declaringUTF8(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text).utf8)
         }
-        guard let text = String(data: data, encoding: bigEndian ? .utf16BigEndian : .utf16LittleEndian) else {
-            throw Problem(reason: "the document starts with a UTF-16 byte-order mark but is not valid UTF-16")
+        guard let declared = declaredEncoding(data), !["utf-8", "utf8"].contains(declared.lowercased()) else {
+            return try validUTF8(data)
         }
-        var body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
-        if body.hasPrefix("<?xml"), let end = body.range(of: "?>") {
-            let decl = body[..<end.upperBound].replacingOccurrences(
-                of: #"encoding\s*=\s*["'][^"']*["']"#, with: #"encoding="UTF-8""#, options: .regularExpression)
-            body = decl + body[end.upperBound...]
+        let encodings: [String: String.Encoding] = [
+            "iso-8859-1": .isoLatin1, "iso8859-1": .isoLatin1, "iso_8859-1": .isoLatin1, "latin1": .isoLatin1,
+            "windows-1252": .windowsCP1252, "cp1252": .windowsCP1252, "us-ascii": .ascii, "ascii": .ascii,
+        ]
+        guard let encoding = encodings[declared.lowercased()] else {
+            throw Problem(
+                line: 1,
+                reason: "the document declares encoding '\(declared)'; UTF-8, UTF-16, ISO-8859-1, windows-1252 and "
+                    + "US-ASCII are read")
         }
-        return Data(body.utf8)
+        guard let text = String(data: data, encoding: encoding) else {
+            throw Problem(line: 1, reason: "the document declares encoding '\(declared)' but is not valid \(declared)")
+        }
+        return Data(declaringUTF8(text).utf8)
+    }
+
+    /// `text` with the encoding of its XML declaration, if any, set to UTF-8.
+    private static func declaringUTF8(_ text: String) -> String {
+        guard text.hasPrefix("<?xml"), let end = text.range(of: "?>") else { return text }
+        let decl = text[..<end.upperBound].replacingOccurrences(
+            of: #"encoding\s*=\s*["'][^"']*["']"#, with: #"encoding="UTF-8""#, options: .regularExpression)
+        return decl + text[end.upperBound...]
     }
 
     /// `data`, unless it holds a byte sequence that is not UTF-8 (then a problem with its line and first byte).
@@ -181,14 +200,15 @@ public enum XMLTree {
         }
     }
 
-    /// Whether the XML declaration names an encoding other than UTF-8.
-    private static func declaresOtherEncoding(_ data: Data) -> Bool {
+    /// The encoding the XML declaration names, if any.
+    private static func declaredEncoding(_ data: Data) -> String? {
         let head = String(decoding: data.prefix(256), as: UTF8.self)
-        guard head.hasPrefix("<?xml"), let end = head.range(of: "?>") else { return false }
+        guard head.hasPrefix("<?xml"), let end = head.range(of: "?>") else { return nil }
         let decl = head[..<end.lowerBound]
-        guard let match = decl.range(of: #"encoding\s*=\s*["'][^"']*["']"#, options: .regularExpression) else { return false }
-        let name = decl[match].split(whereSeparator: { $0 == "\"" || $0 == "'" }).dropFirst().first?.lowercased()
-        return name != nil && name != "utf-8" && name != "utf8"
+        guard let match = decl.range(of: #"encoding\s*=\s*["'][^"']*["']"#, options: .regularExpression) else {
+            return nil
+        }
+        return decl[match].split(whereSeparator: { $0 == "\"" || $0 == "'" }).dropFirst().first.map(String.init)
     }
 
     /// The line and kind of the first `<!DOCTYPE` or `<!ENTITY` in the bytes, if any.

@@ -347,6 +347,14 @@ struct KPIMLHostileTests {
         #expect(read.definitions.first?.name == "Qualité")
     }
 
+    @Test("an encoding the importer does not read is refused before parsing (the parser would pass its bytes on)")
+    func unknownEncoding() {
+        var doc = Data(#"<?xml version="1.1" encoding="*UTF-9"?><KPIDefinition xmlns="http://www.mesa.org/xml/KPI-ML-V01"><ID"#.utf8)
+        doc += Data([0xB4, 0xB4]) + Data(">X</ID></KPIDefinition>".utf8)
+        let p = #expect(throws: XMLTree.Problem.self) { try KPIML.readDefinitions(doc) }
+        #expect(p?.reason.hasPrefix("the document declares encoding '*UTF-9'; UTF-8, UTF-16") == true, "\(p?.reason ?? "")")
+    }
+
     @Test("a KPIDefinition root without an ID has no definition and one problem")
     func rootWithoutID() throws {
         let read = try KPIML.readDefinitions(Data(#"<KPIDefinition xmlns="http://www.mesa.org/xml/KPI-ML-V01"/>"#.utf8))
