@@ -116,6 +116,11 @@ public enum XMLTree {
                 line: line,
                 reason: "the document declares \(what); DTDs and entities are refused (interchange messages need neither)")
         }
+        if let (line, target) = emptyProcessingInstruction(in: utf8) {
+            throw Problem(
+                line: line,
+                reason: "the processing instruction <?\(target)?> has no data; FoundationXML's parser cannot read one")
+        }
         let builder = TreeBuilder(limits: limits)
         let parser = XMLParser(data: utf8)
         parser.shouldProcessNamespaces = true
@@ -209,6 +214,27 @@ public enum XMLTree {
             return nil
         }
         return decl[match].split(whereSeparator: { $0 == "\"" || $0 == "'" }).dropFirst().first.map(String.init)
+    }
+
+    /// The line and target of the first processing instruction without data (`<?pi?>`), if any: FoundationXML's
+    /// parser reads its missing data as a C string and crashes.
+    private static func emptyProcessingInstruction(in data: Data) -> (Int, String)? {
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        var line = 1
+        var i = data.startIndex
+        while i < data.endIndex {
+            let b = data[i]
+            if b == 0x0A { line += 1 }
+            if b == 0x3C, i + 1 < data.endIndex, data[i + 1] == 0x3F {
+                var j = i + 2
+                while j < data.endIndex, !isSpace(data[j]), data[j] != 0x3F { j += 1 }
+                let target = String(decoding: data[(i + 2)..<j], as: UTF8.self)
+                while j < data.endIndex, isSpace(data[j]) { j += 1 }
+                if data[j...].starts(with: [0x3F, 0x3E]) { return (line, target) }
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// The line and kind of the first `<!DOCTYPE` or `<!ENTITY` in the bytes, if any.

@@ -355,6 +355,21 @@ struct KPIMLHostileTests {
         #expect(p?.reason.hasPrefix("the document declares encoding '*UTF-9'; UTF-8, UTF-16") == true, "\(p?.reason ?? "")")
     }
 
+    @Test("a processing instruction without data is refused (FoundationXML's parser would crash on it)", arguments: [
+        "<?xm?>\n<KPIDefinition/>", "<KPIDefinition xmlns=\"http://www.mesa.org/xml/KPI-ML-V01\"><ID>X</ID>\n<?pi  ?></KPIDefinition>",
+    ])
+    func emptyProcessingInstruction(doc: String) {
+        let p = #expect(throws: XMLTree.Problem.self) { try KPIML.readDefinitions(Data(doc.utf8)) }
+        #expect(p?.line == (doc.hasPrefix("<?xm?>") ? 1 : 2))
+        #expect(p?.reason.hasSuffix("has no data; FoundationXML's parser cannot read one") == true, "\(p?.reason ?? "")")
+    }
+
+    @Test("a processing instruction with data is read past")
+    func processingInstruction() throws {
+        let doc = #"<?xml version="1.0"?><?xml-stylesheet href="k.xsl"?><KPIDefinition xmlns="http://www.mesa.org/xml/KPI-ML-V01"><ID>X</ID></KPIDefinition>"#
+        #expect(try KPIML.readDefinitions(Data(doc.utf8)).definitions.map(\.id) == ["X"])
+    }
+
     @Test("a KPIDefinition root without an ID has no definition and one problem")
     func rootWithoutID() throws {
         let read = try KPIML.readDefinitions(Data(#"<KPIDefinition xmlns="http://www.mesa.org/xml/KPI-ML-V01"/>"#.utf8))
