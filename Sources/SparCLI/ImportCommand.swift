@@ -10,7 +10,7 @@ struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import events from other formats into the ledger (an ingest: same checks, idempotent).",
-        subcommands: [ImportCSVCommand.self]
+        subcommands: [ImportCSVCommand.self, ImportB2MMLCommand.self]
     )
 }
 
