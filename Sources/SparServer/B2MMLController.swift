@@ -43,7 +43,10 @@ struct B2MMLController {
             let code = error.problem.reason.hasPrefix("not a B2MML document") ? "not-b2mml" : "malformed-xml"
             throw ProblemDetails.badRequest(code, error.description, field: "body")
         }
-        let decoded = reading.events.map { (line: $0.line, result: Result<Event, EventRejection>.success($0.event)) }
+        // Numbered by position (the live projection keys a batch by line); answered with each event's XML line.
+        let decoded = reading.events.enumerated().map {
+            (line: $0.offset + 1, result: Result<Event, EventRejection>.success($0.element.event))
+        }
         let outcome = try await live.post(decoded, contentType: "application/xml", principal: principal)
         let actor = principal ?? .local(live.recordedBy, station: "http")
         let (cr, open, problem) = try await ImportB2MML.proposeMasterData(
@@ -65,7 +68,16 @@ struct B2MMLController {
         if let open { masterData["alreadyProposed"] = .string(open) }
         if let problem { masterData["problem"] = .string(problem) }
         var json = APIController.json(outcome)
-        if case .object(var o) = json {
+        if case .object(var o) = json, case .array(let results)? = o["results"] {
+            o["results"] = .array(
+                results.map { r in
+                    guard case .object(var item) = r, let n = r["line"]?.numberValue.map({ Int($0) - 1 }),
+                        reading.events.indices.contains(n)
+                    else { return r }
+                    item["line"] = .number(Double(reading.events[n].line))
+                    item["path"] = .string(reading.events[n].path)
+                    return .object(item)
+                })
             o["import"] = .object([
                 "format": .string("b2mml"), "version": .string(reading.version), "root": .string(reading.root),
                 "file": .string(file), "sha256": .string(summary.sha256),
