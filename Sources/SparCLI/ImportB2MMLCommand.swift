@@ -98,7 +98,7 @@ struct ImportB2MMLCommand: AsyncParsableCommand {
         for p in reading.problems { Console.err("\(name(file)): refused: \(p)") }
         if !quiet { for p in reading.notKept { Console.err("\(name(file)): not kept: \(p)") } }
         for c in reading.masterDataChanges { Console.err("\(name(file)): master data: \(c)") }
-        let records = reading.records.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let records = reading.records.sorted { $0.key < $1.key }.map { B2MML.Reading.counted($0.value, $0.key) }.joined(separator: ", ")
         Console.err(
             "preview: \(name(file)) (B2MML \(reading.version) \(reading.root)): \(records.isEmpty ? "no records" : records); "
                 + "\(reading.events.count) events, \(reading.masterDataChanges.count) master data changes, "

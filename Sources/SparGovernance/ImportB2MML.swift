@@ -38,7 +38,7 @@ public struct ImportB2MML: Sendable {
 
         /// One line: `FILE (B2MML V0600 ProcessOperationsSchedule): 4 order: 3 events accepted, …`.
         public var summary: String {
-            let records = reading.records.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            let records = reading.records.sorted { $0.key < $1.key }.map { B2MML.Reading.counted($0.value, $0.key) }.joined(separator: ", ")
             var s = "\(file) (B2MML \(reading.version) \(reading.root)): \(records.isEmpty ? "no records" : records); "
             s += "events: \(accepted) accepted, \(duplicates) duplicate, \(rejections.count) rejected"
             s += "; \(reading.problems.count) element\(reading.problems.count == 1 ? "" : "s") refused"

@@ -46,6 +46,11 @@ public enum B2MML {
         /// Data inside accepted records that Spar does not keep (personnel, consumed material, …).
         public var notKept: [XMLTree.Problem] = []
 
+        /// `1 order`, `3 orders`, `10 equipment`.
+        public static func counted(_ n: Int, _ kind: String) -> String {
+            "\(n) \(kind)" + (n == 1 || kind == "equipment" ? "" : "s")
+        }
+
         /// An event and the element it came from.
         public struct Located: Sendable {
             public var event: Event
