@@ -43,5 +43,6 @@ let package = Package(
         fuzzTarget("FuzzJSONValue"),
         fuzzTarget("FuzzPlantModel"),
         fuzzTarget("FuzzBlueprint", resources: [.embedInCode("Resources/plant.yaml")]),
+        fuzzTarget("FuzzB2MML", resources: [.embedInCode("Resources/plant.yaml")]),
     ]
 )
