@@ -54,18 +54,29 @@ struct ImportB2MMLCommand: AsyncParsableCommand {
             } else {
                 let (ingest, ledger) = try await options.openIngestLedger()
                 let importer = ImportB2MML(ingest: ingest, governance: ledger.governance, principal: ledger.principal)
+                // Several files' master data is read cumulatively and proposed as one change request, so that no
+                // request undoes another when both are approved.
+                var model = ingest.model
+                var changed: [String] = []
                 for file in files {
                     let data = try read(file)
                     do {
                         let outcome = try await importer.run(
                             data, file: name(file), source: source, reason: reason, effectiveAt: effectiveAt,
-                            recordedAt: .now)
+                            recordedAt: .now, readAgainst: model, propose: files.count == 1)
                         report(outcome)
                         failed = failed || outcome.refused > 0
+                        if files.count > 1, let m = outcome.reading.proposedModel {
+                            model = m
+                            changed.append(name(file))
+                        }
                     } catch let e as B2MML.DocumentError {
                         Console.err("\(name(file)): error: \(e)")
                         failed = true
                     }
+                }
+                if model != ingest.model {
+                    failed = try await proposeTogether(model, files: changed, ledger: ledger, effectiveAt: effectiveAt) || failed
                 }
             }
         } catch let e as ExitCode {
@@ -74,6 +85,28 @@ struct ImportB2MMLCommand: AsyncParsableCommand {
             throw ExitCode(Console.fail(error).code)
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// Proposes the master data of several files as one plant model change; true when it could not be proposed.
+    func proposeTogether(_ model: PlantModel, files: [String], ledger: GovernedLedger, effectiveAt: Timestamp?) async throws
+        -> Bool
+    {
+        var reading = B2MML.Reading(version: "", root: "")
+        reading.proposedModel = model
+        reading.masterDataChanges = ChangeImpact(from: try await ledger.ingestModel(), to: model).changes
+        let (cr, open, problem) = try await ImportB2MML.proposeMasterData(
+            reading, file: files.joined(separator: ", "), governance: ledger.governance, principal: ledger.principal,
+            reason: reason, effectiveAt: effectiveAt ?? .now)
+        if let cr {
+            for c in cr.impact.changes { Console.out("  \(c)") }
+            Console.out("master data of \(files.joined(separator: ", ")): \(cr.id) proposed (\(cr.impact.changes.count) changes)")
+        } else if let open {
+            Console.out("master data of \(files.joined(separator: ", ")): already proposed as \(open)")
+        } else if let problem {
+            Console.err("master data not proposed: \(problem)")
+            return true
+        }
+        return false
     }
 
     func name(_ file: String) -> String { file == "-" ? "(standard input)" : (file as NSString).lastPathComponent }

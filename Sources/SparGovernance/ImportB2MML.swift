@@ -47,6 +47,8 @@ public struct ImportB2MML: Sendable {
                 s += "; master data: \(cr.id) proposed (\(reading.masterDataChanges.count) change\(reading.masterDataChanges.count == 1 ? "" : "s"))"
             } else if let id = alreadyProposed {
                 s += "; master data: already proposed as \(id)"
+            } else if reading.proposedModel != nil, proposalProblem == nil {
+                s += "; master data: \(reading.masterDataChanges.count) change\(reading.masterDataChanges.count == 1 ? "" : "s") (proposed below)"
             } else if reading.records.keys.contains(where: { ["equipment", "material", "lot"].contains($0) }),
                 proposalProblem == nil
             {
@@ -78,11 +80,14 @@ public struct ImportB2MML: Sendable {
         }
     }
 
-    /// Reads, ingests and proposes one message named `file` from `source`.
+    /// Reads, ingests and proposes one message named `file` from `source`. `readAgainst` is the plant model units and
+    /// master data are resolved in (default: the ingest's); with `propose` false the master data is only read (the
+    /// caller proposes several files' master data as one change).
     public func run(
-        _ data: Data, file: String, source: String, reason: String?, effectiveAt: Timestamp?, recordedAt: Timestamp
+        _ data: Data, file: String, source: String, reason: String?, effectiveAt: Timestamp?, recordedAt: Timestamp,
+        readAgainst: PlantModel? = nil, propose: Bool = true
     ) async throws -> Outcome {
-        let reading = try B2MML.read(data, model: ingest.model, source: source)
+        let reading = try B2MML.read(data, model: readAgainst ?? ingest.model, source: source)
         var outcome = Outcome(file: file, reading: reading)
         if !reading.events.isEmpty {
             let report = try await ingest.ingest(
@@ -97,9 +102,11 @@ public struct ImportB2MML: Sendable {
                 outcome.rejections.append((rejection, located?.path ?? "", located?.line ?? 0))
             }
         }
-        (outcome.changeRequest, outcome.alreadyProposed, outcome.proposalProblem) = try await Self.proposeMasterData(
-            reading, file: file, governance: governance, principal: principal, reason: reason,
-            effectiveAt: effectiveAt ?? recordedAt)
+        if propose {
+            (outcome.changeRequest, outcome.alreadyProposed, outcome.proposalProblem) = try await Self.proposeMasterData(
+                reading, file: file, governance: governance, principal: principal, reason: reason,
+                effectiveAt: effectiveAt ?? recordedAt)
+        }
         let rows = reading.records.values.reduce(0, +)
         try await LedgerImportRecord.record(
             .init(

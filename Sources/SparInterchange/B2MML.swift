@@ -46,6 +46,12 @@ public enum B2MML {
         /// Data inside accepted records that Spar does not keep (personnel, consumed material, …).
         public var notKept: [XMLTree.Problem] = []
 
+        /// An empty reading of a `version` message with root element `root`.
+        public init(version: String, root: String) {
+            self.version = version
+            self.root = root
+        }
+
         /// `1 order`, `3 orders`, `10 equipment`.
         public static func counted(_ n: Int, _ kind: String) -> String {
             "\(n) \(kind)" + (n == 1 || kind == "equipment" ? "" : "s")
