@@ -135,6 +135,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "SparInterchangeTests",
+            dependencies: ["SparInterchange", "SparCore"],
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SparCSVTests",
             dependencies: ["SparCSV", "SparCore", "SparInterchange"],
             swiftSettings: strict

@@ -43,6 +43,7 @@ let package = Package(
         fuzzTarget("FuzzJSONValue"),
         fuzzTarget("FuzzPlantModel"),
         fuzzTarget("FuzzBlueprint", resources: [.embedInCode("Resources/plant.yaml")]),
+        fuzzTarget("FuzzB2MML", resources: [.embedInCode("Resources/plant.yaml")]),
         fuzzTarget("FuzzKPIML"),
     ]
 )

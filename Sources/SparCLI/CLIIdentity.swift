@@ -73,6 +73,9 @@ struct GovernedLedger {
         return try LedgerKeyLocation(db: db, option: key).open()
     }
 
+    /// The latest plant model the ledger records (what ingest checks against).
+    func ingestModel() async throws -> PlantModel? { try await LedgerPlantModel.latest(in: store)?.0 }
+
     /// Refuses unless the principal holds `permission` on every site in `sites`.
     func authorize(_ permission: Permission, sites: some Sequence<String> = [String]()) throws {
         do { try principal.authorize(permission, sites: sites) } catch { throw CLIError(error.description) }

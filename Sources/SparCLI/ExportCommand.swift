@@ -1,10 +1,10 @@
 import ArgumentParser
 
-/// `spar export`: KPI definitions and values in interchange formats.
+/// `spar export`: the ledger's data in interchange formats.
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export KPI definitions and values in interchange formats.",
-        subcommands: [ExportKPIMLCommand.self]
+        abstract: "Export master data, performance and KPIs in interchange formats (B2MML, KPI-ML).",
+        subcommands: [ExportB2MMLCommand.self, ExportKPIMLCommand.self]
     )
 }

@@ -9,8 +9,8 @@ import SparInterchange
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import events (csv: an ingest, same checks, idempotent) or partner KPI definitions (kpi-ml: a blueprint change request).",
-        subcommands: [ImportCSVCommand.self, ImportKPIMLCommand.self]
+        abstract: "Import events (csv, b2mml: an ingest, same checks, idempotent; b2mml master data and kpi-ml definitions: a change request).",
+        subcommands: [ImportCSVCommand.self, ImportB2MMLCommand.self, ImportKPIMLCommand.self]
     )
 }
 

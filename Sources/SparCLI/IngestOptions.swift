@@ -30,7 +30,10 @@ struct IngestOptions: ParsableArguments {
 
     /// Opens (or creates) the ledger as the acting principal, records `--plant` when given, and returns the use
     /// case that appends events under the ledger's plant model.
-    func openIngest() async throws -> IngestEvents {
+    func openIngest() async throws -> IngestEvents { try await openIngestLedger().ingest }
+
+    /// ``openIngest()`` and the governed ledger it opened (for commands that also propose changes).
+    func openIngestLedger() async throws -> (ingest: IngestEvents, ledger: GovernedLedger) {
         guard batchSize > 0 else { throw CLIError("--batch-size must be positive") }
         let ledger = try await GovernedLedger.open(db: db, key: key, create: true, identity: identity)
         let store = ledger.store
@@ -46,10 +49,11 @@ struct IngestOptions: ParsableArguments {
         } else {
             throw CLIError("the ledger \(db) holds no plant model yet: pass --plant plant.yaml")
         }
-        return IngestEvents(
+        let ingest = IngestEvents(
             model: model, store: store, recordedBy: principal.recordedBy,
             principal: principal.kind == .local ? nil : principal, maxFutureSkew: Int64(maxFutureSeconds) * 1000,
             now: { .now })
+        return (ingest, ledger)
     }
 
     /// The plant model to check against without writing anything: `--plant`, else the ledger's when `--db` exists;

@@ -6,9 +6,9 @@ public struct SparCommand: AsyncParsableCommand {
         commandName: "spar",
         abstract: "Spar: ISO 22400 KPIs and an append-only ledger for manufacturing operations.",
         subcommands: [
-            DemoCommand.self, IngestCommand.self, ImportCommand.self, KPICommand.self, RebuildCommand.self, BenchCommand.self, MapCommand.self,
+            DemoCommand.self, IngestCommand.self, ImportCommand.self, ExportCommand.self, KPICommand.self, RebuildCommand.self, BenchCommand.self, MapCommand.self,
             VerifyCommand.self, CheckpointCommand.self, ProofCommand.self, ServeCommand.self, AuditCommand.self,
-            UserCommand.self, SignCommand.self, ChangeCommand.self, OQCommand.self, ExportCommand.self,
+            UserCommand.self, SignCommand.self, ChangeCommand.self, OQCommand.self,
         ]
     )
 

@@ -215,6 +215,8 @@ extension ChangeImpact {
         for id in oldSystems.keys.sorted() where !new.systems.contains(where: { $0.id == id }) {
             changes.append("removed system \(id)")
         }
+        changes += Self.masterChanges("material", old?.materials ?? [], new.materials, id: \.id)
+        changes += Self.masterChanges("lot", old?.lots ?? [], new.lots, id: \.id)
         let kpis: [String]
         if allKPIs {
             kpis = KPICatalogue.all.map(\.id)
@@ -224,6 +226,22 @@ extension ChangeImpact {
             kpis = []
         }
         self.init(changes: changes, sites: sites.sorted(), units: units.sorted(), kpis: kpis)
+    }
+
+    /// `added material X`, `changed lot Y`, `removed …` between two lists of master records keyed by `id`.
+    static func masterChanges<T: Equatable>(_ noun: String, _ old: [T], _ new: [T], id: (T) -> String) -> [String] {
+        let before = Dictionary(old.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(new.map { (id($0), $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [String] = []
+        for key in Set(before.keys).union(after.keys).sorted() {
+            switch (before[key], after[key]) {
+            case (nil, _?): out.append("added \(noun) \(key)")
+            case (_?, nil): out.append("removed \(noun) \(key)")
+            case (let a?, let b?) where a != b: out.append("changed \(noun) \(key)")
+            default: continue
+            }
+        }
+        return out
     }
 
     /// The impact of replacing blueprint `old` with `new`: its changes, the sites they touch, and the KPIs whose

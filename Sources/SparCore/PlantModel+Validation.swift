@@ -90,6 +90,10 @@ extension PlantModel {
         }
         duplicates(systems.map(\.id), "systems", "system")
         for system in systems { checkID(system.id, "systems[\(system.id)]") }
+        duplicates(materials.map(\.id), "materials", "material")
+        for m in materials { checkID(m.id, "materials[\(m.id)]") }
+        duplicates(lots.map(\.id), "lots", "lot")
+        for l in lots { checkID(l.id, "lots[\(l.id)]") }
         return problems
     }
 

@@ -6,19 +6,38 @@ public struct PlantModel: Hashable, Sendable, Codable {
     public var calendars: [WorkCalendar]
     public var reasons: [ReasonCode]
     public var systems: [SourceSystem]
+    /// Material definitions (master data, e.g. from an ERP's B2MML MaterialDefinition); optional.
+    public var materials: [MaterialDefinition]
+    /// Material lots and their status; optional.
+    public var lots: [MaterialLot]
 
     public init(
         enterprise: String, sites: [Site], calendars: [WorkCalendar] = [], reasons: [ReasonCode] = [],
-        systems: [SourceSystem] = []
+        systems: [SourceSystem] = [], materials: [MaterialDefinition] = [], lots: [MaterialLot] = []
     ) {
         self.enterprise = enterprise
         self.sites = sites
         self.calendars = calendars
         self.reasons = reasons
         self.systems = systems
+        self.materials = materials
+        self.lots = lots
     }
 
-    enum CodingKeys: String, CodingKey { case enterprise, sites, calendars, reasons, systems }
+    enum CodingKeys: String, CodingKey { case enterprise, sites, calendars, reasons, systems, materials, lots }
+
+    /// Encodes every member; `materials` and `lots` only when there are some, so a model without them keeps the
+    /// canonical form (and version fingerprint) it always had.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(enterprise, forKey: .enterprise)
+        try c.encode(sites, forKey: .sites)
+        try c.encode(calendars, forKey: .calendars)
+        try c.encode(reasons, forKey: .reasons)
+        try c.encode(systems, forKey: .systems)
+        if !materials.isEmpty { try c.encode(materials, forKey: .materials) }
+        if !lots.isEmpty { try c.encode(lots, forKey: .lots) }
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -27,6 +46,8 @@ public struct PlantModel: Hashable, Sendable, Codable {
         calendars = try c.decodeIfPresent([WorkCalendar].self, forKey: .calendars) ?? []
         reasons = try c.decodeIfPresent([ReasonCode].self, forKey: .reasons) ?? []
         systems = try c.decodeIfPresent([SourceSystem].self, forKey: .systems) ?? []
+        materials = try c.decodeIfPresent([MaterialDefinition].self, forKey: .materials) ?? []
+        lots = try c.decodeIfPresent([MaterialLot].self, forKey: .lots) ?? []
     }
 }
 

@@ -104,6 +104,7 @@ public enum AuditTrail {
                         action =
                             "imported \(r.file) (\(r.format), SHA-256 \(r.sha256)): \(r.rows) rows, \(r.accepted) accepted, "
                             + "\(r.duplicates) duplicate, \(r.rejected) rejected"
+                            + (r.changeRequest.map { "; proposed \($0)" } ?? "")
                     } else {
                         action = "imported a \(p.type) file"
                     }

@@ -4,7 +4,7 @@ import SparCore
 import SparInterchange
 import SparStorage
 
-/// The audit record of one file import (`spar import csv`): who imported which file (name and SHA-256 of its bytes),
+/// The audit record of one file import (`spar import csv|b2mml`): who imported which file (name and SHA-256 of its bytes),
 /// when, and what its rows gave. One `fileImport` entry per import, beside the events it added.
 public enum LedgerImportRecord {
     /// What an import did.
@@ -16,8 +16,13 @@ public enum LedgerImportRecord {
         public var accepted: Int
         public var duplicates: Int
         public var rejected: Int
+        /// The change request the import proposed for its master data (B2MML equipment, materials, lots).
+        public var changeRequest: String?
 
-        public init(format: String, file: String, sha256: String, rows: Int, accepted: Int, duplicates: Int, rejected: Int) {
+        public init(
+            format: String, file: String, sha256: String, rows: Int, accepted: Int, duplicates: Int, rejected: Int,
+            changeRequest: String? = nil
+        ) {
             self.format = format
             self.file = file
             self.sha256 = sha256
@@ -25,22 +30,28 @@ public enum LedgerImportRecord {
             self.accepted = accepted
             self.duplicates = duplicates
             self.rejected = rejected
+            self.changeRequest = changeRequest
         }
 
         /// The summary of an import of `data` named `file`.
-        public init(format: String, file: String, data: Data, rows: Int, accepted: Int, duplicates: Int, rejected: Int) {
+        public init(
+            format: String, file: String, data: Data, rows: Int, accepted: Int, duplicates: Int, rejected: Int,
+            changeRequest: String? = nil
+        ) {
             let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
             self.init(
                 format: format, file: file, sha256: digest, rows: rows, accepted: accepted, duplicates: duplicates,
-                rejected: rejected)
+                rejected: rejected, changeRequest: changeRequest)
         }
 
         var json: JSONValue {
-            .object([
+            var members: [String: JSONValue] = [
                 "format": .string(format), "file": .string(file), "sha256": .string(sha256), "rows": .number(Double(rows)),
                 "accepted": .number(Double(accepted)), "duplicates": .number(Double(duplicates)),
                 "rejected": .number(Double(rejected)),
-            ])
+            ]
+            if let changeRequest { members["changeRequest"] = .string(changeRequest) }
+            return .object(members)
         }
 
         /// The summary stored in an entry's body, if it is one.
@@ -53,7 +64,7 @@ public enum LedgerImportRecord {
             else { return nil }
             return Summary(
                 format: format, file: file, sha256: sha, rows: rows, accepted: accepted, duplicates: duplicates,
-                rejected: rejected)
+                rejected: rejected, changeRequest: b["changeRequest"]?.stringValue)
         }
     }
 

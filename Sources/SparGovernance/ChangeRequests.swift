@@ -175,6 +175,7 @@ extension Governance {
             throw GovernanceError(.denied, field: "sites", "\(id) affects sites \(cr.impact.sites.joined(separator: ", ")); \(account.id) may act on \(account.sites)")
         }
         let completes = missing.count == 1
+        try await refuseIfStale(cr, at: max(cr.requestedEffectiveAt, clock()))
         let (_, session) = try await sign(
             record: id, meaning: .approved, reason: reason, credentials: credentials, session: session, station: station,
             role: counted, requiredPermission: .approveChange
@@ -186,6 +187,22 @@ extension Governance {
             ]
         }
         return (try await changeRequest(id)!, session)
+    }
+
+    /// Refuses to approve a request proposed against a version that is no longer the one in force when it would
+    /// take effect: another change landed in between, and approving would silently undo it.
+    func refuseIfStale(_ cr: ChangeRequest, at t: Timestamp) async throws {
+        let current: String?
+        switch cr.subject {
+        case .plantModel: current = try await LedgerPlantModel.inForce(in: store, at: t)?.1
+        case .blueprint: current = try await LedgerBlueprint.asOf(t, in: store)?.version
+        case .kpiDefinition: return
+        }
+        guard let current, current != cr.baseVersion else { return }
+        throw GovernanceError(
+            .invalid, field: "changeRequest",
+            "\(cr.id) was proposed against \(cr.subject.rawValue) \(cr.baseVersion ?? "none"), but \(current) is in force "
+                + "at \(t.rfc3339) (another change took effect); approving would undo it: withdraw \(cr.id) and propose again")
     }
 
     /// Rejects or withdraws a proposed change request (with a reason). Rejection needs `approveChange`; withdrawal is

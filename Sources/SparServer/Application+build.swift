@@ -113,6 +113,7 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
         live: live, staleAfterSeconds: configuration.staleAfterSeconds, authenticator: authenticator,
         csvMaps: configuration.csvMaps)
         .register(on: router)
+    B2MMLController(live: live).register(on: router)
     KPIMLController(live: live, now: configuration.now).register(on: router)
     let pages = try PageController(live: live, staleAfterSeconds: configuration.staleAfterSeconds)
     pages.register(on: router)

@@ -53,9 +53,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 }
                 context.caller = .metrics(principal)
             case .source:
-                guard request.method == .post, path == "/api/events" || path == "/api/import/csv" else {
+                guard request.method == .post, ["/api/events", "/api/import/csv", "/api/import/b2mml"].contains(path) else {
                     throw ProblemDetails.forbidden(
-                        "a source-system token may only POST /api/events and /api/import/csv; people sign in at /login or POST /api/session")
+                        "a source-system token may only POST /api/events, /api/import/csv and /api/import/b2mml; people sign in at /login or POST /api/session")
                 }
                 context.caller = .principal(principal, printedName: principal.name, session: nil)
             }

@@ -198,8 +198,8 @@ actor LiveLedger {
     nonisolated var modelVersion: String { definitions.withLock { $0.version } }
     nonisolated let metrics: ServerMetrics
     nonisolated let startedAt: Timestamp
-    private let now: @Sendable () -> Timestamp
-    private let recordedBy: String
+    nonisolated let now: @Sendable () -> Timestamp
+    nonisolated let recordedBy: String
     private let maxFutureSkew: Int64
 
     /// Accepted events other than corrections, by unit.

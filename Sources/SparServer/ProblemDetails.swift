@@ -103,6 +103,8 @@ extension ProblemDetails {
         case "unknown-definition": "Unknown KPI definition version"
         case "unknown-map": "Unknown CSV column map"
         case "malformed-csv": "The CSV file cannot be read with its map"
+        case "not-b2mml": "The body is not a B2MML message"
+        case "malformed-xml": "The body is not well-formed XML, or declares a DTD or entities"
         case "unknown-kpi": "Unknown KPI"
         case "not-found": "Not found"
         case "method-not-allowed": "Method not allowed"

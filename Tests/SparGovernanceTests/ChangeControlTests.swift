@@ -194,6 +194,38 @@ struct ChangeControlTests {
         #expect(next.id == "CR-0003", "numbers count proposals, not rejections")
     }
 
+    @Test("a request proposed against a version no longer in force cannot be approved: it would undo the other change")
+    func staleBase() async throws {
+        let f = try await GovernanceFixture()
+        let eng = try await f.enroll("erin", .engineer, sites: .all)
+        try await f.enroll("quinn", .quality, sites: .all)
+        try await f.enroll("eric", .engineer, sites: .all)
+        let base = PlantModelFile.fingerprint(f.model)
+        // Two requests against the same base: a new reason, and (separately) a calendar change.
+        let first = try await f.governance.propose(
+            .plantModel(f.model.withReason("spindle-crash")), reason: "new failure code", effectiveAt: f.clock.now, by: eng)
+        let second = try await f.governance.propose(
+            .plantModel(Self.calendarChange(f.model)), reason: "day shift only in b", effectiveAt: f.clock.now, by: eng)
+        #expect(first.baseVersion == base && second.baseVersion == base)
+        try await f.governance.approve(second.id, credentials: f.credentials("quinn"), session: nil, station: "t")
+        f.clock.advance(seconds: 60)
+        try await f.governance.approve(first.id, credentials: f.credentials("quinn"), session: nil, station: "t")
+        let (done, _) = try await f.governance.approve(first.id, credentials: f.credentials("eric"), session: nil, station: "t")
+        #expect(done.state.label == "effective")
+        f.clock.advance(seconds: 60)
+        // Approving the second would put a model without spindle-crash back in force.
+        do {
+            _ = try await f.governance.approve(second.id, credentials: f.credentials("eric"), session: nil, station: "t")
+            Issue.record("a stale request was approved")
+        } catch let e as GovernanceError {
+            #expect(e.description.contains("was proposed against plantModel \(base)"), "\(e)")
+            #expect(e.description.contains("withdraw \(second.id) and propose again"))
+        }
+        let inForce = try await LedgerPlantModel.inForce(in: f.store, at: f.clock.now)
+        #expect(inForce?.0.reasons.contains { $0.code == "spindle-crash" } == true)
+        #expect(try await f.governance.changeRequest(second.id)?.state == .proposed(missing: [.engineer]))
+    }
+
     @Test("a version appended outside change control after enrolment is reported by verify")
     func bypassDetected() async throws {
         let f = try await GovernanceFixture()
