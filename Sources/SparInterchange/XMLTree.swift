@@ -104,8 +104,9 @@ public enum XMLTree {
         public static let standard = Limits(maximumBytes: 256 << 20, maximumDepth: 128, maximumElements: 10_000_000)
     }
 
-    /// Reads `data` as one XML document. A UTF-8 byte-order mark is skipped; UTF-16 (with its mark) is read as
-    /// such; a DOCTYPE or ENTITY declaration is refused before parsing.
+    /// Reads `data` as one XML document. A UTF-8 byte-order mark is skipped; UTF-16 (with its mark) and a declared
+    /// ISO-8859-1, windows-1252 or US-ASCII are read as such. Refused before parsing: a DOCTYPE or ENTITY
+    /// declaration, another declared encoding, bytes that are not UTF-8, and a processing instruction without data.
     public static func parse(_ data: Data, limits: Limits = .standard) throws(Problem) -> Element {
         guard data.count <= limits.maximumBytes else {
             throw Problem(reason: "the document is \(data.count) bytes; at most \(limits.maximumBytes) are accepted")
