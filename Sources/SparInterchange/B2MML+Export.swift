@@ -92,8 +92,7 @@ extension B2MML {
     public static func performanceDocument(
         _ segments: [SegmentPerformance], scope: EquipmentPath, window: Interval, level: String
     ) -> Data {
-        let root = node("OperationsPerformance")
-        declareNamespace(root)
+        let root = XMLElement(name: "OperationsPerformance", uri: namespace)
         root.addChild(text("ID", "spar:performance:\(scope):\(window.start.rfc3339)/\(window.end.rfc3339)"))
         root.addChild(hierarchyScope(scope, level: level))
         root.addChild(text("OperationsType", "Production"))
@@ -142,8 +141,7 @@ extension B2MML {
     /// `TimeZone` and `Calendar` properties), areas, work centers (their level is their kind) and work units
     /// (with `RatedRate` where set), nested as in the model.
     public static func equipmentDocument(_ model: PlantModel) -> Data {
-        let root = node("EquipmentInformation")
-        declareNamespace(root)
+        let root = XMLElement(name: "EquipmentInformation", uri: namespace)
         root.addChild(text("ID", "spar:equipment:\(model.enterprise)"))
         let enterprise = equipment(model.enterprise, level: "Enterprise", properties: [])
         for site in model.sites {
@@ -218,10 +216,6 @@ extension B2MML {
         v.addChild(text("ValueString", value))
         p.addChild(v)
         return p
-    }
-
-    static func declareNamespace(_ root: XMLElement) {
-        if let ns = XMLNode.namespace(withName: "", stringValue: namespace) as? XMLNode { root.addNamespace(ns) }
     }
 
     static func node(_ name: String) -> XMLElement { XMLElement(name: name) }
