@@ -31,7 +31,10 @@ public struct BlueprintKPIExtension: Hashable, Sendable, Codable {
     }
 
     /// The site part of `local.<site>.<name>`, when the id has that shape.
-    public var site: String? {
+    public var site: String? { Self.site(ofID: id) }
+
+    /// The site part of an id of the shape `local.<site>.<name>`.
+    public static func site(ofID id: String) -> String? {
         let parts = id.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "local", !parts[1].isEmpty, !parts[2].isEmpty else { return nil }
         return String(parts[1])

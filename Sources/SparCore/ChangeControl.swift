@@ -254,6 +254,10 @@ extension ChangeImpact {
         var kpis = Set<String>()
         for change in diff.changes {
             let words = change.key.split(separator: " ").map(String.init)
+            if change.area == "kpiExtension", let site = BlueprintKPIExtension.site(ofID: change.key) {
+                sites.insert(site)
+                continue
+            }
             guard let first = words.first, siteIDs.contains(first) else { continue }
             sites.insert(first)
             if change.area == "elementSources", words.count > 1 { elements.insert(words[1]) }

@@ -34,6 +34,14 @@ struct ChangeControlTests {
         #expect(j.units.count == 2)
     }
 
+    @Test("impact: a local KPI extension names its site (so only that site's people may propose and approve it)")
+    func extensionImpact() {
+        let ext = BlueprintKPIExtension(id: "local.b.OLR100", name: "Other Loss Ratio", formula: "OL/CM", elements: ["OL", "CM"])
+        let i = ChangeImpact(from: Blueprint(sites: []), to: Blueprint(kpiExtensions: [ext], sites: []))
+        #expect(i.sites == ["b"])
+        #expect(i.changes.count == 1)
+    }
+
     @Test("sequencing rules: distinct approvers, never the proposer, effective no earlier than the last approval")
     func sequencing() {
         let t0 = Timestamp(milliseconds: 1_000)
