@@ -272,13 +272,15 @@ extension Reader {
         }
     }
 
-    /// The equipment ids of an element's `HierarchyScope` chain.
+    /// The equipment ids of an element's `HierarchyScope` chain and of its `Location` chain (V0401/V0600 schedules).
     static func scopeIDs(_ e: XMLTree.Element) -> [String] {
         var out: [String] = []
-        var at = e.child("HierarchyScope")
-        while let s = at {
-            if let id = s.value("EquipmentID") { out.append(id) }
-            at = s.child("HierarchyScope")
+        for name in ["HierarchyScope", "Location"] {
+            var at = e.child(name)
+            while let s = at {
+                if let id = s.value("EquipmentID") { out.append(id) }
+                at = s.child(name)
+            }
         }
         return out
     }

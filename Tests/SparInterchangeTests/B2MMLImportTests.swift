@@ -151,6 +151,38 @@ struct B2MMLImportTests {
         #expect(r.notKept[0].reason.contains("vacuum-pump is below a work unit"))
     }
 
+    @Test("a V0600 production schedule's Location narrows a unit id that two sites share")
+    func locationNarrows() throws {
+        let doc = """
+            <ProductionSchedule xmlns="http://www.mesa.org/xml/B2MML-V0600">
+              <ID>S</ID>
+              <Location><EquipmentID>wic</EquipmentID><EquipmentElementLevel>Site</EquipmentElementLevel></Location>
+              <ProductionRequest>
+                <ID>WO-9</ID>
+                <SegmentRequirement>
+                  <EarliestStartTime>2026-03-02T06:00:00</EarliestStartTime>
+                  <EquipmentRequirement><EquipmentID>cnc-1</EquipmentID></EquipmentRequirement>
+                  <MaterialProducedRequirement><MaterialDefinitionID>M</MaterialDefinitionID>
+                    <Quantity><QuantityString>10</QuantityString></Quantity></MaterialProducedRequirement>
+                  <SegmentParameter><ID>PRU</ID><Value><ValueString>2</ValueString><UnitOfMeasure>min</UnitOfMeasure></Value></SegmentParameter>
+                </SegmentRequirement>
+              </ProductionRequest>
+            </ProductionSchedule>
+            """
+        let r = try B2MML.read(Data(doc.utf8), model: b2mmlPlant, source: "erp")
+        #expect(r.problems.isEmpty, "\(r.problems)")
+        // Wichita's cnc-1; 06:00 CST (−06:00 on 2 March) = 12:00Z; 2 min = 120 s.
+        #expect(
+            r.events.map(\.event) == [
+                Event(
+                    id: EventID("b2mml:erp:order:WO-9:1:start"), ts: Fixture.t("2026-03-02T12:00:00Z"), source: "erp",
+                    unit: EquipmentPath("acme/wic/mach/line-1/cnc-1"),
+                    payload: .order(
+                        OrderAction(
+                            order: "WO-9", action: .start, material: "M", plannedRunTimePerUnit: 120, plannedQuantity: 10)))
+            ])
+    }
+
     @Test("a document of another namespace, or none, is refused as not B2MML")
     func notB2MML() throws {
         for doc in [
