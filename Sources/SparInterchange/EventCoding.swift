@@ -13,6 +13,14 @@ public enum EventCoding {
     public static func decode(
         data: Data, lineNumber: Int?, using decoder: JSONDecoder = JSONDecoder(), strict: Bool = true
     ) -> Result<Event, EventRejection> {
+        decode(data: data, lineNumber: lineNumber, using: decoder, strict: strict, fast: true)
+    }
+
+    /// ``decode(data:lineNumber:using:strict:)``, with `fast: false` decoding with `JSONDecoder` alone (the
+    /// reference the scanner is tested against).
+    static func decode(
+        data: Data, lineNumber: Int?, using decoder: JSONDecoder, strict: Bool, fast: Bool
+    ) -> Result<Event, EventRejection> {
         if strict {
             if let p = StrictJSON.problem(data) {
                 return .failure(
@@ -35,7 +43,7 @@ public enum EventCoding {
         }
         let wire: EventWire
         do {
-            wire = try decoder.decode(EventWire.self, from: data)
+            wire = try (fast ? EventWireScanner.scan(data) : nil) ?? decoder.decode(EventWire.self, from: data)
         } catch let e as DecodingError {
             return .failure(rejection(e, lineNumber: lineNumber, data: data))
         } catch {
@@ -110,6 +118,9 @@ public enum EventCoding {
         var void: Bool?
         var replacement: EventWire?
         var hasReplacement = false
+
+        /// An empty wire value (every field absent), for ``EventWireScanner`` to fill.
+        init() {}
 
         enum CodingKeys: String, CodingKey {
             case id, ts, source, unit, type, state, reason, order, action, material, plannedRunTimePerUnit,
