@@ -107,10 +107,9 @@ struct ExportKPIMLCommand: AsyncParsableCommand {
                 throw CLIError("the ledger \(db) holds no plant model yet; run spar ingest --plant first")
             }
             try ledger.authorize(.read, sites: model.sites(readBy: query.scope.description))
-            let engine = try await LedgerProjection.load(
-                store: ledger.store, model: model, plantModelVersion: version, scope: query.scope)
+            let reader = try await LedgerProjection.reader(store: ledger.store, model: model, plantModelVersion: version)
             let policy = try await LedgerKPIDefinition.policy(in: ledger.store, at: .now)
-            var result = try engine.result(query, definition: try policy.definition(for: query.scope, requested: definition))
+            var result = try await reader.result(query, definition: try policy.definition(for: query.scope, requested: definition))
             result.lineage.blueprintVersion = try await LedgerBlueprint.asOf(.now, in: ledger.store)?.version
             return result
         }

@@ -70,14 +70,14 @@ struct KPICommand: AsyncParsableCommand {
                 guard ids.count >= 2 else { throw CLIError("--compare needs two or more definition versions, e.g. spar-kpi-1,spar-kpi-2") }
                 var results: [KPIResult] = []
                 for id in ids {
-                    var r = try engine.result(query, definition: try policy.definition(for: query.scope, requested: id))
+                    var r = try await engine.result(query, definition: try policy.definition(for: query.scope, requested: id))
                     r.lineage.blueprintVersion = blueprintVersion
                     results.append(r)
                 }
                 Console.out(format == .json ? KPITable.comparisonJSON(results) : KPITable.comparison(results))
                 return
             }
-            var result = try engine.result(query, definition: try policy.definition(for: query.scope, requested: definition))
+            var result = try await engine.result(query, definition: try policy.definition(for: query.scope, requested: definition))
             result.lineage.blueprintVersion = blueprintVersion
             if let explain {
                 guard let d = result.definition.kpi(explain) else {
@@ -97,7 +97,7 @@ struct KPICommand: AsyncParsableCommand {
     }
 
     /// The projection, the blueprint version in force when the ledger holds one, and which definition answers.
-    func loadEngine(scope: EquipmentPath) async throws -> (KPIEngine, String?, KPIDefinitionPolicy) {
+    func loadEngine(scope: EquipmentPath) async throws -> (KPIAnswers, String?, KPIDefinitionPolicy) {
         switch (events, db) {
         case (let file?, nil):
             guard let plant else { throw CLIError("--events needs --plant") }
@@ -119,7 +119,7 @@ struct KPICommand: AsyncParsableCommand {
             }
             let engine = try await LedgerProjection.load(
                 store: store, model: model, plantModelVersion: PlantModelFile.fingerprint(model), scope: scope)
-            return (engine, nil, KPIDefinitionPolicy(inForce: KPICatalogue.defaultVersion))
+            return (.engine(engine), nil, KPIDefinitionPolicy(inForce: KPICatalogue.defaultVersion))
         case (nil, let path?):
             let ledger = try await GovernedLedger.open(db: path, identity: identity)
             let store = ledger.store
@@ -137,11 +137,24 @@ struct KPICommand: AsyncParsableCommand {
                     throw CLIError("\(plant) (\(gv)) is not the plant model the ledger holds (\(version))")
                 }
             }
-            let engine = try await LedgerProjection.load(store: store, model: stored, plantModelVersion: version, scope: scope)
+            let reader = try await LedgerProjection.reader(store: store, model: stored, plantModelVersion: version)
             let policy = try await LedgerKPIDefinition.policy(in: store, at: asOf ?? .now, knownAt: asOf)
-            return (engine, try await LedgerBlueprint.asOf(asOf ?? .now, in: store)?.version, policy)
+            return (.projection(reader), try await LedgerBlueprint.asOf(asOf ?? .now, in: store)?.version, policy)
         default:
             throw CLIError("give exactly one of --events FILE or --db FILE")
+        }
+    }
+}
+
+/// Where a command's KPI answers come from: an engine over events given in a file, or a ledger's persisted projection.
+enum KPIAnswers {
+    case engine(KPIEngine)
+    case projection(ProjectedKPI)
+
+    func result(_ query: KPIQuery, definition: KPIDefinitionVersion) async throws -> KPIResult {
+        switch self {
+        case .engine(let e): try e.result(query, definition: definition)
+        case .projection(let p): try await p.result(query, definition: definition)
         }
     }
 }

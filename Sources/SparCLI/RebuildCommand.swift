@@ -7,7 +7,12 @@ import SparSQLite
 struct RebuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",
-        abstract: "Rebuild the KPI projection from the ledger's events and report what it holds."
+        abstract: "Rebuild the persisted KPI projection from the ledger's events and report whether it equalled what was stored.",
+        discussion: """
+            The projection is updated in the same transaction as every append, so a rebuild should find it equal. \
+            A difference (the projection edited outside Spar, or written by a version with another rule) is listed \
+            and repaired; the command then exits with status 1. The ledger itself is never changed.
+            """
     )
 
     @Option(help: "SQLite ledger file.")
@@ -18,15 +23,25 @@ struct RebuildCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let store = try await openAuthorizedLedger(db, identity: identity, .read)
-            guard let (model, version) = try await LedgerPlantModel.latest(in: store) else {
-                throw CLIError("the ledger \(db) holds no plant model")
-            }
             let started = Date()
-            let engine = try await LedgerProjection.load(store: store, model: model, plantModelVersion: version)
+            let report = try await LedgerProjection.rebuild(store: store)
             let seconds = Date().timeIntervalSince(started)
-            let stats = engine.statistics
             Console.out(
-                "rebuilt from \(stats.events) events over \(stats.units) units in \(String(format: seconds, digits: 3)) s (plant model \(version))")
+                "rebuilt \(report.records) KPI records from \(report.ledgerSize) ledger entries in \(String(format: seconds, digits: 3)) s")
+            if report.equal {
+                Console.out("the stored projection was equal to the rebuilt one and at the ledger's head (\(report.ledgerSize))")
+                return
+            }
+            if report.storedHead != report.ledgerSize {
+                Console.out("the stored projection was at entry \(report.storedHead), behind the ledger's \(report.ledgerSize)")
+            }
+            if !report.differing.isEmpty {
+                Console.out("the stored projection differed for events: \(report.differing.joined(separator: ", "))")
+            }
+            Console.out("the projection is now the rebuilt one")
+            throw ExitCode(1)
+        } catch let e as ExitCode {
+            throw e
         } catch {
             throw ExitCode(Console.fail(error).code)
         }

@@ -48,6 +48,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let keyFile: String
         let publicKey: CheckpointPublicKey
         var governanceFindings: [GovernanceFinding] = []
+        var projection: (head: Int64, size: Int64)?
         do {
             (publicKey, keyFile) = try LedgerKeyLocation(db: db, option: key).verifyingKey(publicKey: self.publicKey)
             let kept = try checkpoint.map { try CheckpointFiles.read($0) }
@@ -57,6 +58,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 try await ledger.authorizeAllSites(.verify)
                 governanceFindings = try await ledger.governance.verifyBindings()
                 governanceFindings += try await ledger.governance.verifyChangeControl()
+                projection = (try await ledger.store.projectionHead(), try await ledger.store.ledgerSize())
             }
         } catch {
             throw ExitCode(Console.fail(error).code)
@@ -73,8 +75,18 @@ struct VerifyCommand: AsyncParsableCommand {
                     for f in governanceFindings.prefix(limit) { Console.out("  - \(f)") }
                 }
             }
+            if let (head, size) = projection {
+                if head == size {
+                    Console.out("KPI projection at the ledger's head (entry \(head))")
+                } else if head < size {
+                    Console.out("KPI projection at entry \(head) of \(size): behind (the next KPI read or spar rebuild catches it up)")
+                } else {
+                    Console.out("KPI PROJECTION: at entry \(head), past the ledger's \(size) entries; run spar rebuild")
+                }
+            }
         }
-        if !report.isIntact || !governanceFindings.isEmpty { throw ExitCode(1) }
+        let projectionAhead = projection.map { $0.head > $0.size } ?? false
+        if !report.isIntact || !governanceFindings.isEmpty || projectionAhead { throw ExitCode(1) }
     }
 
     func text(_ r: LedgerAuditReport, keyID: String, keyFile: String) {

@@ -143,6 +143,67 @@ public struct KPIEngine: Sendable {
     public func result(_ query: KPIQuery, definition: KPIDefinitionVersion = KPICatalogue.latest) throws(KPIQueryError)
         -> KPIResult
     {
+        let inScope = try unitsAnswering(query)
+        var cache = ScheduleCache()
+        var total = TimeModelElements()
+        for unit in inScope {
+            if Task.isCancelled {
+                throw KPIQueryError(.cancelled, field: "", reason: "the query was cancelled before it finished")
+            }
+            total.add(elements(of: unit, range: Interval(query.from, query.to), shift: query.shift, cache: &cache))
+        }
+        return makeResult(
+            query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
+    }
+
+    /// Answers one query from each unit's slice of events instead of the engine's own histories, one unit at a time.
+    ///
+    /// `slice` gives a unit's effective events (corrections applied) that a query over `[from, to)` needs — at least
+    /// every event in `[from, to]`, the two state events before `from`, the states after `to` up to the end of a
+    /// failure running at `to` and one more, the open order, labor and maintenance spans at `from`, every event of an
+    /// order a count in the window names, and each inspected serial's first failure — or nil when the unit has no
+    /// event at all. `firstOperations` gives each order's lowest operation over the whole plant. The result equals
+    /// that of an engine built from every event.
+    public func result(
+        _ query: KPIQuery, definition: KPIDefinitionVersion = KPICatalogue.latest,
+        slice: (ResolvedWorkUnit) async throws -> [Event]?,
+        firstOperations: (Set<String>) async throws -> [String: Int]
+    ) async throws -> KPIResult {
+        let inScope = try unitsAnswering(query)
+        var cache = ScheduleCache()
+        var total = TimeModelElements()
+        for unit in inScope {
+            if Task.isCancelled {
+                throw KPIQueryError(.cancelled, field: "", reason: "the query was cancelled before it finished")
+            }
+            var engine = self
+            engine.histories = [:]
+            engine.indexes = [:]
+            engine.indexHorizon = nil
+            if let events = try await slice(unit) {
+                var names: [String] = []
+                var ids: [String: Int32] = [:]
+                let history = UnitHistory(path: unit.path, events: events) { name in
+                    if let i = ids[name] { return i }
+                    let i = Int32(names.count)
+                    names.append(name)
+                    ids[name] = i
+                    return i
+                }
+                var orders = Set(history.orders.map(\.order))
+                for c in history.counts { if let o = c.order { orders.insert(o) } }
+                engine.histories[unit.path] = history
+                engine.sourceNames = names
+                engine.firstOperation = orders.isEmpty ? [:] : try await firstOperations(orders)
+            }
+            total.add(engine.elements(of: unit, range: Interval(query.from, query.to), shift: query.shift, cache: &cache))
+        }
+        return makeResult(
+            query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
+    }
+
+    /// The units a query covers, after checking its scope, window and shift.
+    func unitsAnswering(_ query: KPIQuery) throws(KPIQueryError) -> [ResolvedWorkUnit] {
         let inScope = units(in: query.scope)
         guard !inScope.isEmpty else {
             throw KPIQueryError(.unknownScope, field: "scope", reason: "'\(query.scope)' is not in the plant model (no work unit under it)")
@@ -164,16 +225,7 @@ public struct KPIEngine: Sendable {
                 throw KPIQueryError(.unknownShift, field: "shift", reason: "no calendar of a unit under '\(query.scope)' has a shift named '\(shift)'")
             }
         }
-        var cache = ScheduleCache()
-        var total = TimeModelElements()
-        for unit in inScope {
-            if Task.isCancelled {
-                throw KPIQueryError(.cancelled, field: "", reason: "the query was cancelled before it finished")
-            }
-            total.add(elements(of: unit, range: Interval(query.from, query.to), shift: query.shift, cache: &cache))
-        }
-        return makeResult(
-            query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
+        return inScope
     }
 
     /// Elements of every path of the hierarchy over one window, computed once per unit and summed upwards.

@@ -125,9 +125,10 @@ public struct IngestEvents: Sendable {
                     targets.append(c.corrects.rawValue)
                 }
                 if batchIDs[e.id.rawValue] == nil { batchIDs[e.id.rawValue] = e }
+                let body = EventCoding.canonical(e)
                 pending.append((n, e, PendingEntry(
                     id: e.id.rawValue, kind: .event, ts: e.ts, unit: e.unit.description, type: e.type, source: e.source,
-                    body: EventCoding.canonical(e), corrects: corrects)))
+                    body: body, corrects: corrects, kpi: LedgerProjection.change(for: e, body: body))))
             }
         }
         var stored: [String: LedgerEntry] = [:]

@@ -34,3 +34,145 @@ public enum LedgerProjection {
         return events
     }
 }
+
+extension LedgerProjection {
+    /// What appending `event` (with canonical JSON `body`) does to the persisted KPI projection.
+    public static func change(for event: Event, body: String) -> KPIRecordChange? {
+        if case .correction(let c) = event.payload {
+            let replacement = c.replacement.flatMap { r in
+                KPIRecord(standingFor: c.corrects.rawValue, event: r, body: EventCoding.canonical(r))
+            }
+            return .correct(target: c.corrects.rawValue, ts: event.ts, id: event.id.rawValue, replacement: replacement)
+        }
+        return KPIRecord(standingFor: event.id.rawValue, event: event, body: body).map(KPIRecordChange.add)
+    }
+
+    /// The projection changes of stored entries (events only; other entries change nothing).
+    static func changes(of entries: [LedgerEntry]) throws -> [KPIRecordChange] {
+        let decoder = JSONDecoder()
+        var out: [KPIRecordChange] = []
+        for entry in entries where entry.entry.kind == .event {
+            switch EventCoding.decode(data: Data(entry.entry.body.utf8), lineNumber: nil, using: decoder, strict: false) {
+            case .success(let e):
+                if let c = change(for: e, body: entry.entry.body) { out.append(c) }
+            case .failure(let r):
+                throw CorruptEntry(rejection: r)
+            }
+        }
+        return out
+    }
+
+    /// Brings the persisted projection to the ledger's head, applying the entries after its head in order (a
+    /// ledger written before the projection existed, or an entry appended without its change). Returns how many
+    /// entries it applied.
+    @discardableResult
+    public static func catchUp(store: any KPIProjectionStore, pageSize: Int = 20_000) async throws -> Int64 {
+        var head = try await store.projectionHead()
+        let size = try await store.ledgerSize()
+        let start = head
+        while head < size {
+            let page = try await store.entries(afterSeq: head, limit: pageSize)
+            guard let last = page.last else { break }
+            try await store.applyProjection(try changes(of: page), upTo: last.seq, replacing: false)
+            head = last.seq
+        }
+        return head - start
+    }
+
+    /// What ``rebuild(store:)`` found.
+    public struct RebuildReport: Sendable {
+        /// Records in the rebuilt projection.
+        public var records: Int
+        /// Whether the stored projection equalled the rebuilt one (and was at the ledger's head).
+        public var equal: Bool
+        /// Event ids whose stored record differed from the rebuilt one (missing, extra or changed), at most 20.
+        public var differing: [String]
+        /// The head the stored projection was at, and the ledger's size.
+        public var storedHead: Int64
+        public var ledgerSize: Int64
+    }
+
+    /// Recomputes the projection from every ledger entry, compares it with the stored one, and replaces it.
+    public static func rebuild(store: any KPIProjectionStore, pageSize: Int = 20_000) async throws -> RebuildReport {
+        let storedHead = try await store.projectionHead()
+        let size = try await store.ledgerSize()
+        var records: [String: KPIRecord] = [:]
+        var corrections: [String: (Int64, String)] = [:]
+        var changes: [KPIRecordChange] = []
+        var seq: Int64 = 0
+        while seq < size {
+            let page = try await store.entries(afterSeq: seq, limit: pageSize)
+            guard let last = page.last else { break }
+            for change in try Self.changes(of: page) {
+                changes.append(change)
+                switch change {
+                case .add(let r):
+                    records[r.eventID] = r
+                case .correct(let target, let ts, let id, let replacement):
+                    if let (t, i) = corrections[target], (t, i) > (ts.milliseconds, id) { continue }
+                    corrections[target] = (ts.milliseconds, id)
+                    records[target] = replacement
+                }
+            }
+            seq = last.seq
+        }
+        let stored = try await store.allKPIRecords()
+        var differing: [String] = []
+        var storedIDs = Set<String>()
+        for r in stored {
+            storedIDs.insert(r.eventID)
+            if records[r.eventID] != r, differing.count < 20 { differing.append(r.eventID) }
+        }
+        for id in records.keys.sorted() where !storedIDs.contains(id) && differing.count < 20 { differing.append(id) }
+        let equal = differing.isEmpty && stored.count == records.count && storedHead == size
+        try await store.applyProjection(changes, upTo: seq, replacing: true)
+        return RebuildReport(records: records.count, equal: equal, differing: differing, storedHead: storedHead, ledgerSize: size)
+    }
+
+    /// The KPI reader over a ledger's persisted projection, after catching it up to the head.
+    public static func reader(
+        store: any KPIProjectionStore, model: PlantModel, plantModelVersion: String?
+    ) async throws -> ProjectedKPI {
+        try await catchUp(store: store)
+        return ProjectedKPI(store: store, model: model, plantModelVersion: plantModelVersion)
+    }
+}
+
+/// Answers KPI queries from the persisted projection: for each unit in scope it reads only the records the window
+/// needs (``SQLiteLedgerStore``'s slice rule), one unit at a time, so time and memory follow the scope and the window,
+/// not the ledger's length.
+public struct ProjectedKPI: Sendable {
+    let store: any KPIProjectionStore
+    public let engine: KPIEngine
+    let failureReasons: Set<String>
+
+    public init(store: any KPIProjectionStore, model: PlantModel, plantModelVersion: String?) {
+        self.store = store
+        engine = KPIEngine(model: model, events: [], plantModelVersion: plantModelVersion)
+        failureReasons = Set(model.reasons.filter { $0.failure == true }.map(\.code))
+    }
+
+    /// Answers one query under a definition version.
+    public func result(_ query: KPIQuery, definition: KPIDefinitionVersion = KPICatalogue.latest) async throws -> KPIResult {
+        let store = store
+        let failureReasons = failureReasons
+        let decoder = JSONDecoder()
+        return try await engine.result(
+            query, definition: definition,
+            slice: { unit in
+                let slice = try await store.unitSlice(
+                    unit: unit.path.description, from: query.from, to: query.to, failureReasons: failureReasons)
+                guard slice.hasRecords else { return nil }
+                var events: [Event] = []
+                events.reserveCapacity(slice.bodies.count)
+                for body in slice.bodies {
+                    switch EventCoding.decode(data: Data(body.utf8), lineNumber: nil, using: decoder, strict: false) {
+                    case .success(let e): events.append(e)
+                    case .failure(let r): throw LedgerProjection.CorruptEntry(rejection: r)
+                    }
+                }
+                return events
+            },
+            firstOperations: { orders in try await store.firstOperations(orders: orders) })
+    }
+}

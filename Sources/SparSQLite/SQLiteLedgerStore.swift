@@ -134,6 +134,9 @@ public final class SQLiteLedgerStore: LedgerStore {
                     """)
             for sql in LedgerSchema.credentialTriggers { try db.execute(sql: sql) }
         }
+        m.registerMigration("v4-kpi-projection") { db in
+            try db.execute(sql: KPIProjectionSchema.migration)
+        }
         return m
     }()
 
@@ -145,6 +148,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             return try await pool.write { db in
                 var tip = try ChainTip.load(db, ledger: path, key: key)
                 let sizeBefore = tip.frontier.size
+                // An event entry without its KPI change leaves the projection's head behind; the engine catches it up.
+                var projectionCurrent = try KPIProjectionSchema.head(db) == sizeBefore
                 let insert = try db.cachedStatement(
                     sql: """
                         INSERT INTO ledger (seq, id, kind, ts, unit, type, source, body, recorded_at, recorded_by, hash)
@@ -184,6 +189,13 @@ public final class SQLiteLedgerStore: LedgerStore {
                         recordedAt.milliseconds, recordedBy, Data(hash.bytes),
                     ])
                     if db.changesCount == 1 {
+                        if projectionCurrent {
+                            if let change = e.kpi {
+                                try KPIProjectionSchema.apply(change, in: db)
+                            } else if e.kind == .event {
+                                projectionCurrent = false
+                            }
+                        }
                         tip.append(hash)
                         out.append(.accepted(seq: seq))
                         continue
@@ -200,7 +212,10 @@ public final class SQLiteLedgerStore: LedgerStore {
                             .rejected(reason: "the unit already has a state event at \(e.ts) (id '\(other)')", field: "ts"))
                     }
                 }
-                if tip.frontier.size > sizeBefore { try Self.seal(tip, with: key, at: recordedAt, in: db) }
+                if tip.frontier.size > sizeBefore {
+                    try Self.seal(tip, with: key, at: recordedAt, in: db)
+                    if projectionCurrent { try KPIProjectionSchema.setHead(db, tip.frontier.size) }
+                }
                 return out
             }
         } catch let e as StorageError {

@@ -15,11 +15,14 @@ public struct PendingEntry: Sendable, Hashable {
     /// event (not itself a correction) stored before it, in an earlier batch or earlier in the same one. Not part of
     /// the chain hash: the body holds it.
     public var corrects: String?
+    /// What the entry does to the KPI projection, written in the same transaction when the entry is accepted.
+    public var kpi: KPIRecordChange?
 
     public init(
         id: String, kind: LedgerEntryKind, ts: Timestamp, unit: String, type: String, source: String, body: String,
-        corrects: String? = nil
+        corrects: String? = nil, kpi: KPIRecordChange? = nil
     ) {
+        self.kpi = kpi
         self.id = id
         self.kind = kind
         self.ts = ts

@@ -1,0 +1,173 @@
+import Foundation
+import SparCore
+import SparDemo
+import SparEngine
+import SparSQLite
+import SparStorage
+import SparTestSupport
+import Testing
+
+/// The persisted projection, maintained in each append's transaction, answers every query exactly as an engine
+/// built from all events does.
+@Suite("Persisted KPI projection")
+struct PersistedProjectionTests {
+    static let model = DemoEnterprise.plantModel()
+    static let start = DemoGenerator.defaultStart
+    static let days = 5
+
+    static func temporaryStore() throws -> (SQLiteLedgerStore, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spar-proj-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("ledger.sqlite").path
+        return (try SQLiteLedgerStore(path: path), dir.path)
+    }
+
+    /// Demo events with extra (repeated) failures, corrections that move, change and void events (some corrected
+    /// twice, the older correction arriving last), delivered in random batches in random order with duplicates.
+    static func scenario(seed: UInt64) -> (batches: [[Event]], corrections: Int) {
+        var rng = SeededRandom(seed: seed)
+        var all = DemoGenerator(model: model, seed: seed &+ 7, start: start, days: days).events()
+        let failure = model.reasons.first { $0.failure == true }!.code
+        var stateInstants = Set(all.compactMap { e -> String? in if case .state = e.payload { "\(e.unit)|\(e.ts)" } else { nil } })
+        for (i, unit) in model.resolvedWorkUnits.enumerated() {
+            for k in 0..<(2 * days) {
+                let t = start.adding(seconds: Int64(rng.next() % UInt64(days * 86_400)) + 1)
+                for (n, dt) in (k % 4 == 0 ? [0, 90] : [0]).enumerated() as EnumeratedSequence<[Int]> {
+                    let ts = t.adding(seconds: Int64(dt))
+                    guard stateInstants.insert("\(unit.path)|\(ts)").inserted else { continue }
+                    all.append(
+                        Event(id: EventID("f-\(i)-\(k)-\(n)"), ts: ts, source: "mes-opcenter", unit: unit.path,
+                              payload: .state(StateChange(reason: failure))))
+                }
+            }
+        }
+        for i in all.indices.reversed() {
+            let j = Int(rng.next() % UInt64(i + 1))
+            all.swapAt(i, j)
+        }
+        var corrections: [Event] = []
+        var candidates = all.filter { if case .state = $0.payload { false } else { true } }.prefix(400)
+        candidates += all.filter { if case .state = $0.payload { true } else { false } }.prefix(60)
+        for (k, e) in candidates.enumerated() {
+            let id = EventID("corr-\(k)")
+            let at = e.ts.adding(seconds: 3_600)
+            switch k % 4 {
+            case 0:
+                corrections.append(Event(id: id, ts: at, source: e.source, unit: e.unit, payload: .correction(Correction(corrects: e.id, replacement: nil))))
+            case 1:
+                var moved = e
+                moved.id = id
+                moved.ts = e.ts.adding(seconds: Int64(rng.next() % 7_200) - 3_600)
+                if case .state = e.payload, !stateInstants.insert("\(e.unit)|\(moved.ts)").inserted { continue }
+                corrections.append(Event(id: id, ts: at, source: e.source, unit: e.unit, payload: .correction(Correction(corrects: e.id, replacement: moved))))
+            case 2:
+                var changed = e
+                changed.id = id
+                if case .count(var c) = e.payload {
+                    c.good += 3
+                    c.scrap += 1
+                    changed.payload = .count(c)
+                }
+                corrections.append(Event(id: id, ts: at, source: e.source, unit: e.unit, payload: .correction(Correction(corrects: e.id, replacement: changed))))
+                // An older correction of the same event, arriving later: the newer one stays in force.
+                corrections.append(Event(id: EventID("corr-old-\(k)"), ts: e.ts.adding(seconds: 60), source: e.source, unit: e.unit, payload: .correction(Correction(corrects: e.id, replacement: nil))))
+            default:
+                break
+            }
+        }
+        var batches: [[Event]] = []
+        var rest = all[...]
+        while !rest.isEmpty {
+            let n = 1 + Int(rng.next() % 3_000)
+            batches.append(Array(rest.prefix(n)))
+            rest = rest.dropFirst(n)
+        }
+        var k = 0
+        while k < corrections.count {
+            let n = 1 + Int(rng.next() % 40)
+            batches.append(Array(corrections[k..<min(k + n, corrections.count)]))
+            k += n
+        }
+        for _ in 0..<3 { batches.append(batches[Int(rng.next() % UInt64(batches.count))]) }
+        return (batches, corrections.count)
+    }
+
+    static func ingest(_ batches: [[Event]], into store: any LedgerStore) async throws -> Int {
+        let ingest = IngestEvents(
+            model: model, store: store, recordedBy: "test", maxFutureSkew: Int64.max / 4, now: { Timestamp(milliseconds: 0) })
+        var accepted = 0
+        for batch in batches {
+            let report = try await ingest.ingest(events: batch.map { (nil, $0) })
+            #expect(report.rejections.isEmpty, "\(report.rejections.prefix(3))")
+            accepted += report.accepted
+        }
+        return accepted
+    }
+
+    @Test("random scopes, windows (late, out-of-order, corrected; across midnight) and shifts equal the full engine under both definitions")
+    func equalsFullEngine() async throws {
+        let (store, dir) = try Self.temporaryStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (batches, corrections) = Self.scenario(seed: 31)
+        #expect(corrections > 300)
+        _ = try await Self.ingest(batches, into: store)
+        #expect(try await store.projectionHead() == (try await store.ledgerSize()))
+
+        let full = try await LedgerProjection.load(store: store, model: Self.model, plantModelVersion: "v")
+        let projected = try await LedgerProjection.reader(store: store, model: Self.model, plantModelVersion: "v")
+        var rng = SeededRandom(seed: 43)
+        let units = Self.model.resolvedWorkUnits.map(\.path)
+        let paths = Self.model.allPaths
+        let shifts: [String?] = [nil, nil, nil, "A", "B", "C"]
+        var compared = 0
+        var withFailures = 0
+        var withLabor = 0
+        var withInspections = 0
+        for round in 0..<160 {
+            let scope = round % 4 == 3 ? paths[Int(rng.next() % UInt64(paths.count))] : units[Int(rng.next() % UInt64(units.count))]
+            var from = Self.start.adding(seconds: Int64(rng.next() % UInt64((Self.days + 1) * 86_400)) - 43_200)
+            if round % 5 == 0 { from = Timestamp(milliseconds: (from.milliseconds / 86_400_000) * 86_400_000) }
+            let to = from.adding(seconds: 60 + Int64(rng.next() % UInt64(3 * 86_400)))
+            let query = KPIQuery(scope: scope, from: from, to: to, shift: shifts[Int(rng.next() % UInt64(shifts.count))])
+            for definition in KPICatalogue.versions {
+                guard let direct = try? full.result(query, definition: definition) else { continue }
+                let answer = try await projected.result(query, definition: definition)
+                let diff = WindowJoinTests.differences(direct, answer)
+                #expect(diff.isEmpty, "\(query) under \(definition.id): \(diff)")
+                #expect(direct.lineage == answer.lineage, "\(query)")
+                compared += 1
+                if direct.elements.fe > 0 { withFailures += 1 }
+                if direct.elements.pwt != nil { withLabor += 1 }
+                if !direct.elements.inspectedSerials.isEmpty { withInspections += 1 }
+            }
+        }
+        #expect(compared > 250)
+        #expect(withFailures > 100 && withLabor > 20 && withInspections > 10, "\(withFailures) \(withLabor) \(withInspections)")
+    }
+
+    @Test("a projection rebuilt from the ledger equals the maintained one; a ledger without one is caught up")
+    func rebuildEqualsMaintained() async throws {
+        let (store, dir) = try Self.temporaryStore()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (batches, _) = Self.scenario(seed: 5)
+        _ = try await Self.ingest(Array(batches.prefix(12)), into: store)
+        let maintained = try await store.allKPIRecords()
+        #expect(maintained.count > 1_000)
+        let report = try await LedgerProjection.rebuild(store: store)
+        #expect(report.equal, "\(report.differing)")
+        #expect(report.records == maintained.count)
+        #expect(try await store.allKPIRecords() == maintained)
+
+        // Tampering with the projection (not the ledger) is found by a rebuild and repaired.
+        try store.executeForTesting("UPDATE kpi_record SET ts = ts + 1000 WHERE rowid IN (SELECT rowid FROM kpi_record LIMIT 3)")
+        let repaired = try await LedgerProjection.rebuild(store: store)
+        #expect(!repaired.equal && repaired.differing.count == 3)
+        #expect(try await store.allKPIRecords() == maintained)
+
+        // A projection emptied and behind the ledger (as a ledger written before it existed) is caught up in order.
+        try store.executeForTesting("DELETE FROM kpi_record; DELETE FROM kpi_correction; UPDATE kpi_projection SET head = 0")
+        let applied = try await LedgerProjection.catchUp(store: store, pageSize: 777)
+        #expect(applied == (try await store.ledgerSize()))
+        #expect(try await store.allKPIRecords() == maintained)
+    }
+}
