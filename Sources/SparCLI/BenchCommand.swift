@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import SparCore
 import SparDemo
 import SparEngine
@@ -38,6 +41,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Seed.")
     var seed: UInt64 = 1
+
+    @Flag(inversion: .prefixedNo, help: "Also load every event into an in-memory engine (direct and pre-aggregated) and time it.")
+    var inMemory = true
 
     func run() async throws {
         do {
@@ -85,6 +91,15 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let ingestTime = clock.lap()
         Console.out("  ingest          \(accepted) events in \(ms(ingestTime)) ms = \(perSecond(accepted, ingestTime)) events/s (validated, canonical JSON, SQLite WAL, synchronous=FULL, 10k per transaction)")
+
+        let projectionBytes = try store.projectionBytes()
+        Console.out(
+            "  projection      \(try await store.recordCounts().values.reduce(0, +)) KPI records at the ledger's head; "
+                + (projectionBytes.map { "\($0 / max(1, accepted)) bytes per event on disk (records and indexes)" } ?? "size not measured (no dbstat)"))
+        let csv = dir + "/events.csv"
+        try BenchCSV.write(all, model: model, to: csv)
+        try coldQueries(dbPath: dbPath, csv: csv, model: model, start: start, end: end)
+        guard inMemory else { return }
 
         clock = Stopwatch()
         let engine = try await LedgerProjection.load(store: store, model: model, plantModelVersion: nil)
@@ -172,8 +187,6 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let year = yearTimes.last ?? 0
 
-        let csv = dir + "/events.csv"
-        try BenchCSV.write(all, model: model, to: csv)
         Console.out("  csv             \(csv)")
         if !python.isEmpty {
             let script = "bench/duckdb_baseline.py"
@@ -181,6 +194,48 @@ struct BenchCommand: AsyncParsableCommand {
             if let duck = result {
                 Console.out("  duckdb          same time-model aggregation per unit over the whole period: \(ms(duck)) ms")
                 Console.out("  ratio           spar (indexed) all scopes over the period / duckdb = \(String(format: year / duck, digits: 2)) (below 1: Spar is faster)")
+            }
+        }
+    }
+
+    /// Cold `spar kpi --db` processes for the enterprise, a site and a unit over a month and over the whole period,
+    /// each beside a cold DuckDB process opening its own database file of the same events and aggregating the
+    /// same scope and window.
+    func coldQueries(dbPath: String, csv: String, model: PlantModel, start: Timestamp, end: Timestamp) throws {
+        guard let spar = Bundle.main.executablePath else { return }
+        let duckFile = dir + "/bench.duckdb"
+        var duck = false
+        if !python.isEmpty, FileManager.default.fileExists(atPath: "bench/duckdb_cold.py") {
+            try? FileManager.default.removeItem(atPath: duckFile)
+            let load = try MeasuredProcess.run(["/usr/bin/env", python, "bench/duckdb_cold.py", "load", csv, duckFile], dir: dir)
+            duck = load.status == 0
+            if !duck { Console.err("  duckdb          skipped: the cold baseline could not load the events (pip install duckdb?)") }
+        }
+        let units = model.resolvedWorkUnits.map(\.path)
+        guard let unit = units.first, let site = units.first.map({ EquipmentPath($0.components.prefix(2).joined(separator: "/")) }),
+            let enterprise = units.first.map({ EquipmentPath($0.components.prefix(1).joined(separator: "/")) })
+        else { return }
+        let monthFrom = start.adding(seconds: Int64(max(0, days / 2 - 15)) * 86_400)
+        let month = (monthFrom, min(end, monthFrom.adding(seconds: 30 * 86_400)))
+        for (label, scope) in [("enterprise", enterprise), ("site", site), ("unit", unit)] {
+            for (window, (from, to)) in [("month", month), ("period", (start, end))] {
+                let r = try MeasuredProcess.run(
+                    [spar, "kpi", "--db", dbPath, "--scope", scope.description, "--from", from.rfc3339, "--to", to.rfc3339,
+                     "--format", "json"], dir: dir)
+                guard r.status == 0 else { throw CLIError("spar kpi failed on the bench ledger:\n\(r.stderr)") }
+                var line = "  cold kpi        \(label) over the \(window): spar \(ms(r.seconds)) ms, peak RSS \(r.maxRSSKB / 1024) MB"
+                if duck {
+                    let d = try MeasuredProcess.run(
+                        ["/usr/bin/env", python, "bench/duckdb_cold.py", "query", duckFile, scope.description,
+                         String(from.milliseconds), String(to.milliseconds)], dir: dir)
+                    if d.status == 0, let s = d.stdout.split(separator: "\n").last(where: { $0.hasPrefix("seconds ") }),
+                        let inner = Double(s.dropFirst("seconds ".count))
+                    {
+                        line += "; duckdb open + aggregate \(ms(inner)) ms (process \(ms(d.seconds)) ms, \(d.maxRSSKB / 1024) MB)"
+                        line += "; ratio ×\(String(format: r.seconds / max(inner, 1e-9), digits: 2)) (process ×\(String(format: r.seconds / max(d.seconds, 1e-9), digits: 2)))"
+                    }
+                }
+                Console.out(line)
             }
         }
     }
@@ -220,6 +275,41 @@ struct BenchCommand: AsyncParsableCommand {
 
     func ms(_ seconds: Double) -> String { String(format: seconds * 1000, digits: 1) }
     func perSecond(_ n: Int, _ seconds: Double) -> String { String(Int((Double(n) / max(seconds, 1e-9)).rounded())) }
+}
+
+/// A child process run to its end, with its wall time and peak resident memory (`wait4`'s rusage).
+struct MeasuredProcess {
+    var status: Int32
+    var seconds: Double
+    var maxRSSKB: Int
+    var stdout: String
+    var stderr: String
+
+    static func run(_ arguments: [String], dir: String) throws -> MeasuredProcess {
+        let out = dir + "/child.stdout"
+        let err = dir + "/child.stderr"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let started = DispatchTime.now().uptimeNanoseconds
+        let rc = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        guard rc == 0 else { throw CLIError("cannot start \(arguments[0]): error \(rc)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return MeasuredProcess(
+            status: exit, seconds: seconds, maxRSSKB: usage.ru_maxrss,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
 }
 
 struct Stopwatch {

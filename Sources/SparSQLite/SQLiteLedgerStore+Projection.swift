@@ -255,3 +255,12 @@ extension SQLiteLedgerStore: KPIProjectionStore {
         }
     }
 }
+
+extension SQLiteLedgerStore {
+    /// Bytes the projection's tables and indexes take in the file (nil when SQLite lacks the `dbstat` table).
+    public func projectionBytes() throws -> Int? {
+        try? pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'kpi_%' OR name LIKE 'sqlite_autoindex_kpi_%'")
+        }
+    }
+}
