@@ -138,7 +138,7 @@ public struct MaintenanceAction: Hashable, Sendable {
     }
 }
 
-public struct Measurement: Hashable, Sendable {
+public struct Measurement: Hashable, Sendable, Codable {
     public var characteristic: String
     public var value: Double
     public var lsl: Double

@@ -170,40 +170,55 @@ public struct KPIEngine: Sendable {
         firstOperations: (Set<String>) async throws -> [String: Int]
     ) async throws -> KPIResult {
         let inScope = try unitsAnswering(query)
-        var cache = ScheduleCache()
         var total = TimeModelElements()
         for unit in inScope {
             if Task.isCancelled {
                 throw KPIQueryError(.cancelled, field: "", reason: "the query was cancelled before it finished")
             }
-            var engine = self
-            engine.histories = [:]
-            engine.indexes = [:]
-            engine.indexHorizon = nil
-            if let events = try await slice(unit) {
-                var names: [String] = []
-                var ids: [String: Int32] = [:]
-                let history = UnitHistory(path: unit.path, events: events) { name in
-                    if let i = ids[name] { return i }
-                    let i = Int32(names.count)
-                    names.append(name)
-                    ids[name] = i
-                    return i
-                }
-                var orders = Set(history.orders.map(\.order))
-                for c in history.counts { if let o = c.order { orders.insert(o) } }
-                engine.histories[unit.path] = history
-                engine.sourceNames = names
-                engine.firstOperation = orders.isEmpty ? [:] : try await firstOperations(orders)
-            }
-            total.add(engine.elements(of: unit, range: Interval(query.from, query.to), shift: query.shift, cache: &cache))
+            let el = try await elements(
+                of: unit, ranges: [Interval(query.from, query.to)], shift: query.shift, events: try await slice(unit),
+                firstOperations: firstOperations)
+            total.add(el[0])
         }
         return makeResult(
             query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
     }
 
+    /// One unit's elements over each of `ranges` (whole, or one shift's part of each), computed from `events`: the
+    /// unit's effective events a query over the hull of `ranges` needs (``result(_:definition:slice:firstOperations:)``),
+    /// or nil when the unit has none.
+    public func elements(
+        of unit: ResolvedWorkUnit, ranges: [Interval], shift: String?, events: [Event]?,
+        firstOperations: (Set<String>) async throws -> [String: Int]
+    ) async throws -> [TimeModelElements] {
+        var engine = self
+        engine.histories = [:]
+        engine.indexes = [:]
+        engine.indexHorizon = nil
+        if let events {
+            var names: [String] = []
+            var ids: [String: Int32] = [:]
+            let history = UnitHistory(path: unit.path, events: events) { name in
+                if let i = ids[name] { return i }
+                let i = Int32(names.count)
+                names.append(name)
+                ids[name] = i
+                return i
+            }
+            var orders = Set(history.orders.map(\.order))
+            for c in history.counts { if let o = c.order { orders.insert(o) } }
+            engine.histories[unit.path] = history
+            engine.sourceNames = names
+            engine.firstOperation = orders.isEmpty ? [:] : try await firstOperations(orders)
+        }
+        return ranges.map { range in
+            var cache = ScheduleCache()
+            return engine.elements(of: unit, range: range, shift: shift, cache: &cache)
+        }
+    }
+
     /// The units a query covers, after checking its scope, window and shift.
-    func unitsAnswering(_ query: KPIQuery) throws(KPIQueryError) -> [ResolvedWorkUnit] {
+    public func unitsAnswering(_ query: KPIQuery) throws(KPIQueryError) -> [ResolvedWorkUnit] {
         let inScope = units(in: query.scope)
         guard !inScope.isEmpty else {
             throw KPIQueryError(.unknownScope, field: "scope", reason: "'\(query.scope)' is not in the plant model (no work unit under it)")

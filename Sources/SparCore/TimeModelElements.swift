@@ -2,7 +2,7 @@
 ///
 /// Times are integer milliseconds so that sums over many intervals stay exact; a scope above a work unit
 /// is the element-wise sum of its units. Optional elements are nil when no event supplied them.
-public struct TimeModelElements: Sendable, Equatable {
+public struct TimeModelElements: Sendable, Equatable, Codable {
     public var pot: Int64 = 0
     public var pdot: Int64 = 0
     public var apt: Int64 = 0
@@ -232,9 +232,9 @@ public struct TimeModelElements: Sendable, Equatable {
 }
 
 /// What ``TimeModelElements/followed(by:)`` needs to join one unit's elements over two adjacent windows.
-public struct WindowEdges: Sendable, Equatable {
+public struct WindowEdges: Sendable, Equatable, Codable {
     /// Inventory snapshots of one material: their sum and number.
-    public struct Snapshots: Sendable, Equatable {
+    public struct Snapshots: Sendable, Equatable, Codable {
         public var total: Double
         public var count: Int
     }
@@ -261,7 +261,7 @@ public struct WindowEdges: Sendable, Equatable {
 }
 
 /// What one order's counts in a scope and window add up to, for the fall off ratio (`spar-kpi-2`).
-public struct OrderFlow: Sendable, Equatable {
+public struct OrderFlow: Sendable, Equatable, Codable {
     /// Scrap counted for the order (every operation).
     public var scrap: Double = 0
     /// Produced quantity counted at the order's first operation.

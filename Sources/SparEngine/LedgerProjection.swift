@@ -138,41 +138,137 @@ extension LedgerProjection {
     }
 }
 
-/// Answers KPI queries from the persisted projection: for each unit in scope it reads only the records the window
-/// needs (``SQLiteLedgerStore``'s slice rule), one unit at a time, so time and memory follow the scope and the window,
-/// not the ledger's length.
+/// Answers KPI queries from the persisted projection, one unit at a time, so that time and memory follow the scope
+/// and the window, not the ledger's length.
+///
+/// A unit's whole local days inside the window are read from cached day buckets (its elements over that day, kept
+/// beside the projection and dropped in the transaction of any append that can change them); the days not cached
+/// and the window's partial first and last days are computed from the records they need (``KPIProjectionStore/
+/// unitSlice(unit:from:to:failureReasons:)``), and the pieces are joined in time order with
+/// ``TimeModelElements/followed(by:)``. Shift queries are computed from the records of the whole window.
 public struct ProjectedKPI: Sendable {
     let store: any KPIProjectionStore
     public let engine: KPIEngine
     let failureReasons: Set<String>
+    let zones: [String: LocalTime]
+    /// Whether day buckets are read and written (the plant model has a version to key them by).
+    public let usesBuckets: Bool
 
-    public init(store: any KPIProjectionStore, model: PlantModel, plantModelVersion: String?) {
+    public init(store: any KPIProjectionStore, model: PlantModel, plantModelVersion: String?, buckets: Bool = true) {
         self.store = store
         engine = KPIEngine(model: model, events: [], plantModelVersion: plantModelVersion)
         failureReasons = Set(model.reasons.filter { $0.failure == true }.map(\.code))
+        var zones: [String: LocalTime] = [:]
+        for u in model.resolvedWorkUnits where zones[u.timeZone] == nil {
+            zones[u.timeZone] = LocalTime(identifier: u.timeZone) ?? LocalTime(identifier: "UTC")
+        }
+        self.zones = zones
+        usesBuckets = buckets && plantModelVersion != nil
     }
 
     /// Answers one query under a definition version.
     public func result(_ query: KPIQuery, definition: KPIDefinitionVersion = KPICatalogue.latest) async throws -> KPIResult {
-        let store = store
-        let failureReasons = failureReasons
+        let inScope = try engine.unitsAnswering(query)
+        var total = TimeModelElements()
+        for unit in inScope {
+            if Task.isCancelled {
+                throw KPIQueryError(.cancelled, field: "", reason: "the query was cancelled before it finished")
+            }
+            total.add(try await elements(of: unit, query: query))
+        }
+        return engine.makeResult(
+            query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
+    }
+
+    /// The unit's local midnights strictly inside `(from, to)`, and at the ends when they fall on one.
+    func midnights(of unit: ResolvedWorkUnit, from: Timestamp, to: Timestamp) -> [Timestamp] {
+        guard let zone = zones[unit.timeZone] else { return [] }
+        var out: [Timestamp] = []
+        var day = zone.localDay(of: from)
+        while true {
+            let m = zone.instant(localSeconds: day * 86_400)
+            if m > to { break }
+            if m >= from { out.append(m) }
+            day += 1
+        }
+        return out
+    }
+
+    func elements(of unit: ResolvedWorkUnit, query: KPIQuery) async throws -> TimeModelElements {
+        let range = Interval(query.from, query.to)
+        let cuts = usesBuckets && query.shift == nil ? midnights(of: unit, from: query.from, to: query.to) : []
+        guard cuts.count >= 2, let model = engine.plantModelVersion else {
+            return try await computed(unit, [range], shift: query.shift).elements[0]
+        }
+        var pieces: [(range: Interval, day: Bool)] = []
+        if query.from < cuts[0] { pieces.append((Interval(query.from, cuts[0]), false)) }
+        for (a, b) in zip(cuts, cuts.dropFirst()) { pieces.append((Interval(a, b), true)) }
+        if cuts[cuts.count - 1] < query.to { pieces.append((Interval(cuts[cuts.count - 1], query.to), false)) }
+        let path = unit.path.description
+        let cached = try await store.buckets(unit: path, model: model, from: cuts[0], to: cuts[cuts.count - 1])
         let decoder = JSONDecoder()
-        return try await engine.result(
-            query, definition: definition,
-            slice: { unit in
-                let slice = try await store.unitSlice(
-                    unit: unit.path.description, from: query.from, to: query.to, failureReasons: failureReasons)
-                guard slice.hasRecords else { return nil }
-                var events: [Event] = []
-                events.reserveCapacity(slice.bodies.count)
-                for body in slice.bodies {
-                    switch EventCoding.decode(data: Data(body.utf8), lineNumber: nil, using: decoder, strict: false) {
-                    case .success(let e): events.append(e)
-                    case .failure(let r): throw LedgerProjection.CorruptEntry(rejection: r)
-                    }
+        var parts: [TimeModelElements?] = Array(repeating: nil, count: pieces.count)
+        for (i, p) in pieces.enumerated() where p.day {
+            if let body = cached[p.range.start.milliseconds] {
+                parts[i] = try? decoder.decode(TimeModelElements.self, from: Data(body.utf8))
+            }
+        }
+        var i = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        while i < pieces.count {
+            guard parts[i] == nil else {
+                i += 1
+                continue
+            }
+            var j = i
+            while j < pieces.count, parts[j] == nil { j += 1 }
+            let group = pieces[i..<j]
+            let (els, version) = try await computed(unit, group.map(\.range), shift: nil)
+            var fresh: [KPIBucket] = []
+            for (k, el) in els.enumerated() {
+                parts[i + k] = el
+                let piece = group[group.startIndex + k]
+                if piece.day {
+                    fresh.append(
+                        KPIBucket(
+                            start: piece.range.start, end: piece.range.end,
+                            body: String(decoding: try encoder.encode(el), as: UTF8.self)))
                 }
-                return events
-            },
+            }
+            if let version { _ = try await store.storeBuckets(unit: path, model: model, version: version, fresh) }
+            i = j
+        }
+        var joined = parts[0]!
+        for p in parts.dropFirst() { joined = joined.followed(by: p!) }
+        return joined
+    }
+
+    /// The unit's elements over each range, from one slice of records over their hull, and the unit's version then.
+    func computed(_ unit: ResolvedWorkUnit, _ ranges: [Interval], shift: String?) async throws
+        -> (elements: [TimeModelElements], version: Int64?)
+    {
+        let from = ranges.map(\.start).min()!
+        let to = ranges.map(\.end).max()!
+        let slice = try await store.unitSlice(
+            unit: unit.path.description, from: from, to: to, failureReasons: failureReasons)
+        var events: [Event]?
+        if slice.hasRecords {
+            let decoder = JSONDecoder()
+            var list: [Event] = []
+            list.reserveCapacity(slice.bodies.count)
+            for body in slice.bodies {
+                switch EventCoding.decode(data: Data(body.utf8), lineNumber: nil, using: decoder, strict: false) {
+                case .success(let e): list.append(e)
+                case .failure(let r): throw LedgerProjection.CorruptEntry(rejection: r)
+                }
+            }
+            events = list
+        }
+        let store = store
+        let els = try await engine.elements(
+            of: unit, ranges: ranges, shift: shift, events: events,
             firstOperations: { orders in try await store.firstOperations(orders: orders) })
+        return (els, slice.version)
     }
 }

@@ -20,6 +20,19 @@ enum KPIProjectionSchema {
         CREATE INDEX kpi_record_time ON kpi_record(unit, kind, ts);
         CREATE INDEX kpi_record_key ON kpi_record(unit, kind, key, ts);
         CREATE INDEX kpi_record_first_operation ON kpi_record(key, operation) WHERE kind = 3 AND operation IS NOT NULL;
+        CREATE INDEX kpi_record_count_order ON kpi_record(key, unit, ts) WHERE kind = 2 AND key != '';
+        CREATE TABLE kpi_bucket (
+            unit TEXT NOT NULL,
+            model TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (unit, model, start)
+        ) WITHOUT ROWID;
+        CREATE TABLE kpi_unit_version (
+            unit TEXT PRIMARY KEY,
+            version INTEGER NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE kpi_correction (
             target TEXT PRIMARY KEY,
             ts INTEGER NOT NULL,
@@ -40,11 +53,13 @@ enum KPIProjectionSchema {
         try db.execute(sql: "UPDATE kpi_projection SET head = ? WHERE one = 1", arguments: [seq])
     }
 
-    /// Applies one change; an older correction than the one in force changes nothing.
-    static func apply(_ change: KPIRecordChange, in db: Database) throws {
+    /// Applies one change; an older correction than the one in force changes nothing. Notes in `invalidated`, per
+    /// unit, the earliest instant from which its cached buckets may have changed.
+    static func apply(_ change: KPIRecordChange, in db: Database, invalidated: inout [String: Int64]) throws {
         switch change {
         case .add(let r):
             try insert(r, in: db)
+            try influence(of: r, in: db, into: &invalidated)
         case .correct(let target, let ts, let id, let replacement):
             let current = try db.cachedStatement(sql: "SELECT ts, id FROM kpi_correction WHERE target = ?")
             if let row = try Row.fetchOne(current, arguments: [target]) {
@@ -54,9 +69,90 @@ enum KPIProjectionSchema {
             }
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO kpi_correction (target, ts, id) VALUES (?, ?, ?)")
                 .execute(arguments: [target, ts.milliseconds, id])
-            try db.cachedStatement(sql: "DELETE FROM kpi_record WHERE event_id = ?").execute(arguments: [target])
-            if let replacement { try insert(replacement, in: db) }
+            if let old = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT unit, ts, kind, key FROM kpi_record WHERE event_id = ?"), arguments: [target])
+            {
+                try db.cachedStatement(sql: "DELETE FROM kpi_record WHERE event_id = ?").execute(arguments: [target])
+                try influence(
+                    unit: old["unit"], ts: old["ts"], kind: KPIRecord.Kind(rawValue: old["kind"]) ?? .state, key: old["key"],
+                    in: db, into: &invalidated)
+            }
+            if let replacement {
+                try insert(replacement, in: db)
+                try influence(of: replacement, in: db, into: &invalidated)
+            }
         }
+    }
+
+    static func influence(of r: KPIRecord, in db: Database, into invalidated: inout [String: Int64]) throws {
+        try influence(unit: r.unit, ts: r.ts.milliseconds, kind: r.kind, key: r.key, in: db, into: &invalidated)
+    }
+
+    /// Where a record added or removed at `ts` can change a unit's elements: from its own instant (a count closes the
+    /// period before it, so from just before), from the start of the failure a state may end (the run of states
+    /// with the previous state's reason), from the span a closing record may end (its key's records since the last
+    /// closing one) and, for an order, from every count that names it and every start of it on any unit (planned
+    /// run times and first operations). Everything after is taken as changed.
+    static func influence(
+        unit: String, ts: Int64, kind: KPIRecord.Kind, key: String, in db: Database, into invalidated: inout [String: Int64]
+    ) throws {
+        func note(_ u: String, _ t: Int64) { invalidated[u] = min(invalidated[u] ?? Int64.max, t) }
+        var from = ts - 1
+        switch kind {
+        case .state:
+            let previous = try db.cachedStatement(
+                sql: "SELECT key, ts FROM kpi_record WHERE unit = ? AND kind = 1 AND ts < ? ORDER BY ts DESC LIMIT 1")
+            if let row = try Row.fetchOne(previous, arguments: [unit, ts]) {
+                let reason: String = row["key"]
+                let at: Int64 = row["ts"]
+                if !reason.isEmpty {
+                    let other = try db.cachedStatement(
+                        sql: "SELECT ts FROM kpi_record WHERE unit = ? AND kind = 1 AND ts < ? AND key != ? ORDER BY ts DESC LIMIT 1")
+                    let before = try Int64.fetchOne(other, arguments: [unit, at, reason])
+                    from = min(from, before ?? Int64.min / 2)
+                } else {
+                    from = min(from, at)
+                }
+            }
+        case .order, .clock, .work, .maintenance:
+            let closing = try db.cachedStatement(
+                sql: "SELECT ts FROM kpi_record WHERE unit = ? AND kind = ? AND key = ? AND ts < ? AND flag = 1 ORDER BY ts DESC LIMIT 1")
+            let first = try db.cachedStatement(sql: "SELECT MIN(ts) FROM kpi_record WHERE unit = ? AND kind = ? AND key = ?")
+            let since = try Int64.fetchOne(closing, arguments: [unit, kind.rawValue, key, ts])
+                ?? Int64.fetchOne(first, arguments: [unit, kind.rawValue, key])
+            if let since { from = min(from, since - 1) }
+            if kind == .order {
+                let counts = try db.cachedStatement(
+                    sql: "SELECT unit, MIN(ts) AS t FROM kpi_record WHERE kind = 2 AND key = ? AND key != '' GROUP BY unit")
+                for row in try Row.fetchAll(counts, arguments: [key]) { note(row["unit"], (row["t"] as Int64) - 1) }
+                let starts = try db.cachedStatement(
+                    sql: "SELECT unit, MIN(ts) AS t FROM kpi_record WHERE kind = 3 AND key = ? AND operation IS NOT NULL GROUP BY unit")
+                for row in try Row.fetchAll(starts, arguments: [key]) { note(row["unit"], (row["t"] as Int64) - 1) }
+            }
+        default:
+            break
+        }
+        note(unit, from)
+    }
+
+    /// Drops the cached buckets that end after each unit's noted instant and bumps the unit's version, so that a
+    /// bucket computed before the change is not stored after it.
+    static func invalidate(_ invalidated: [String: Int64], in db: Database) throws {
+        let drop = try db.cachedStatement(sql: "DELETE FROM kpi_bucket WHERE unit = ? AND end > ?")
+        let bump = try db.cachedStatement(
+            sql: """
+                INSERT INTO kpi_unit_version (unit, version) VALUES (?, 1)
+                ON CONFLICT (unit) DO UPDATE SET version = version + 1
+                """)
+        for (unit, from) in invalidated {
+            try drop.execute(arguments: [unit, from])
+            try bump.execute(arguments: [unit])
+        }
+    }
+
+    static func version(_ db: Database, unit: String) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT version FROM kpi_unit_version WHERE unit = ?"), arguments: [unit]) ?? 0
     }
 
     static func insert(_ r: KPIRecord, in db: Database) throws {
@@ -90,7 +186,10 @@ enum KPIProjectionSchema {
             }
         }
         let any = try db.cachedStatement(sql: "SELECT 1 FROM kpi_record WHERE unit = ? LIMIT 1")
-        guard try Int.fetchOne(any, arguments: [unit]) != nil else { return UnitSliceBodies(bodies: [], hasRecords: false) }
+        let version = try version(db, unit: unit)
+        guard try Int.fetchOne(any, arguments: [unit]) != nil else {
+            return UnitSliceBodies(bodies: [], hasRecords: false, version: version)
+        }
 
         var namedOrders = Set<String>()
         var serials = Set<String>()
@@ -187,7 +286,7 @@ enum KPIProjectionSchema {
                 ORDER BY ts LIMIT 1
                 """)
         for serial in serials.sorted() { try take(firstFail, [unit, KPIRecord.Kind.inspection.rawValue, serial, from]) }
-        return UnitSliceBodies(bodies: bodies, hasRecords: true)
+        return UnitSliceBodies(bodies: bodies, hasRecords: true, version: version)
     }
 }
 
@@ -203,9 +302,12 @@ extension SQLiteLedgerStore: KPIProjectionStore {
     public func applyProjection(_ changes: [KPIRecordChange], upTo seq: Int64, replacing: Bool) async throws {
         try await pool.write { db in
             if replacing {
-                try db.execute(sql: "DELETE FROM kpi_record; DELETE FROM kpi_correction")
+                try db.execute(sql: "DELETE FROM kpi_record; DELETE FROM kpi_correction; DELETE FROM kpi_bucket")
+                try db.execute(sql: "UPDATE kpi_unit_version SET version = version + 1")
             }
-            for change in changes { try KPIProjectionSchema.apply(change, in: db) }
+            var invalidated: [String: Int64] = [:]
+            for change in changes { try KPIProjectionSchema.apply(change, in: db, invalidated: &invalidated) }
+            try KPIProjectionSchema.invalidate(invalidated, in: db)
             try KPIProjectionSchema.setHead(db, seq)
         }
     }
@@ -245,6 +347,31 @@ extension SQLiteLedgerStore: KPIProjectionStore {
         }
     }
 
+    public func buckets(unit: String, model: String, from: Timestamp, to: Timestamp) async throws -> [Int64: String] {
+        try await pool.read { db in
+            var out: [Int64: String] = [:]
+            let stmt = try db.cachedStatement(
+                sql: "SELECT start, body FROM kpi_bucket WHERE unit = ? AND model = ? AND start >= ? AND end <= ?")
+            for row in try Row.fetchAll(stmt, arguments: [unit, model, from.milliseconds, to.milliseconds]) {
+                out[row["start"]] = row["body"]
+            }
+            return out
+        }
+    }
+
+    public func storeBuckets(unit: String, model: String, version: Int64, _ buckets: [KPIBucket]) async throws -> Bool {
+        guard !buckets.isEmpty else { return true }
+        return try await pool.write { db in
+            guard try KPIProjectionSchema.version(db, unit: unit) == version else { return false }
+            let insert = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO kpi_bucket (unit, model, start, end, body) VALUES (?, ?, ?, ?, ?)")
+            for b in buckets {
+                try insert.execute(arguments: [unit, model, b.start.milliseconds, b.end.milliseconds, b.body])
+            }
+            return true
+        }
+    }
+
     public func recordCounts() async throws -> [String: Int] {
         try await pool.read { db in
             var out: [String: Int] = [:]
@@ -262,5 +389,12 @@ extension SQLiteLedgerStore {
         try? pool.read { db in
             try Int.fetchOne(db, sql: "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'kpi_%' OR name LIKE 'sqlite_autoindex_kpi_%'")
         }
+    }
+}
+
+extension SQLiteLedgerStore {
+    /// Number of cached day buckets.
+    public func bucketCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM kpi_bucket") ?? 0 }
     }
 }

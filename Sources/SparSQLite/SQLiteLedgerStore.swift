@@ -150,6 +150,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 let sizeBefore = tip.frontier.size
                 // An event entry without its KPI change leaves the projection's head behind; the engine catches it up.
                 var projectionCurrent = try KPIProjectionSchema.head(db) == sizeBefore
+                var invalidated: [String: Int64] = [:]
                 let insert = try db.cachedStatement(
                     sql: """
                         INSERT INTO ledger (seq, id, kind, ts, unit, type, source, body, recorded_at, recorded_by, hash)
@@ -191,7 +192,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                     if db.changesCount == 1 {
                         if projectionCurrent {
                             if let change = e.kpi {
-                                try KPIProjectionSchema.apply(change, in: db)
+                                try KPIProjectionSchema.apply(change, in: db, invalidated: &invalidated)
                             } else if e.kind == .event {
                                 projectionCurrent = false
                             }
@@ -215,6 +216,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 if tip.frontier.size > sizeBefore {
                     try Self.seal(tip, with: key, at: recordedAt, in: db)
                     if projectionCurrent { try KPIProjectionSchema.setHead(db, tip.frontier.size) }
+                    try KPIProjectionSchema.invalidate(invalidated, in: db)
                 }
                 return out
             }

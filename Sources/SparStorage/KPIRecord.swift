@@ -116,9 +116,25 @@ public enum KPIRecordChange: Sendable, Hashable {
 public struct UnitSliceBodies: Sendable {
     public var bodies: [String]
     public var hasRecords: Bool
-    public init(bodies: [String], hasRecords: Bool) {
+    /// The unit's projection version when the slice was read (``KPIProjectionStore/storeBuckets(unit:version:_:)``).
+    public var version: Int64
+    public init(bodies: [String], hasRecords: Bool, version: Int64) {
         self.bodies = bodies
         self.hasRecords = hasRecords
+        self.version = version
+    }
+}
+
+/// A unit's elements over one whole local day, cached beside the projection: JSON of `TimeModelElements`. Buckets
+/// are dropped in the append transaction of any record that can change them.
+public struct KPIBucket: Sendable, Hashable {
+    public var start: Timestamp
+    public var end: Timestamp
+    public var body: String
+    public init(start: Timestamp, end: Timestamp, body: String) {
+        self.start = start
+        self.end = end
+        self.body = body
     }
 }
 
@@ -143,6 +159,13 @@ public protocol KPIProjectionStore: LedgerStore {
 
     /// Each order's lowest start operation over every unit (1 when a start gives none).
     func firstOperations(orders: Set<String>) async throws -> [String: Int]
+
+    /// The cached buckets of `unit` under plant model version `model` lying inside `[from, to)`, by start.
+    func buckets(unit: String, model: String, from: Timestamp, to: Timestamp) async throws -> [Int64: String]
+
+    /// Caches buckets computed under plant model version `model` from a slice read at the unit's `version`; stores
+    /// nothing (and returns false) when an append changed the unit since.
+    func storeBuckets(unit: String, model: String, version: Int64, _ buckets: [KPIBucket]) async throws -> Bool
 
     /// The work units that have records, with how many.
     func recordCounts() async throws -> [String: Int]
