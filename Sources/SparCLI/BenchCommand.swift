@@ -289,7 +289,22 @@ struct MeasuredProcess {
     var stdout: String
     var stderr: String
 
+    /// Runs `arguments` under GNU time when it is installed (`/usr/bin/time`), whose own child starts with a fresh
+    /// memory high-water mark: a process spawned straight from this one would inherit this one's in `ru_maxrss`.
     static func run(_ arguments: [String], dir: String) throws -> MeasuredProcess {
+        let time = "/usr/bin/time"
+        guard FileManager.default.isExecutableFile(atPath: time) else { return try spawn(arguments, dir: dir) }
+        var r = try spawn([time, "-f", "spar-bench-maxrss-kb %M"] + arguments, dir: dir)
+        var lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let i = lines.lastIndex(where: { $0.hasPrefix("spar-bench-maxrss-kb ") }) {
+            r.maxRSSKB = Int(lines[i].dropFirst("spar-bench-maxrss-kb ".count)) ?? 0
+            lines.remove(at: i)
+            r.stderr = lines.joined(separator: "\n")
+        }
+        return r
+    }
+
+    static func spawn(_ arguments: [String], dir: String) throws -> MeasuredProcess {
         let out = dir + "/child.stdout"
         let err = dir + "/child.stderr"
         var actions = posix_spawn_file_actions_t()

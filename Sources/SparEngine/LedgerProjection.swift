@@ -141,8 +141,9 @@ extension LedgerProjection {
 /// Answers KPI queries from the persisted projection, one unit at a time, so that time and memory follow the scope
 /// and the window, not the ledger's length.
 ///
-/// A unit's whole local days inside the window are read from cached day buckets (its elements over that day, kept
-/// beside the projection and dropped in the transaction of any append that can change them); the days not cached
+/// A unit's whole local days inside the window are read from cached buckets (its elements over a local day or a
+/// local calendar month, kept beside the projection and dropped in the transaction of any append that can change
+/// them; the longest cached bucket at each point is taken); the days not cached
 /// and the window's partial first and last days are computed from the records they need (``KPIProjectionStore/
 /// unitSlice(unit:from:to:failureReasons:)``), and the pieces are joined in time order with
 /// ``TimeModelElements/followed(by:)``. Shift queries are computed from the records of the whole window.
@@ -180,67 +181,108 @@ public struct ProjectedKPI: Sendable {
             query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
     }
 
-    /// The unit's local midnights strictly inside `(from, to)`, and at the ends when they fall on one.
-    func midnights(of unit: ResolvedWorkUnit, from: Timestamp, to: Timestamp) -> [Timestamp] {
-        guard let zone = zones[unit.timeZone] else { return [] }
-        var out: [Timestamp] = []
-        var day = zone.localDay(of: from)
-        while true {
-            let m = zone.instant(localSeconds: day * 86_400)
-            if m > to { break }
-            if m >= from { out.append(m) }
-            day += 1
-        }
-        return out
+    /// A stretch of the window: cached elements, or ranges to compute from one slice (with the local day number of
+    /// each whole day among them).
+    enum Segment {
+        case cached(TimeModelElements, days: [Int64]?)
+        case compute([(range: Interval, day: Int64?)])
     }
 
     func elements(of unit: ResolvedWorkUnit, query: KPIQuery) async throws -> TimeModelElements {
         let range = Interval(query.from, query.to)
-        let cuts = usesBuckets && query.shift == nil ? midnights(of: unit, from: query.from, to: query.to) : []
-        guard cuts.count >= 2, let model = engine.plantModelVersion else {
+        guard usesBuckets, query.shift == nil, let zone = zones[unit.timeZone], let model = engine.plantModelVersion else {
             return try await computed(unit, [range], shift: query.shift).elements[0]
         }
-        var pieces: [(range: Interval, day: Bool)] = []
-        if query.from < cuts[0] { pieces.append((Interval(query.from, cuts[0]), false)) }
-        for (a, b) in zip(cuts, cuts.dropFirst()) { pieces.append((Interval(a, b), true)) }
-        if cuts[cuts.count - 1] < query.to { pieces.append((Interval(cuts[cuts.count - 1], query.to), false)) }
+        var days: [(day: Int64, start: Timestamp)] = []
+        var d = zone.localDay(of: query.from)
+        while true {
+            let m = zone.instant(localSeconds: d * 86_400)
+            if m > query.to { break }
+            if m >= query.from { days.append((d, m)) }
+            d += 1
+        }
+        guard days.count >= 2 else { return try await computed(unit, [range], shift: nil).elements[0] }
         let path = unit.path.description
-        let cached = try await store.buckets(unit: path, model: model, from: cuts[0], to: cuts[cuts.count - 1])
+        let (version, cachedList) = try await store.buckets(
+            unit: path, model: model, from: days[0].start, to: days[days.count - 1].start)
+        var cached: [Int64: [KPIBucket]] = [:]
+        for b in cachedList { cached[b.start.milliseconds, default: []].append(b) }
+        var index: [Int64: Int] = [:]
+        for (k, day) in days.enumerated() { index[day.start.milliseconds] = k }
         let decoder = JSONDecoder()
-        var parts: [TimeModelElements?] = Array(repeating: nil, count: pieces.count)
-        for (i, p) in pieces.enumerated() where p.day {
-            if let body = cached[p.range.start.milliseconds] {
-                parts[i] = try? decoder.decode(TimeModelElements.self, from: Data(body.utf8))
+
+        var segments: [Segment] = []
+        var pending: [(range: Interval, day: Int64?)] = []
+        func flush() {
+            if !pending.isEmpty { segments.append(.compute(pending)) }
+            pending = []
+        }
+        if query.from < days[0].start { pending.append((Interval(query.from, days[0].start), nil)) }
+        var k = 0
+        while k < days.count - 1 {
+            let best = cached[days[k].start.milliseconds]?.filter { index[$0.end.milliseconds] != nil }
+                .max { $0.end < $1.end }
+            if let best, let next = index[best.end.milliseconds], next > k,
+                let el = try? decoder.decode(TimeModelElements.self, from: Data(best.body.utf8))
+            {
+                flush()
+                segments.append(.cached(el, days: next == k + 1 ? [days[k].day] : nil))
+                k = next
+            } else {
+                pending.append((Interval(days[k].start, days[k + 1].start), days[k].day))
+                k += 1
             }
         }
-        var i = 0
+        if days[days.count - 1].start < query.to { pending.append((Interval(days[days.count - 1].start, query.to), nil)) }
+        flush()
+
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        while i < pieces.count {
-            guard parts[i] == nil else {
-                i += 1
-                continue
-            }
-            var j = i
-            while j < pieces.count, parts[j] == nil { j += 1 }
-            let group = pieces[i..<j]
-            let (els, version) = try await computed(unit, group.map(\.range), shift: nil)
-            var fresh: [KPIBucket] = []
-            for (k, el) in els.enumerated() {
-                parts[i + k] = el
-                let piece = group[group.startIndex + k]
-                if piece.day {
-                    fresh.append(
-                        KPIBucket(
-                            start: piece.range.start, end: piece.range.end,
-                            body: String(decoding: try encoder.encode(el), as: UTF8.self)))
+        func bucket(_ start: Timestamp, _ end: Timestamp, _ el: TimeModelElements) throws -> KPIBucket {
+            KPIBucket(start: start, end: end, body: String(decoding: try encoder.encode(el), as: UTF8.self))
+        }
+        var parts: [TimeModelElements] = []
+        var byDay: [Int64: TimeModelElements] = [:]
+        var fresh: [KPIBucket] = []
+        var consistent = true
+        for segment in segments {
+            switch segment {
+            case .cached(let el, let ds):
+                parts.append(el)
+                if let ds { byDay[ds[0]] = el }
+            case .compute(let pieces):
+                let (els, v) = try await computed(unit, pieces.map(\.range), shift: nil)
+                if v != version { consistent = false }
+                for (piece, el) in zip(pieces, els) {
+                    parts.append(el)
+                    if let day = piece.day {
+                        byDay[day] = el
+                        fresh.append(try bucket(piece.range.start, piece.range.end, el))
+                    }
                 }
             }
-            if let version { _ = try await store.storeBuckets(unit: path, model: model, version: version, fresh) }
-            i = j
         }
-        var joined = parts[0]!
-        for p in parts.dropFirst() { joined = joined.followed(by: p!) }
+        // Whole local months of the window whose days are all known here are cached as one bucket each.
+        var month = CivilDate.fromDays(days[0].day)
+        while true {
+            let first = CivilDate.days(month.0, month.1, 1)
+            let count = CivilDate.daysInMonth(month.0, month.1)
+            let last = first + count - 1
+            if first > days[days.count - 1].day { break }
+            let known = (first...last).compactMap { byDay[$0] }
+            if known.count == Int(count), cached[zone.instant(localSeconds: first * 86_400).milliseconds]?
+                .contains(where: { $0.end == zone.instant(localSeconds: (last + 1) * 86_400) }) != true
+            {
+                var joined = known[0]
+                for el in known.dropFirst() { joined = joined.followed(by: el) }
+                fresh.append(
+                    try bucket(zone.instant(localSeconds: first * 86_400), zone.instant(localSeconds: (last + 1) * 86_400), joined))
+            }
+            month = month.1 == 12 ? (month.0 + 1, 1, 1) : (month.0, month.1 + 1, 1)
+        }
+        if consistent, !fresh.isEmpty { _ = try await store.storeBuckets(unit: path, model: model, version: version, fresh) }
+        var joined = parts[0]
+        for p in parts.dropFirst() { joined = joined.followed(by: p) }
         return joined
     }
 

@@ -347,15 +347,17 @@ extension SQLiteLedgerStore: KPIProjectionStore {
         }
     }
 
-    public func buckets(unit: String, model: String, from: Timestamp, to: Timestamp) async throws -> [Int64: String] {
+    public func buckets(unit: String, model: String, from: Timestamp, to: Timestamp) async throws
+        -> (version: Int64, buckets: [KPIBucket])
+    {
         try await pool.read { db in
-            var out: [Int64: String] = [:]
             let stmt = try db.cachedStatement(
-                sql: "SELECT start, body FROM kpi_bucket WHERE unit = ? AND model = ? AND start >= ? AND end <= ?")
-            for row in try Row.fetchAll(stmt, arguments: [unit, model, from.milliseconds, to.milliseconds]) {
-                out[row["start"]] = row["body"]
-            }
-            return out
+                sql: "SELECT start, end, body FROM kpi_bucket WHERE unit = ? AND model = ? AND start >= ? AND end <= ?")
+            let rows = try Row.fetchAll(stmt, arguments: [unit, model, from.milliseconds, to.milliseconds])
+            return (
+                try KPIProjectionSchema.version(db, unit: unit),
+                rows.map { KPIBucket(start: Timestamp(milliseconds: $0["start"]), end: Timestamp(milliseconds: $0["end"]), body: $0["body"]) }
+            )
         }
     }
 
@@ -393,8 +395,11 @@ extension SQLiteLedgerStore {
 }
 
 extension SQLiteLedgerStore {
-    /// Number of cached day buckets.
-    public func bucketCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM kpi_bucket") ?? 0 }
+    /// Number of cached buckets (of more than `longerThanDays` days).
+    public func bucketCount(longerThanDays: Int = 0) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM kpi_bucket WHERE end - start > ?", arguments: [longerThanDays * 86_400_000]) ?? 0
+        }
     }
 }

@@ -160,8 +160,9 @@ public protocol KPIProjectionStore: LedgerStore {
     /// Each order's lowest start operation over every unit (1 when a start gives none).
     func firstOperations(orders: Set<String>) async throws -> [String: Int]
 
-    /// The cached buckets of `unit` under plant model version `model` lying inside `[from, to)`, by start.
-    func buckets(unit: String, model: String, from: Timestamp, to: Timestamp) async throws -> [Int64: String]
+    /// The cached buckets (days and months) of `unit` under plant model version `model` lying inside `[from, to)`, and
+    /// the unit's version when they were read.
+    func buckets(unit: String, model: String, from: Timestamp, to: Timestamp) async throws -> (version: Int64, buckets: [KPIBucket])
 
     /// Caches buckets computed under plant model version `model` from a slice read at the unit's `version`; stores
     /// nothing (and returns false) when an append changed the unit since.

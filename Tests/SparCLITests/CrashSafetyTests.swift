@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Durability of acknowledged events")
 struct CrashSafetyTests {
-    @Test("events acknowledged before a SIGKILL are in the ledger; re-ingesting completes the file")
+    @Test("events acknowledged before a SIGKILL are in the ledger with their KPI projection; re-ingesting completes the file")
     func killDuringIngest() throws {
         let dir = try SparProcess.temporaryDirectory()
         let export = dir.appendingPathComponent("demo")
@@ -42,6 +42,18 @@ struct CrashSafetyTests {
         }
         p.waitUntilExit()
 
+        // The projection is written in each batch's transaction: after the kill it is at the ledger's head, and a
+        // rebuild from the ledger finds it equal.
+        func projectionIsWhole(_ when: String) throws {
+            let verify = try SparProcess.run(["verify", "--db", db])
+            #expect(verify.status == 0, "\(when): \(verify.stdout)\(verify.stderr)")
+            #expect(verify.stdout.contains("KPI projection at the ledger's head"), "\(when): \(verify.stdout)")
+            let rebuild = try SparProcess.run(["rebuild", "--db", db])
+            #expect(rebuild.status == 0, "\(when): \(rebuild.stdout)\(rebuild.stderr)")
+            #expect(rebuild.stdout.contains("the stored projection was equal to the rebuilt one"), "\(when): \(rebuild.stdout)")
+        }
+        try projectionIsWhole("after the kill")
+
         let again = try SparProcess.run(["ingest", "--db", db, events])
         #expect(again.status == 0, "\(again.stderr)")
         let summary = again.stdout.split(separator: " ")
@@ -51,5 +63,6 @@ struct CrashSafetyTests {
         #expect(accepted + duplicates == total)
         #expect(acknowledged > 0, "the ingest should have been killed after its first progress line")
         #expect(duplicates >= acknowledged, "acknowledged \(acknowledged), found \(duplicates) already stored")
+        try projectionIsWhole("after the re-ingest")
     }
 }
