@@ -170,13 +170,29 @@ public struct ProjectedKPI: Sendable {
     /// Answers one query under a definition version.
     public func result(_ query: KPIQuery, definition: KPIDefinitionVersion = KPICatalogue.latest) async throws -> KPIResult {
         let inScope = try engine.unitsAnswering(query)
-        var total = TimeModelElements()
-        for unit in inScope {
-            if Task.isCancelled {
-                throw KPIQueryError(.cancelled, field: "", reason: "the query was cancelled before it finished")
+        // Units are read and computed a few at a time in parallel, and summed in model order (the same sums every time).
+        var parts = [TimeModelElements?](repeating: nil, count: inScope.count)
+        let width = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
+        try await withThrowingTaskGroup(of: (Int, TimeModelElements).self) { group in
+            var next = 0
+            func launch() {
+                let i = next
+                let unit = inScope[i]
+                group.addTask { (i, try await self.elements(of: unit, query: query)) }
+                next += 1
             }
-            total.add(try await elements(of: unit, query: query))
+            while next < min(width, inScope.count) { launch() }
+            while let (i, el) = try await group.next() {
+                parts[i] = el
+                if Task.isCancelled {
+                    group.cancelAll()
+                    throw KPIQueryError(.cancelled, field: "", reason: "the query was cancelled before it finished")
+                }
+                if next < inScope.count { launch() }
+            }
         }
+        var total = TimeModelElements()
+        for p in parts { if let p { total.add(p) } }
         return engine.makeResult(
             query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
     }
