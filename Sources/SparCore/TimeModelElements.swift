@@ -15,6 +15,9 @@ public struct TimeModelElements: Sendable, Equatable, Codable {
     public var unplannedWork: Int64 = 0
     /// State time outside POT, by category.
     public var unscheduled: [TimeCategory: Int64] = [:]
+    /// Setup, delay, down and idle time inside PBT by category and reason code (``lossKey(_:reason:)``): what a loss
+    /// Pareto reads.
+    public var lossTime: [String: Int64] = [:]
 
     public var pq: Double = 0
     public var gq: Double = 0
@@ -146,6 +149,22 @@ public struct TimeModelElements: Sendable, Equatable, Codable {
         return r
     }
 
+    /// The ``lossTime`` key of a category and reason code (nil: state time reported with a category but no reason).
+    public static func lossKey(_ category: TimeCategory, reason: String?) -> String {
+        category.rawValue + "/" + (reason ?? "")
+    }
+
+    /// ``lossTime`` as a loss Pareto: largest first, ties by reason code.
+    public var losses: [ReasonLoss] {
+        lossTime.compactMap { key, ms -> ReasonLoss? in
+            guard ms > 0, let slash = key.firstIndex(of: "/"), let category = TimeCategory(rawValue: String(key[..<slash]))
+            else { return nil }
+            let reason = String(key[key.index(after: slash)...])
+            return ReasonLoss(reason: reason.isEmpty ? nil : reason, category: category, milliseconds: ms)
+        }
+        .sorted { ($0.milliseconds, $1.reason ?? "", $1.category.rawValue) > ($1.milliseconds, $0.reason ?? "", $0.category.rawValue) }
+    }
+
     /// Element-wise sum (roll-up): elements first, ratios afterwards.
     public static func + (a: TimeModelElements, b: TimeModelElements) -> TimeModelElements {
         var r = a
@@ -166,6 +185,7 @@ public struct TimeModelElements: Sendable, Equatable, Codable {
         idle += b.idle
         unplannedWork += b.unplannedWork
         for (k, v) in b.unscheduled { unscheduled[k, default: 0] += v }
+        for (k, v) in b.lossTime { lossTime[k, default: 0] += v }
         pq += b.pq
         gq += b.gq
         sq += b.sq

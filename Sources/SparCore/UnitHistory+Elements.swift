@@ -203,6 +203,7 @@ extension UnitHistory {
             struct Span {
                 var interval: Interval
                 var category: TimeCategory?
+                var reason: String?
                 var failureReason: String?
             }
             var spans: [Span] = []
@@ -215,7 +216,7 @@ extension UnitHistory {
                 let category = s.category ?? s.reason.flatMap { reasons[$0]?.category }
                 let failure = s.reason.flatMap { reasons[$0]?.failure == true ? $0 : nil }
                 if let cut = Interval(s.ts, end).intersection(range) {
-                    spans.append(Span(interval: cut, category: category, failureReason: failure))
+                    spans.append(Span(interval: cut, category: category, reason: s.reason, failureReason: failure))
                     if window.overlapMilliseconds(cut) > 0 {
                         use(s.source)
                         if s.ts < range.start { el.edges.carriedEvents += 1 }
@@ -253,6 +254,9 @@ extension UnitHistory {
                 case .down: el.adot += busy
                 case .idle: el.idle += busy
                 case .plannedDown: break
+                }
+                if busy > 0, category != .production, category != .plannedDown {
+                    el.lossTime[TimeModelElements.lossKey(category, reason: span.reason), default: 0] += busy
                 }
             }
 

@@ -35,6 +35,10 @@ struct UnitTimeIndex: Sendable {
     }
     var failures: [Failure] = []
     var stateTimes: [Int64] = []
+    /// Per state event: its ``TimeModelElements/lossKey(_:reason:)`` (nil for production, planned down and no
+    /// category) and its busy time (in POT, outside calendar planned down) up to the next state or the horizon end.
+    var stateLossKeys: [String?] = []
+    var stateBusy: [Int64] = []
     var failureEntries: [Int64] = []
     var stateSources = SourceMasks([])
     var countSources = SourceMasks([])
@@ -116,6 +120,12 @@ struct UnitTimeIndex: Sendable {
         }
 
         stateTimes = h.states.map(\.ts.milliseconds)
+        stateLossKeys = h.states.map { s in
+            guard let c = s.category ?? s.reason.flatMap({ reasons[$0]?.category }), c != .production, c != .plannedDown
+            else { return nil }
+            return TimeModelElements.lossKey(c, reason: s.reason)
+        }
+        stateBusy = [Int64](repeating: 0, count: h.states.count)
         stateSources = SourceMasks(h.states.map(\.source))
         countSources = SourceMasks(h.counts.map(\.source))
         energySources = SourceMasks(h.energy.map(\.source))
@@ -138,6 +148,42 @@ struct UnitTimeIndex: Sendable {
             k = j
         }
         failureEntries = failures.map(\.entry)
+        for k in stateTimes.indices where stateLossKeys[k] != nil {
+            let end = k + 1 < stateTimes.count ? stateTimes[k + 1] : horizon.end.milliseconds
+            let a = max(stateTimes[k], horizon.start.milliseconds)
+            if a < end { stateBusy[k] = busyTime(a, end) }
+        }
+    }
+
+    /// Busy milliseconds (in POT, outside calendar planned down) in `[a, b)`, inside the horizon.
+    func busyTime(_ a: Int64, _ b: Int64) -> Int64 {
+        let v = times(IntervalSet([Interval(Timestamp(milliseconds: a), Timestamp(milliseconds: b))]))
+        var t: Int64 = 0
+        for running in [false, true] {
+            for st in 0..<UnitTimeIndex.states { t += v[UnitTimeIndex.code(2, running, st)] }
+        }
+        return t
+    }
+
+    /// Loss time inside PBT by category and reason over `window` (see ``TimeModelElements/lossTime``).
+    func lossTime(_ window: IntervalSet) -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for iv in window.intervals {
+            let a = iv.start.milliseconds
+            let b = iv.end.milliseconds
+            var k = max(0, UnitTimeIndex.upperBound(stateTimes, a) - 1)
+            while k < stateTimes.count, stateTimes[k] < b {
+                defer { k += 1 }
+                guard let key = stateLossKeys[k] else { continue }
+                let start = stateTimes[k]
+                let end = k + 1 < stateTimes.count ? stateTimes[k + 1] : horizon.end.milliseconds
+                let t =
+                    start >= a && end <= b && start >= horizon.start.milliseconds
+                    ? stateBusy[k] : (max(start, a) < min(end, b) ? busyTime(max(start, a), min(end, b)) : 0)
+                if t > 0 { out[key, default: 0] += t }
+            }
+        }
+        return out
     }
 
     func covers(_ range: Interval) -> Bool { horizon.start <= range.start && range.end <= horizon.end }
@@ -281,6 +327,7 @@ extension UnitTimeIndex {
         el.adot = at(2, 4)
         el.idle = at(2, 6)
         el.unplannedWork = at(1, 1)
+        el.lossTime = lossTime(window)
         for (i, category) in [TimeCategory.production, .setup, .delay, .down, .plannedDown, .idle].enumerated() {
             let outside = at(0, i + 1)
             if outside > 0 { el.unscheduled[category] = outside }

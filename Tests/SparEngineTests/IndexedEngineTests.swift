@@ -18,6 +18,7 @@ struct IndexedEngineTests {
         let shifts: [String?] = [nil, nil, "A", "B", "C"]
         var rng = SeededRandom(seed: 11)
         var compared = 0
+        var withLosses = 0
         for _ in 0..<300 {
             let scope = paths[Int(rng.next() % UInt64(paths.count))]
             let from = start.adding(seconds: Int64(rng.next() % UInt64(days * 86_400)) - 43_200)
@@ -31,6 +32,11 @@ struct IndexedEngineTests {
             #expect(a.pot == b.pot && a.pdot == b.pdot && a.apt == b.apt && a.aust == b.aust, "\(query)")
             #expect(a.adet == b.adet && a.adot == b.adot && a.idle == b.idle && a.unplannedWork == b.unplannedWork)
             #expect(a.unscheduled == b.unscheduled, "\(query)")
+            #expect(a.lossTime == b.lossTime, "\(query)")
+            if query.shift == nil {
+                #expect(a.losses == engine.losses(in: scope, range: Interval(from, to)), "\(query)")
+                if !a.losses.isEmpty { withLosses += 1 }
+            }
             #expect(a.fe == b.fe && a.ttr == b.ttr && a.ttf == b.ttf && a.tbf == b.tbf, "\(query)")
             for (x, y) in [(a.pq, b.pq), (a.gq, b.gq), (a.sq, b.sq), (a.rq, b.rq),
                            (a.plannedTimeForProduced, b.plannedTimeForProduced),
@@ -41,6 +47,7 @@ struct IndexedEngineTests {
             #expect(direct.lineage == indexed.lineage, "\(query)")
         }
         #expect(compared > 200)
+        #expect(withLosses > 100)
     }
 }
 
