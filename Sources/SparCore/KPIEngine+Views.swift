@@ -99,3 +99,25 @@ extension KPIEngine {
         }
     }
 }
+
+extension KPIEngine {
+    /// One unit's state spans cut to `range` (``stateSpans(of:in:)``), from `events`: a slice of the unit's effective
+    /// events holding every state in `range` and the one in force at its start.
+    public func stateSpans(of unit: ResolvedWorkUnit, in range: Interval, events: [Event]) -> [StateSpan] {
+        var engine = self
+        engine.histories = [:]
+        engine.indexes = [:]
+        engine.indexHorizon = nil
+        var names: [String] = []
+        var ids: [String: Int32] = [:]
+        engine.histories[unit.path] = UnitHistory(path: unit.path, events: events) { name in
+            if let i = ids[name] { return i }
+            let i = Int32(names.count)
+            names.append(name)
+            ids[name] = i
+            return i
+        }
+        engine.sourceNames = names
+        return engine.stateSpans(of: unit.path, in: range)
+    }
+}

@@ -170,15 +170,61 @@ public struct ProjectedKPI: Sendable {
     /// Answers one query under a definition version.
     public func result(_ query: KPIQuery, definition: KPIDefinitionVersion = KPICatalogue.latest) async throws -> KPIResult {
         let inScope = try engine.unitsAnswering(query)
-        // Units are read and computed a few at a time in parallel, and summed in model order (the same sums every time).
-        var parts = [TimeModelElements?](repeating: nil, count: inScope.count)
+        let total = try await summed(inScope, windows: [Interval(query.from, query.to)], shift: query.shift)[0]
+        return engine.makeResult(
+            query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
+    }
+
+    /// The elements of the units under `scope` over each of `windows` (no shift; an empty window gives empty
+    /// elements): what a dashboard asking many windows of one scope needs, each unit's buckets read once.
+    public func elements(in scope: EquipmentPath, windows: [Interval]) async throws -> [TimeModelElements] {
+        let inScope = engine.units(in: scope)
+        guard !inScope.isEmpty, !windows.isEmpty else { return windows.map { _ in TimeModelElements() } }
+        return try await summed(inScope, windows: windows, shift: nil)
+    }
+
+    /// Results of one scope over many windows (nil for an empty window).
+    public func results(in scope: EquipmentPath, windows: [Interval], definition: KPIDefinitionVersion) async throws
+        -> [KPIResult?]
+    {
+        let single = scope.isWorkUnit && engine.units(in: scope).count == 1
+        let elements = try await elements(in: scope, windows: windows)
+        return zip(windows, elements).map { w, el in
+            w.start < w.end
+                ? engine.makeResult(
+                    query: KPIQuery(scope: scope, from: w.start, to: w.end), elements: el, singleUnit: single,
+                    definition: definition)
+                : nil
+        }
+    }
+
+    /// Setup, delay, down and idle time inside PBT by reason over the units under `scope`, largest first
+    /// (``KPIEngine/losses(in:range:)``).
+    public func losses(in scope: EquipmentPath, range: Interval) async throws -> [ReasonLoss] {
+        guard range.start < range.end else { return [] }
+        return try await elements(in: scope, windows: [range])[0].losses
+    }
+
+    /// One unit's state spans cut to `range` (``KPIEngine/stateSpans(of:in:)``), from the records the window needs.
+    public func stateSpans(of path: EquipmentPath, in range: Interval) async throws -> [StateSpan] {
+        guard range.start < range.end, let unit = engine.units(in: path).first(where: { $0.path == path }) else { return [] }
+        let slice = try await store.unitSlice(
+            unit: path.description, from: range.start, to: range.end, failureReasons: failureReasons)
+        guard slice.hasRecords else { return [] }
+        return engine.stateSpans(of: unit, in: range, events: try Self.decode(slice.bodies))
+    }
+
+    /// Each unit's elements over every window, computed a few units at a time in parallel and summed in model order
+    /// (the same sums every time).
+    func summed(_ inScope: [ResolvedWorkUnit], windows: [Interval], shift: String?) async throws -> [TimeModelElements] {
+        var parts = [[TimeModelElements]?](repeating: nil, count: inScope.count)
         let width = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
-        try await withThrowingTaskGroup(of: (Int, TimeModelElements).self) { group in
+        try await withThrowingTaskGroup(of: (Int, [TimeModelElements]).self) { group in
             var next = 0
             func launch() {
                 let i = next
                 let unit = inScope[i]
-                group.addTask { (i, try await self.elements(of: unit, query: query)) }
+                group.addTask { (i, try await self.elements(of: unit, windows: windows, shift: shift)) }
                 next += 1
             }
             while next < min(width, inScope.count) { launch() }
@@ -191,115 +237,192 @@ public struct ProjectedKPI: Sendable {
                 if next < inScope.count { launch() }
             }
         }
-        var total = TimeModelElements()
-        for p in parts { if let p { total.add(p) } }
-        return engine.makeResult(
-            query: query, elements: total, singleUnit: inScope.count == 1 && query.scope.isWorkUnit, definition: definition)
+        var totals = windows.map { _ in TimeModelElements() }
+        for p in parts {
+            guard let p else { continue }
+            for k in totals.indices { totals[k].add(p[k]) }
+        }
+        return totals
     }
 
-    /// A stretch of the window: cached elements, or ranges to compute from one slice (with the local day number of
-    /// each whole day among them).
-    enum Segment {
-        case cached(TimeModelElements, days: [Int64]?)
-        case compute([(range: Interval, day: Int64?)])
+    /// A piece of one window: a cached bucket, or a range to compute (with its local day number when it is a whole day).
+    enum Piece {
+        case cached(KPIBucket)
+        case compute(Interval, day: Int64?)
     }
 
-    func elements(of unit: ResolvedWorkUnit, query: KPIQuery) async throws -> TimeModelElements {
-        let range = Interval(query.from, query.to)
-        guard usesBuckets, query.shift == nil, let zone = zones[unit.timeZone], let model = engine.plantModelVersion else {
-            return try await computed(unit, [range], shift: query.shift).elements[0]
-        }
-        var days: [(day: Int64, start: Timestamp)] = []
-        var d = zone.localDay(of: query.from)
-        while true {
-            let m = zone.instant(localSeconds: d * 86_400)
-            if m > query.to { break }
-            if m >= query.from { days.append((d, m)) }
-            d += 1
-        }
-        guard days.count >= 2 else { return try await computed(unit, [range], shift: nil).elements[0] }
-        let path = unit.path.description
-        let (version, cachedList) = try await store.buckets(
-            unit: path, model: model, from: days[0].start, to: days[days.count - 1].start)
-        var cached: [Int64: [KPIBucket]] = [:]
-        for b in cachedList { cached[b.start.milliseconds, default: []].append(b) }
-        var index: [Int64: Int] = [:]
-        for (k, day) in days.enumerated() { index[day.start.milliseconds] = k }
-        let decoder = JSONDecoder()
-
-        var segments: [Segment] = []
-        var pending: [(range: Interval, day: Int64?)] = []
-        func flush() {
-            if !pending.isEmpty { segments.append(.compute(pending)) }
-            pending = []
-        }
-        if query.from < days[0].start { pending.append((Interval(query.from, days[0].start), nil)) }
-        var k = 0
-        while k < days.count - 1 {
-            let best = cached[days[k].start.milliseconds]?.filter { index[$0.end.milliseconds] != nil }
-                .max { $0.end < $1.end }
-            if let best, let next = index[best.end.milliseconds], next > k,
-                let el = try? decoder.decode(TimeModelElements.self, from: Data(best.body.utf8))
-            {
-                flush()
-                segments.append(.cached(el, days: next == k + 1 ? [days[k].day] : nil))
-                k = next
-            } else {
-                pending.append((Interval(days[k].start, days[k + 1].start), days[k].day))
-                k += 1
+    /// One unit's elements over each window. Whole local days come from the longest cached buckets; the rest is
+    /// computed from slices of records (ranges less than a day apart share one slice), and the days and whole local
+    /// months computed here are stored as buckets for the next query.
+    func elements(of unit: ResolvedWorkUnit, windows: [Interval], shift: String?) async throws -> [TimeModelElements] {
+        let real = windows.filter { $0.start < $0.end }
+        guard !real.isEmpty else { return windows.map { _ in TimeModelElements() } }
+        guard usesBuckets, shift == nil, let zone = zones[unit.timeZone], let model = engine.plantModelVersion else {
+            let els = try await computed(unit, real, shift: shift).elements
+            var k = 0
+            return windows.map { w in
+                guard w.start < w.end else { return TimeModelElements() }
+                defer { k += 1 }
+                return els[k]
             }
         }
-        if days[days.count - 1].start < query.to { pending.append((Interval(days[days.count - 1].start, query.to), nil)) }
-        flush()
+        func dayStarts(_ w: Interval) -> [(day: Int64, start: Timestamp)] {
+            var days: [(day: Int64, start: Timestamp)] = []
+            var d = zone.localDay(of: w.start)
+            while true {
+                let m = zone.instant(localSeconds: d * 86_400)
+                if m > w.end { break }
+                if m >= w.start { days.append((d, m)) }
+                d += 1
+            }
+            return days
+        }
+        let daysOf = windows.map { $0.start < $0.end ? dayStarts($0) : [] }
+        let allDays = daysOf.filter { $0.count >= 2 }.flatMap { $0 }
+        let path = unit.path.description
+        var version: Int64?
+        var cached: [Int64: [KPIBucket]] = [:]
+        if let lo = allDays.map(\.start).min(), let hi = allDays.map(\.start).max() {
+            let (v, list) = try await store.buckets(unit: path, model: model, from: lo, to: hi)
+            version = v
+            for b in list { cached[b.start.milliseconds, default: []].append(b) }
+        }
 
+        var plans: [[Piece]] = []
+        for (w, days) in zip(windows, daysOf) {
+            guard w.start < w.end else {
+                plans.append([])
+                continue
+            }
+            guard days.count >= 2 else {
+                plans.append([.compute(w, day: nil)])
+                continue
+            }
+            var index: [Int64: Int] = [:]
+            for (k, day) in days.enumerated() { index[day.start.milliseconds] = k }
+            var plan: [Piece] = []
+            if w.start < days[0].start { plan.append(.compute(Interval(w.start, days[0].start), day: nil)) }
+            var k = 0
+            while k < days.count - 1 {
+                if let best = cached[days[k].start.milliseconds]?.filter({ index[$0.end.milliseconds] != nil })
+                    .max(by: { $0.end < $1.end }), let next = index[best.end.milliseconds], next > k
+                {
+                    plan.append(.cached(best))
+                    k = next
+                } else {
+                    plan.append(.compute(Interval(days[k].start, days[k + 1].start), day: days[k].day))
+                    k += 1
+                }
+            }
+            if days[days.count - 1].start < w.end { plan.append(.compute(Interval(days[days.count - 1].start, w.end), day: nil)) }
+            plans.append(plan)
+        }
+
+        // Decode each cached bucket once; an undecodable one (an older encoding) is computed again instead.
+        let decoder = JSONDecoder()
+        var decoded: [String: TimeModelElements] = [:]
+        func key(_ iv: Interval) -> String { "\(iv.start.milliseconds)-\(iv.end.milliseconds)" }
+        var ranges: [String: (range: Interval, day: Int64?)] = [:]
+        for k in plans.indices {
+            plans[k] = plans[k].flatMap { piece -> [Piece] in
+                guard case .cached(let b) = piece else { return [piece] }
+                let iv = Interval(b.start, b.end)
+                if decoded[key(iv)] != nil { return [piece] }
+                if let el = try? decoder.decode(TimeModelElements.self, from: Data(b.body.utf8)) {
+                    decoded[key(iv)] = el
+                    return [piece]
+                }
+                return dayStarts(iv).dropLast().map { d in
+                    .compute(Interval(d.start, zone.instant(localSeconds: (d.day + 1) * 86_400)), day: d.day)
+                }
+            }
+            for case .compute(let iv, let day) in plans[k] { ranges[key(iv)] = (iv, day) }
+        }
+
+        // Ranges to compute, clustered so that ranges less than a day apart share one slice.
+        var consistent = true
+        var computedElements: [String: TimeModelElements] = [:]
+        var fresh: [KPIBucket] = []
+        var byDay: [Int64: TimeModelElements] = [:]
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         func bucket(_ start: Timestamp, _ end: Timestamp, _ el: TimeModelElements) throws -> KPIBucket {
             KPIBucket(start: start, end: end, body: String(decoding: try encoder.encode(el), as: UTF8.self))
         }
-        var parts: [TimeModelElements] = []
-        var byDay: [Int64: TimeModelElements] = [:]
-        var fresh: [KPIBucket] = []
-        var consistent = true
-        for segment in segments {
-            switch segment {
-            case .cached(let el, let ds):
-                parts.append(el)
-                if let ds { byDay[ds[0]] = el }
-            case .compute(let pieces):
-                let (els, v) = try await computed(unit, pieces.map(\.range), shift: nil)
-                if v != version { consistent = false }
-                for (piece, el) in zip(pieces, els) {
-                    parts.append(el)
-                    if let day = piece.day {
-                        byDay[day] = el
-                        fresh.append(try bucket(piece.range.start, piece.range.end, el))
-                    }
+        var clusters: [[(range: Interval, day: Int64?)]] = []
+        for r in ranges.values.sorted(by: { ($0.range.start, $0.range.end) < ($1.range.start, $1.range.end) }) {
+            if let last = clusters.last?.map(\.range.end).max(), r.range.start.milliseconds - last.milliseconds < 86_400_000 {
+                clusters[clusters.count - 1].append(r)
+            } else {
+                clusters.append([r])
+            }
+        }
+        for cluster in clusters {
+            let (els, v) = try await computed(unit, cluster.map(\.range), shift: nil)
+            if v != version { consistent = false }
+            for (r, el) in zip(cluster, els) {
+                computedElements[key(r.range)] = el
+                if let day = r.day {
+                    byDay[day] = el
+                    fresh.append(try bucket(r.range.start, r.range.end, el))
                 }
             }
         }
-        // Whole local months of the window whose days are all known here are cached as one bucket each.
-        var month = CivilDate.fromDays(days[0].day)
-        while true {
-            let first = CivilDate.days(month.0, month.1, 1)
-            let count = CivilDate.daysInMonth(month.0, month.1)
-            let last = first + count - 1
-            if first > days[days.count - 1].day { break }
-            let known = (first...last).compactMap { byDay[$0] }
-            if known.count == Int(count), cached[zone.instant(localSeconds: first * 86_400).milliseconds]?
-                .contains(where: { $0.end == zone.instant(localSeconds: (last + 1) * 86_400) }) != true
+        for (k, el) in decoded {
+            if let b = cached.values.lazy.flatMap({ $0 }).first(where: { key(Interval($0.start, $0.end)) == k }),
+                zone.instant(localSeconds: (zone.localDay(of: b.start) + 1) * 86_400) == b.end
             {
-                var joined = known[0]
-                for el in known.dropFirst() { joined = joined.followed(by: el) }
-                fresh.append(
-                    try bucket(zone.instant(localSeconds: first * 86_400), zone.instant(localSeconds: (last + 1) * 86_400), joined))
+                byDay[zone.localDay(of: b.start)] = el
             }
-            month = month.1 == 12 ? (month.0 + 1, 1, 1) : (month.0, month.1 + 1, 1)
         }
-        if consistent, !fresh.isEmpty { _ = try await store.storeBuckets(unit: path, model: model, version: version, fresh) }
-        var joined = parts[0]
-        for p in parts.dropFirst() { joined = joined.followed(by: p) }
-        return joined
+
+        // Whole local months whose days are all known here are cached as one bucket each.
+        if let firstDay = allDays.map(\.day).min(), let lastDay = allDays.map(\.day).max() {
+            var month = CivilDate.fromDays(firstDay)
+            while true {
+                let first = CivilDate.days(month.0, month.1, 1)
+                let count = CivilDate.daysInMonth(month.0, month.1)
+                let last = first + count - 1
+                if first > lastDay { break }
+                let known = (first...last).compactMap { byDay[$0] }
+                let monthStart = zone.instant(localSeconds: first * 86_400)
+                let monthEnd = zone.instant(localSeconds: (last + 1) * 86_400)
+                if known.count == Int(count), cached[monthStart.milliseconds]?.contains(where: { $0.end == monthEnd }) != true {
+                    var joined = known[0]
+                    for el in known.dropFirst() { joined = joined.followed(by: el) }
+                    fresh.append(try bucket(monthStart, monthEnd, joined))
+                }
+                month = month.1 == 12 ? (month.0 + 1, 1, 1) : (month.0, month.1 + 1, 1)
+            }
+        }
+        if consistent, !fresh.isEmpty, let version {
+            _ = try await store.storeBuckets(unit: path, model: model, version: version, fresh)
+        }
+
+        return plans.map { plan in
+            let pieces = plan.compactMap { piece -> TimeModelElements? in
+                switch piece {
+                case .cached(let b): decoded[key(Interval(b.start, b.end))]
+                case .compute(let iv, _): computedElements[key(iv)]
+                }
+            }
+            guard var joined = pieces.first else { return TimeModelElements() }
+            for p in pieces.dropFirst() { joined = joined.followed(by: p) }
+            return joined
+        }
+    }
+
+    static func decode(_ bodies: [String]) throws -> [Event] {
+        let decoder = JSONDecoder()
+        var list: [Event] = []
+        list.reserveCapacity(bodies.count)
+        for body in bodies {
+            switch EventCoding.decode(data: Data(body.utf8), lineNumber: nil, using: decoder, strict: false) {
+            case .success(let e): list.append(e)
+            case .failure(let r): throw LedgerProjection.CorruptEntry(rejection: r)
+            }
+        }
+        return list
     }
 
     /// The unit's elements over each range, from one slice of records over their hull, and the unit's version then.
@@ -310,19 +433,7 @@ public struct ProjectedKPI: Sendable {
         let to = ranges.map(\.end).max()!
         let slice = try await store.unitSlice(
             unit: unit.path.description, from: from, to: to, failureReasons: failureReasons)
-        var events: [Event]?
-        if slice.hasRecords {
-            let decoder = JSONDecoder()
-            var list: [Event] = []
-            list.reserveCapacity(slice.bodies.count)
-            for body in slice.bodies {
-                switch EventCoding.decode(data: Data(body.utf8), lineNumber: nil, using: decoder, strict: false) {
-                case .success(let e): list.append(e)
-                case .failure(let r): throw LedgerProjection.CorruptEntry(rejection: r)
-                }
-            }
-            events = list
-        }
+        let events = slice.hasRecords ? try Self.decode(slice.bodies) : nil
         let store = store
         let els = try await engine.elements(
             of: unit, ranges: ranges, shift: shift, events: events,

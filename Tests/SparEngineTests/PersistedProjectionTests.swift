@@ -108,11 +108,11 @@ struct PersistedProjectionTests {
     /// built from every stored event; returns how many were compared, with failures, labor and inspections.
     static func compare(
         _ projected: ProjectedKPI, _ full: KPIEngine, rounds: Int, rng: inout SeededRandom
-    ) async throws -> (compared: Int, failures: Int, labor: Int, inspections: Int) {
+    ) async throws -> (compared: Int, failures: Int, labor: Int, inspections: Int, losses: Int, spans: Int) {
         let units = model.resolvedWorkUnits.map(\.path)
         let paths = model.allPaths
         let shifts: [String?] = [nil, nil, nil, "A", "B", "C"]
-        var out = (compared: 0, failures: 0, labor: 0, inspections: 0)
+        var out = (compared: 0, failures: 0, labor: 0, inspections: 0, losses: 0, spans: 0)
         for round in 0..<rounds {
             let scope = round % 4 == 3 ? paths[Int(rng.next() % UInt64(paths.count))] : units[Int(rng.next() % UInt64(units.count))]
             var from = start.adding(seconds: Int64(rng.next() % UInt64((days + 1) * 86_400)) - 43_200)
@@ -135,6 +135,38 @@ struct PersistedProjectionTests {
                 if direct.elements.pwt != nil { out.labor += 1 }
                 if !direct.elements.inspectedSerials.isEmpty { out.inspections += 1 }
             }
+            if query.shift == nil, round % 3 == 0 {
+                // A dashboard's windows of one scope at once: the query's, seven local days and two partial days.
+                let day0 = Timestamp(milliseconds: (from.milliseconds / 86_400_000) * 86_400_000)
+                var windows = [Interval(from, to)]
+                for d in 0..<7 { windows.append(Interval(day0.adding(seconds: Int64(d) * 86_400), day0.adding(seconds: Int64(d + 1) * 86_400))) }
+                windows.append(Interval(day0.adding(seconds: 3 * 86_400 + 3_600), day0.adding(seconds: 3 * 86_400 + 50_000)))
+                windows.append(Interval(to, to))
+                let definition = KPICatalogue.latest
+                let many = try await projected.results(in: scope, windows: windows, definition: definition)
+                for (w, answer) in zip(windows, many) {
+                    guard w.start < w.end else {
+                        #expect(answer == nil)
+                        continue
+                    }
+                    let direct = try full.result(KPIQuery(scope: scope, from: w.start, to: w.end), definition: definition)
+                    guard let answer else {
+                        Issue.record("no result for \(w)")
+                        continue
+                    }
+                    let diff = WindowJoinTests.differences(direct, answer)
+                    #expect(diff.isEmpty, "\(scope) \(w) among many windows: \(diff)")
+                    #expect(direct.elements.lossTime == answer.elements.lossTime, "\(scope) \(w)")
+                }
+                let losses = try await projected.losses(in: scope, range: Interval(from, to))
+                #expect(losses == full.losses(in: scope, range: Interval(from, to)), "\(scope) losses")
+                if !losses.isEmpty { out.losses += 1 }
+                if scope.isWorkUnit {
+                    let spans = try await projected.stateSpans(of: scope, in: Interval(from, to))
+                    #expect(spans == full.stateSpans(of: scope, in: Interval(from, to)), "\(scope) state spans")
+                    if !spans.isEmpty { out.spans += 1 }
+                }
+            }
         }
         return out
     }
@@ -146,7 +178,7 @@ struct PersistedProjectionTests {
         let (batches, corrections) = Self.scenario(seed: 31)
         #expect(corrections > 300)
         var rng = SeededRandom(seed: 43)
-        var totals = (compared: 0, failures: 0, labor: 0, inspections: 0)
+        var totals = (compared: 0, failures: 0, labor: 0, inspections: 0, losses: 0, spans: 0)
         var cachedAfterPhase: [Int] = []
         let phases = 4
         let per = (batches.count + phases - 1) / phases
@@ -157,11 +189,15 @@ struct PersistedProjectionTests {
             let full = try await LedgerProjection.load(store: store, model: Self.model, plantModelVersion: "v")
             let projected = try await LedgerProjection.reader(store: store, model: Self.model, plantModelVersion: "v")
             let r = try await Self.compare(projected, full, rounds: 60, rng: &rng)
-            totals = (totals.compared + r.compared, totals.failures + r.failures, totals.labor + r.labor, totals.inspections + r.inspections)
+            totals = (
+                totals.compared + r.compared, totals.failures + r.failures, totals.labor + r.labor,
+                totals.inspections + r.inspections, totals.losses + r.losses, totals.spans + r.spans
+            )
             cachedAfterPhase.append(try store.bucketCount())
         }
         #expect(totals.compared > 300)
         #expect(totals.failures > 100 && totals.labor > 20 && totals.inspections > 10, "\(totals)")
+        #expect(totals.losses > 25 && totals.spans > 20, "\(totals)")
         #expect(cachedAfterPhase.allSatisfy { $0 > 20 }, "day buckets cached after each phase: \(cachedAfterPhase)")
         #expect(try store.bucketCount(longerThanDays: 27) > 5, "month buckets were cached")
     }
