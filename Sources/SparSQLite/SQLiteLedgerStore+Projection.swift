@@ -5,6 +5,12 @@ import SparStorage
 
 /// The persisted KPI projection: one `kpi_record` row per effective event, the correction in force per corrected
 /// event, and the ledger sequence the projection reflects.
+/// A work unit and source system, as `ledger_activity` keys them.
+struct ActivityKey: Hashable {
+    var unit: String
+    var source: String
+}
+
 enum KPIProjectionSchema {
     static let migration = """
         CREATE TABLE kpi_record (
@@ -44,6 +50,37 @@ enum KPIProjectionSchema {
         );
         INSERT INTO kpi_projection (one, head) VALUES (1, 0);
         """
+
+    static let activityMigration = """
+        CREATE TABLE ledger_activity (
+            unit TEXT NOT NULL,
+            source TEXT NOT NULL,
+            events INTEGER NOT NULL,
+            earliest INTEGER NOT NULL,
+            latest INTEGER NOT NULL,
+            PRIMARY KEY (unit, source)
+        ) WITHOUT ROWID;
+        """ + activityRebuild
+
+    static let activityRebuild = """
+        DELETE FROM ledger_activity;
+        INSERT INTO ledger_activity (unit, source, events, earliest, latest)
+            SELECT unit, source, count(*), min(ts), max(ts) FROM ledger WHERE kind = 'event' GROUP BY unit, source;
+        """
+
+    /// Adds one append's event entries to `ledger_activity`.
+    static func note(_ activity: [ActivityKey: (events: Int, earliest: Int64, latest: Int64)], in db: Database) throws {
+        guard !activity.isEmpty else { return }
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO ledger_activity (unit, source, events, earliest, latest) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (unit, source) DO UPDATE SET events = events + excluded.events,
+                    earliest = min(earliest, excluded.earliest), latest = max(latest, excluded.latest)
+                """)
+        for (k, a) in activity {
+            try upsert.execute(arguments: [k.unit, k.source, a.events, a.earliest, a.latest])
+        }
+    }
 
     static func head(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT head FROM kpi_projection WHERE one = 1") ?? 0
@@ -304,6 +341,7 @@ extension SQLiteLedgerStore: KPIProjectionStore {
             if replacing {
                 try db.execute(sql: "DELETE FROM kpi_record; DELETE FROM kpi_correction; DELETE FROM kpi_bucket")
                 try db.execute(sql: "UPDATE kpi_unit_version SET version = version + 1")
+                try db.execute(sql: KPIProjectionSchema.activityRebuild)
             }
             var invalidated: [String: Int64] = [:]
             for change in changes { try KPIProjectionSchema.apply(change, in: db, invalidated: &invalidated) }
@@ -371,6 +409,17 @@ extension SQLiteLedgerStore: KPIProjectionStore {
                 try insert.execute(arguments: [unit, model, b.start.milliseconds, b.end.milliseconds, b.body])
             }
             return true
+        }
+    }
+
+    public func activity() async throws -> [UnitSourceActivity] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT unit, source, events, earliest, latest FROM ledger_activity ORDER BY unit, source")
+                .map { r in
+                    UnitSourceActivity(
+                        unit: r["unit"], source: r["source"], events: r["events"],
+                        earliest: Timestamp(milliseconds: r["earliest"]), latest: Timestamp(milliseconds: r["latest"]))
+                }
         }
     }
 

@@ -137,6 +137,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         m.registerMigration("v4-kpi-projection") { db in
             try db.execute(sql: KPIProjectionSchema.migration)
         }
+        m.registerMigration("v5-ledger-activity") { db in
+            try db.execute(sql: KPIProjectionSchema.activityMigration)
+        }
         return m
     }()
 
@@ -151,6 +154,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 // An event entry without its KPI change leaves the projection's head behind; the engine catches it up.
                 var projectionCurrent = try KPIProjectionSchema.head(db) == sizeBefore
                 var invalidated: [String: Int64] = [:]
+                var activity: [ActivityKey: (events: Int, earliest: Int64, latest: Int64)] = [:]
                 let insert = try db.cachedStatement(
                     sql: """
                         INSERT INTO ledger (seq, id, kind, ts, unit, type, source, body, recorded_at, recorded_by, hash)
@@ -190,6 +194,12 @@ public final class SQLiteLedgerStore: LedgerStore {
                         recordedAt.milliseconds, recordedBy, Data(hash.bytes),
                     ])
                     if db.changesCount == 1 {
+                        if e.kind == .event {
+                            let t = e.ts.milliseconds
+                            let k = ActivityKey(unit: e.unit, source: e.source)
+                            let a = activity[k] ?? (0, t, t)
+                            activity[k] = (a.events + 1, min(a.earliest, t), max(a.latest, t))
+                        }
                         if projectionCurrent {
                             if let change = e.kpi {
                                 try KPIProjectionSchema.apply(change, in: db, invalidated: &invalidated)
@@ -217,6 +227,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                     try Self.seal(tip, with: key, at: recordedAt, in: db)
                     if projectionCurrent { try KPIProjectionSchema.setHead(db, tip.frontier.size) }
                     try KPIProjectionSchema.invalidate(invalidated, in: db)
+                    try KPIProjectionSchema.note(activity, in: db)
                 }
                 return out
             }

@@ -143,20 +143,20 @@ struct APIController {
         let from = try q.requireTime("from")
         let to = try q.requireTime("to")
         let snapshot = await live.snapshot()
-        var result = try APIController.result(
-            snapshot.engine, KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: q.string("shift")),
+        var result = try await APIController.result(
+            snapshot.kpi, KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: q.string("shift")),
             definitions: snapshot.definitions, requested: q.string("definition"))
         result.lineage.blueprintVersion = snapshot.blueprintVersion
         return JSONText(KPIResultJSON.text(result) + "\n")
     }
 
-    /// The engine's answer, its query errors as problem details.
+    /// The projection's answer, its query errors as problem details.
     static func result(
-        _ engine: KPIEngine, _ query: KPIQuery, definitions: KPIDefinitionPolicy, requested: String? = nil
-    ) throws -> KPIResult {
+        _ kpi: ProjectedKPI, _ query: KPIQuery, definitions: KPIDefinitionPolicy, requested: String? = nil
+    ) async throws -> KPIResult {
         do {
-            return try engine.result(query, definition: try definitions.definition(for: query.scope, requested: requested))
-        } catch {
+            return try await kpi.result(query, definition: try definitions.definition(for: query.scope, requested: requested))
+        } catch let error as KPIQueryError {
             switch error.kind {
             case .cancelled: throw CancellationError()
             default: throw ProblemDetails.badRequest(error.kind.rawValue, error.reason, field: error.field)

@@ -69,23 +69,23 @@ func isLoopback(_ host: String) -> Bool {
     return h == "localhost" || h == "::1" || h == "[::1]" || h.hasPrefix("127.")
 }
 
-/// Opens the ledger, checks the plant model and loads every event into the live projection.
+/// Opens the ledger, checks the plant model and brings the persisted KPI projection to the ledger's head (a ledger
+/// written before the projection existed is caught up once, in sequence order); no event is held in memory.
 func loadLiveLedger(_ configuration: ServerConfiguration) async throws -> LiveLedger {
     let store = try SQLiteLedgerStore(path: configuration.database, signingKeyPath: configuration.signingKeyPath)
     let (model, version) = try await plantModel(store: store, configuration: configuration)
     let started = ContinuousClock.now
-    let events = try await LedgerProjection.events(store: store)
     let blueprintVersion = try await LedgerBlueprint.latest(in: store)?.version
     let live = LiveLedger(
-        store: store, model: model, modelVersion: version, events: events, blueprintVersion: blueprintVersion,
+        store: store, model: model, modelVersion: version, blueprintVersion: blueprintVersion,
         configuration: configuration, metrics: ServerMetrics(registry: configuration.metrics))
     let snapshot = await live.snapshot()
     configuration.logger.info(
         "spar.projection.loaded",
         metadata: [
-            "spar.events": "\(events.count)", "spar.plantModel": "\(version)",
+            "spar.events": "\(snapshot.eventCount)", "spar.plantModel": "\(version)",
             "spar.loadMilliseconds": "\(Int((ContinuousClock.now - started).milliseconds))",
-            "spar.rebuildMilliseconds": "\(Int(snapshot.lastRebuildMilliseconds))",
+            "spar.catchUpMilliseconds": "\(Int(snapshot.lastRebuildMilliseconds))",
         ])
     return live
 }

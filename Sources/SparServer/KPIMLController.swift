@@ -37,8 +37,8 @@ struct KPIMLController {
         let from = try q.requireTime("from")
         let to = try q.requireTime("to")
         let snapshot = await live.snapshot()
-        var result = try APIController.result(
-            snapshot.engine, KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: q.string("shift")),
+        var result = try await APIController.result(
+            snapshot.kpi, KPIQuery(scope: EquipmentPath(scope), from: from, to: to, shift: q.string("shift")),
             definitions: snapshot.definitions, requested: q.string("definition"))
         result.lineage.blueprintVersion = snapshot.blueprintVersion
         return XMLBody(KPIML.valuesDocument(result, createdAt: now()))

@@ -146,10 +146,9 @@ struct LiveUpdate: Sendable {
 
 /// A consistent view of the live ledger for one request.
 struct LiveSnapshot: Sendable {
-    /// The projection as `spar kpi` builds it: the API answers from it, so its numbers are the CLI's to the digit.
-    var engine: KPIEngine
-    /// The same projection pre-aggregated over the days with events, for pages that ask many windows.
-    var indexed: KPIEngine
+    /// The persisted KPI projection, as `spar kpi --db` reads it: the API and the pages answer from it, so their
+    /// numbers are the CLI's to the digit.
+    var kpi: ProjectedKPI
     var generation: Int
     var eventCount: Int
     var latestEventTime: Timestamp?
@@ -183,15 +182,14 @@ struct LiveSnapshot: Sendable {
     }
 }
 
-/// The server's in-process state: the ledger, the events it holds (decoded once at start), the KPI projection
-/// built from them, and what was posted since the server started.
+/// The server's in-process state: the ledger, its persisted KPI projection, and what was posted since the server
+/// started. It holds no per-event state.
 ///
-/// Posting appends to the ledger through ``IngestEvents`` and adds the accepted events to memory; on the first read
-/// after a change the projection rebuilds the histories of the units the accepted events touched (all of them after
-/// a correction, a new plant model, or an event outside the pre-aggregated days). KPIEngine is order-independent,
-/// so interleaved posts need no ordering.
+/// Posting appends to the ledger through ``IngestEvents``, which updates the projection (records, the buckets an
+/// event can change, per-source activity) in the same transaction; reads go to the projection, so an append by
+/// another process is seen as well. The sources and event counts shown are read again when the ledger has grown.
 actor LiveLedger {
-    nonisolated let store: any LedgerStore & CredentialStore
+    nonisolated let store: any KPIProjectionStore & CredentialStore
     /// The plant model in force now and its version; replaced when a newer version takes effect.
     nonisolated private let definitions: Mutex<(model: PlantModel, version: String)>
     nonisolated var model: PlantModel { definitions.withLock { $0.model } }
@@ -202,13 +200,11 @@ actor LiveLedger {
     nonisolated let recordedBy: String
     private let maxFutureSkew: Int64
 
-    /// Accepted events other than corrections, by unit.
-    private var eventsByUnit: [EquipmentPath: [Event]] = [:]
-    private var corrections: [Event] = []
+    /// The reader over the projection, for the plant model served.
+    private var reader: ProjectedKPI
     private var eventTotal = 0
-    private var engine: (plain: KPIEngine, indexed: KPIEngine)?
-    /// Units with events accepted since ``engine`` was built.
-    private var staleUnits: Set<EquipmentPath> = []
+    /// The ledger's size when ``sources`` and the activity were last read.
+    private var activitySize: Int64 = -1
     private var generation = 0
     private var batchCounter = 0
     private var latestEventTime: Timestamp?
@@ -233,35 +229,18 @@ actor LiveLedger {
     static let keptRejections = 200
 
     init(
-        store: any LedgerStore & CredentialStore, model: PlantModel, modelVersion: String, events: [Event], blueprintVersion: String?,
+        store: any KPIProjectionStore & CredentialStore, model: PlantModel, modelVersion: String, blueprintVersion: String?,
         configuration: ServerConfiguration, metrics: ServerMetrics
     ) {
         self.store = store
         definitions = Mutex((model, modelVersion))
         self.metrics = metrics
-        var byUnit: [EquipmentPath: [Event]] = [:]
-        var corrections: [Event] = []
-        for e in events {
-            if case .correction = e.payload { corrections.append(e) } else { byUnit[e.unit, default: []].append(e) }
-        }
-        eventsByUnit = byUnit
-        self.corrections = corrections
-        eventTotal = events.count
+        reader = ProjectedKPI(store: store, model: model, plantModelVersion: modelVersion)
         self.blueprintVersion = blueprintVersion
         now = configuration.now
         startedAt = configuration.now()
         recordedBy = configuration.recordedBy
         maxFutureSkew = configuration.maxFutureSkew
-        var activity = Activity()
-        var bySite: [String: Activity] = [:]
-        for e in events {
-            activity.note(e)
-            if let site = siteID(of: e.unit, in: model) { bySite[site, default: Activity()].note(e) }
-        }
-        sources = activity.sources
-        latestEventTime = activity.latest
-        earliestEventTime = activity.earliest
-        siteActivity = bySite
     }
 
     /// Per-source counts, the number of events and the range of event times.
@@ -271,12 +250,12 @@ actor LiveLedger {
         var earliest: Timestamp?
         var events = 0
 
-        mutating func note(_ e: Event) {
-            events += 1
-            sources[e.source, default: SourceActivity()].events += 1
-            if sources[e.source]?.lastEventTime.map({ e.ts > $0 }) ?? true { sources[e.source]?.lastEventTime = e.ts }
-            if latest.map({ e.ts > $0 }) ?? true { latest = e.ts }
-            if earliest.map({ e.ts < $0 }) ?? true { earliest = e.ts }
+        mutating func note(_ a: UnitSourceActivity) {
+            events += a.events
+            sources[a.source, default: SourceActivity()].events += a.events
+            if sources[a.source]?.lastEventTime.map({ a.latest > $0 }) ?? true { sources[a.source]?.lastEventTime = a.latest }
+            if latest.map({ a.latest > $0 }) ?? true { latest = a.latest }
+            if earliest.map({ a.earliest < $0 }) ?? true { earliest = a.earliest }
         }
 
         mutating func merge(_ o: Activity) {
@@ -292,58 +271,33 @@ actor LiveLedger {
         }
     }
 
-    private func keep(_ e: Event) {
-        eventTotal += 1
-        if case .correction = e.payload {
-            corrections.append(e)
-        } else {
-            eventsByUnit[e.unit, default: []].append(e)
-        }
-    }
-
-    private var allEvents: [Event] { eventsByUnit.values.flatMap { $0 } + corrections }
-
-    private func note(_ e: Event) {
-        var activity = Activity(sources: sources, latest: latestEventTime, earliest: earliestEventTime)
-        activity.note(e)
-        sources = activity.sources
-        latestEventTime = activity.latest
-        earliestEventTime = activity.earliest
-        if let site = siteID(of: e.unit, in: model) {
-            siteActivity[site, default: Activity()].note(e)
-        }
-    }
-
-    /// The projection, rebuilt when events were accepted since it was built.
-    func currentEngine() -> (plain: KPIEngine, indexed: KPIEngine) {
-        if let engine, staleUnits.isEmpty { return engine }
+    /// Brings the projection to the ledger's head (appends by another process, or entries written without their
+    /// projection change) and reads the per-source activity again when the ledger has grown.
+    func refreshActivity() async throws {
+        let size = try await store.ledgerSize()
+        guard size != activitySize else { return }
         let started = ContinuousClock.now
-        if let engine {
-            var touched: [Event] = corrections
-            for u in staleUnits { touched += eventsByUnit[u] ?? [] }
-            let indexed = engine.indexed.updating(units: staleUnits, events: touched)
-            let updated = (plain: indexed.withoutPreAggregates, indexed: indexed)
-            staleUnits = []
+        if try await store.projectionHead() < size {
+            _ = try await LedgerProjection.catchUp(store: store)
             let elapsed = ContinuousClock.now - started
             metrics.rebuild.recordNanoseconds(elapsed.nanoseconds)
             lastRebuildMilliseconds = elapsed.milliseconds
-            self.engine = updated
-            return updated
         }
-        staleUnits = []
-        let plain = KPIEngine(model: model, events: allEvents, plantModelVersion: modelVersion)
-        var built = (plain: plain, indexed: plain)
-        if let first = earliestEventTime, let last = latestEventTime {
-            // Pre-aggregate over whole days around the data, so page windows read cumulative sums.
-            let from = Timestamp(milliseconds: (first.milliseconds / 86_400_000 - 2) * 86_400_000)
-            let to = Timestamp(milliseconds: (last.milliseconds / 86_400_000 + 3) * 86_400_000)
-            built.indexed = plain.indexed(over: Interval(from, to))
+        let rows = try await store.activity()
+        let plant = model
+        var all = Activity()
+        var bySite: [String: Activity] = [:]
+        for r in rows {
+            all.note(r)
+            if let site = siteID(of: EquipmentPath(r.unit), in: plant) { bySite[site, default: Activity()].note(r) }
         }
-        let elapsed = ContinuousClock.now - started
-        metrics.rebuild.recordNanoseconds(elapsed.nanoseconds)
-        lastRebuildMilliseconds = elapsed.milliseconds
-        engine = built
-        return built
+        sources = all.sources
+        latestEventTime = all.latest
+        earliestEventTime = all.earliest
+        eventTotal = all.events
+        siteActivity = bySite
+        if activitySize >= 0 { generation += 1 }
+        activitySize = size
     }
 
     /// Follows change control: when a plant model or blueprint version recorded in the ledger (by an approved change
@@ -368,11 +322,9 @@ actor LiveLedger {
             definitionPolicy = KPIDefinitionPolicy(inForce: canonical).pinning(blueprints.last { $0.effectiveAt <= now }?.blueprint)
             if let (m, v) = try await LedgerPlantModel.inForce(in: store, at: now), v != modelVersion {
                 definitions.withLock { $0 = (m, v) }
-                engine = nil
+                reader = ProjectedKPI(store: store, model: m, plantModelVersion: v)
                 generation += 1
-                var bySite: [String: Activity] = [:]
-                for e in allEvents { if let site = siteID(of: e.unit, in: m) { bySite[site, default: Activity()].note(e) } }
-                siteActivity = bySite
+                activitySize = -1
             }
             let blueprint = try await LedgerBlueprint.asOf(now, in: store)?.version
             if blueprint != blueprintVersion {
@@ -387,9 +339,14 @@ actor LiveLedger {
 
     func snapshot() async -> LiveSnapshot {
         await refreshDefinitions()
-        let engine = currentEngine()
+        do {
+            try await refreshActivity()
+        } catch {
+            // Serve what was read last; the next request tries again.
+            activitySize = -1
+        }
         return LiveSnapshot(
-            engine: engine.plain, indexed: engine.indexed, generation: generation, eventCount: eventTotal, latestEventTime: latestEventTime,
+            kpi: reader, generation: generation, eventCount: eventTotal, latestEventTime: latestEventTime,
             earliestEventTime: earliestEventTime, sources: sources, batches: batches, rejections: rejections,
             blueprintVersion: blueprintVersion, lastRebuildMilliseconds: lastRebuildMilliseconds, startedAt: startedAt,
             siteActivity: siteActivity, definitions: definitionPolicy)
@@ -432,19 +389,11 @@ actor LiveLedger {
             outcomes.append(LineOutcome(line: r.line ?? 0, id: r.id, status: .rejected, reason: r.reason, field: r.field))
         }
         var units = Set<String>()
-        var fullRebuild = false
         for a in report.acknowledged {
             outcomes.append(LineOutcome(line: a.line, id: a.id, status: a.duplicate ? .duplicate : .accepted))
             if !a.duplicate, let e = byLine[a.line] {
-                keep(e)
-                note(e)
                 units.insert(e.unit.description)
-                staleUnits.insert(e.unit)
-                if case .correction(let c) = e.payload {
-                    fullRebuild = true
-                    if let r = c.replacement { units.insert(r.unit.description) }
-                }
-                if let horizon = engine?.indexed.preAggregatedHorizon, !horizon.contains(e.ts) { fullRebuild = true }
+                if case .correction(let c) = e.payload, let r = c.replacement { units.insert(r.unit.description) }
             }
         }
         outcomes.sort { $0.line < $1.line }
@@ -460,10 +409,7 @@ actor LiveLedger {
                 unattributed.count(o.status)
             }
         }
-        if report.accepted > 0 {
-            generation += 1
-            if fullRebuild { engine = nil }
-        }
+        if report.accepted > 0 { try? await refreshActivity() }
         metrics.batches.increment()
         metrics.accepted.increment(by: report.accepted)
         metrics.duplicates.increment(by: report.duplicates)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Mustache
 import SparCore
+import SparEngine
 import SparInterchange
 
 /// The server-rendered pages: enterprise overview, scope (site … work unit), KPI catalogue and KPI pages, ingest.
@@ -26,7 +27,7 @@ struct PageController {
             try context.caller.authorizeRead()
             let started = ContinuousClock.now
             let s = await live.snapshot().scoped(to: context.caller.sites)
-            return try render(started, "overview", overview(s, caller: context.caller), caller: context.caller)
+            return try render(started, "overview", try await overview(s, caller: context.caller), caller: context.caller)
         }
         router.get("/scope/**") { request, context in
             let path = context.parameters.getCatchAll().joined(separator: "/")
@@ -34,7 +35,7 @@ struct PageController {
             let started = ContinuousClock.now
             let s = await live.snapshot().scoped(to: context.caller.sites)
             return try render(
-                started, "scope", try scope(s, path: path, query: QueryParameters(request)), caller: context.caller)
+                started, "scope", try await scope(s, path: path, query: QueryParameters(request)), caller: context.caller)
         }
         router.get("/kpis") { _, context in
             try context.caller.authorizeRead()
@@ -47,7 +48,7 @@ struct PageController {
             let id = context.parameters.get("id") ?? ""
             let started = ContinuousClock.now
             let s = await live.snapshot().scoped(to: context.caller.sites)
-            return try render(started, "kpi", try kpiPage(s, id: id, caller: context.caller), caller: context.caller)
+            return try render(started, "kpi", try await kpiPage(s, id: id, caller: context.caller), caller: context.caller)
         }
         router.get("/ingest") { _, context in
             try context.caller.authorizeRead()
@@ -97,26 +98,17 @@ struct PageController {
     }
 
     static func result(
-        _ engine: KPIEngine, _ scope: EquipmentPath, _ interval: Interval, _ definitions: KPIDefinitionPolicy
-    ) -> KPIResult? {
-        guard interval.start < interval.end, let d = try? definitions.definition(for: scope) else { return nil }
-        return try? engine.result(KPIQuery(scope: scope, from: interval.start, to: interval.end), definition: d)
+        _ kpi: ProjectedKPI, _ scope: EquipmentPath, _ interval: Interval, _ definitions: KPIDefinitionPolicy
+    ) async throws -> KPIResult? {
+        try await results(kpi, scope, [interval], definitions)[0]
     }
 
-    /// Results of one scope over many windows, each calendar expanded once (nil for an empty window).
+    /// Results of one scope over many windows, each unit's buckets read once (nil for an empty window).
     static func results(
-        _ engine: KPIEngine, _ scope: EquipmentPath, _ windows: [Interval], _ definitions: KPIDefinitionPolicy
-    ) -> [KPIResult?] {
-        let single = scope.isWorkUnit && engine.units(in: scope).count == 1
+        _ kpi: ProjectedKPI, _ scope: EquipmentPath, _ windows: [Interval], _ definitions: KPIDefinitionPolicy
+    ) async throws -> [KPIResult?] {
         let definition = (try? definitions.definition(for: scope)) ?? KPICatalogue.latest
-        let elements = engine.elements(in: scope, windows: windows)
-        return Swift.zip(windows, elements).map { w, el in
-            w.start < w.end
-                ? engine.makeResult(
-                    query: KPIQuery(scope: scope, from: w.start, to: w.end), elements: el, singleUnit: single,
-                    definition: definition)
-                : nil
-        }
+        return try await kpi.results(in: scope, windows: windows, definition: definition)
     }
 
     static func href(_ path: EquipmentPath) -> String { "/scope/" + path.description }
@@ -147,12 +139,12 @@ struct PageController {
 
     // MARK: overview
 
-    func overview(_ s: LiveSnapshot, caller: Caller) -> [String: Any] {
+    func overview(_ s: LiveSnapshot, caller: Caller) async throws -> [String: Any] {
         let asOf = PageWindow.asOf(s)
-        let engine = s.indexed
+        let kpi = s.kpi
         let m = live.model
         func row(_ path: EquipmentPath, name: String, zoneName: String, calendar: String?, children: [[String: Any]])
-            -> [String: Any]
+            async throws -> [String: Any]
         {
             let zone = self.zone(of: path)
             let today = PageWindow.today(asOf: asOf, zone: zone)
@@ -165,7 +157,7 @@ struct PageController {
                     calendar: calendar.flatMap { id in m.calendars.first { $0.id == id } }, zone: zone, asOf: asOf)
                 : nil
             let shiftWindows = shift.map { [$0.window.interval] } ?? []
-            let r = Self.results(engine, path, [today.interval, week.interval] + shiftWindows + days, s.definitions)
+            let r = try await Self.results(kpi, path, [today.interval, week.interval] + shiftWindows + days, s.definitions)
             let first = 2 + shiftWindows.count
             let spark = days.enumerated().map { i, b in
                 (label: Format.day(b.start, zone: zone), value: r[i + first]?.kpi("oee")?.number)
@@ -177,7 +169,7 @@ struct PageController {
                 "todayFrom": Format.time(today.from, zone: zone),
                 "week": Self.liveBlock(path, week, r[1]),
                 "spark": SVGChart.sparkline(spark), "children": children,
-                "units": engine.units(in: path).count,
+                "units": kpi.engine.units(in: path).count,
             ]
             if let shift {
                 var block = Self.liveBlock(path, shift.window, r[2])
@@ -198,24 +190,24 @@ struct PageController {
         for site in caller.readableSites(m) {
             let sp = enterprise.appending(site.id)
             let areas: [[String: Any]] = site.areas.map { ["name": $0.id, "href": Self.href(sp.appending($0.id))] }
-            sites.append(row(sp, name: site.id, zoneName: site.timeZone, calendar: site.calendar, children: areas))
+            sites.append(try await row(sp, name: site.id, zoneName: site.timeZone, calendar: site.calendar, children: areas))
         }
         var out: [String: Any] = [
             "title": "\(m.enterprise) overview", "nav": navigation(s, asOf: asOf), "name": m.enterprise,
             "sites": sites, "asOfUTC": Format.time(asOf, zone: nil),
         ]
         if caller.readsEverySite {
-            out["enterprise"] = row(enterprise, name: m.enterprise, zoneName: "UTC", calendar: nil, children: [])
+            out["enterprise"] = try await row(enterprise, name: m.enterprise, zoneName: "UTC", calendar: nil, children: [])
         }
         return out
     }
 
     // MARK: scope page
 
-    func scope(_ s: LiveSnapshot, path text: String, query: QueryParameters) throws -> [String: Any] {
+    func scope(_ s: LiveSnapshot, path text: String, query: QueryParameters) async throws -> [String: Any] {
         let path = EquipmentPath(text)
-        let engine = s.indexed
-        guard !text.isEmpty, path.components.first == live.model.enterprise, !engine.units(in: path).isEmpty else {
+        let kpi = s.kpi
+        guard !text.isEmpty, path.components.first == live.model.enterprise, !kpi.engine.units(in: path).isEmpty else {
             throw ProblemDetails.notFound(
                 "unknown-scope", "'\(text)' is not in the plant model (no work unit under it); see /api/equipment")
         }
@@ -233,8 +225,8 @@ struct PageController {
         guard window.from < window.to else {
             throw ProblemDetails.badRequest("empty-window", "to must be after from", field: "to")
         }
-        let result = try APIController.result(
-            engine, KPIQuery(scope: path, from: window.from, to: window.to), definitions: s.definitions,
+        let result = try await APIController.result(
+            kpi, KPIQuery(scope: path, from: window.from, to: window.to), definitions: s.definitions,
             requested: query.string("definition"))
         let el = result.elements
 
@@ -245,22 +237,25 @@ struct PageController {
             crumbs.append(["name": p.components.last ?? "", "href": i == 1 ? "/" : Self.href(p), "last": i == path.depth])
         }
         let childPaths = Array(
-            Set(engine.units(in: path).compactMap { u -> EquipmentPath? in
+            Set(kpi.engine.units(in: path).compactMap { u -> EquipmentPath? in
                 u.path.depth > path.depth ? EquipmentPath(components: Array(u.path.components.prefix(path.depth + 1))) : nil
             })
         ).sorted { a, b in
             let order = live.model.allPaths
             return (order.firstIndex(of: a) ?? 0) < (order.firstIndex(of: b) ?? 0)
         }
-        let children: [[String: Any]] = childPaths.map { c in
-            let r = Self.result(engine, c, window.interval, s.definitions)
-            return [
-                "name": c.components.last ?? "", "href": Self.href(c) + (window.kind == "custom" ? "" : "?window=\(window.kind)"),
+        var children: [[String: Any]] = []
+        for c in childPaths {
+            let r = try await Self.result(kpi, c, window.interval, s.definitions)
+            let href = Self.href(c) + (window.kind == "custom" ? "" : "?window=\(window.kind)")
+            let row: [String: Any] = [
+                "name": c.components.last ?? "", "href": href,
                 "cells": Self.headlineCells(r),
                 "apt": r.map { Format.hours(milliseconds: $0.elements.apt) } ?? "–",
                 "pbt": r.map { Format.hours(milliseconds: $0.elements.pbt) } ?? "–",
                 "pq": r.map { Format.quantity($0.elements.pq) } ?? "–",
             ]
+            children.append(row)
         }
 
         // Time model bar.
@@ -285,7 +280,7 @@ struct PageController {
 
         // OEE trend.
         let buckets = window.buckets(zone: zone)
-        let bucketResults = Self.results(engine, path, buckets, s.definitions)
+        let bucketResults = try await Self.results(kpi, path, buckets, s.definitions)
         let trend = buckets.enumerated().map { i, b in
             (
                 label: window.to.milliseconds - window.from.milliseconds <= 2 * 86_400_000
@@ -295,7 +290,7 @@ struct PageController {
         }
 
         // Losses and the state timeline (work centers and units: one strip per unit).
-        let losses = engine.losses(in: path, range: window.interval)
+        let losses = try await kpi.losses(in: path, range: window.interval)
         let lossRows: [[String: Any]] = losses.prefix(15).map { l in
             [
                 "reason": l.reason ?? "(no reason)", "category": l.category.rawValue,
@@ -304,10 +299,12 @@ struct PageController {
         }
         var timeline = ""
         if path.depth >= 4 {
-            let strips = engine.units(in: path).map { u in
-                SVGChart.Strip(
-                    label: u.path.components.last ?? "", href: Self.href(u.path),
-                    spans: engine.stateSpans(of: u.path, in: window.interval))
+            var strips: [SVGChart.Strip] = []
+            for u in kpi.engine.units(in: path) {
+                strips.append(
+                    SVGChart.Strip(
+                        label: u.path.components.last ?? "", href: Self.href(u.path),
+                        spans: try await kpi.stateSpans(of: u.path, in: window.interval)))
             }
             timeline = SVGChart.timeline(strips, range: window.interval, zone: zone)
         }
@@ -388,22 +385,22 @@ struct PageController {
         ]
     }
 
-    func kpiPage(_ s: LiveSnapshot, id: String, caller: Caller) throws -> [String: Any] {
+    func kpiPage(_ s: LiveSnapshot, id: String, caller: Caller) async throws -> [String: Any] {
         guard let d = (KPICatalogue.version(s.definitions.inForce) ?? KPICatalogue.latest).kpi(id) else {
             throw ProblemDetails.notFound(
                 "unknown-kpi", "'\(id)' is not a KPI of the catalogue; see /kpis or /api/kpis")
         }
         let asOf = PageWindow.asOf(s)
-        let engine = s.indexed
+        let kpi = s.kpi
         let m = live.model
         let enterprise = EquipmentPath(components: [m.enterprise])
         var rows: [[String: Any]] = []
-        func row(_ path: EquipmentPath, name: String, timeZone: String, indent: Bool) {
+        func row(_ path: EquipmentPath, name: String, timeZone: String, indent: Bool) async throws {
             let zone = self.zone(of: path)
             let today = PageWindow.today(asOf: asOf, zone: zone)
             let days = PageWindow.dailyBuckets(14, asOf: asOf, zone: zone)
             let windows = [today, PageWindow.days(7, asOf: asOf), PageWindow.days(28, asOf: asOf)].map(\.interval)
-            let r = Self.results(engine, path, windows + days, s.definitions)
+            let r = try await Self.results(kpi, path, windows + days, s.definitions)
             let spark = days.enumerated().map { i, b in
                 (label: Format.day(b.start, zone: zone), value: r[i + 3]?.kpi(id)?.number)
             }
@@ -414,9 +411,9 @@ struct PageController {
                 "spark": d.unit == "ratio" ? SVGChart.sparkline(spark) : "",
             ])
         }
-        if caller.readsEverySite { row(enterprise, name: m.enterprise, timeZone: "UTC", indent: false) }
+        if caller.readsEverySite { try await row(enterprise, name: m.enterprise, timeZone: "UTC", indent: false) }
         for site in caller.readableSites(m) {
-            row(enterprise.appending(site.id), name: site.id, timeZone: site.timeZone, indent: caller.readsEverySite)
+            try await row(enterprise.appending(site.id), name: site.id, timeZone: site.timeZone, indent: caller.readsEverySite)
         }
         return [
             "title": d.isoName, "nav": navigation(s, asOf: asOf), "id": d.id, "name": d.isoName, "formula": d.formula,

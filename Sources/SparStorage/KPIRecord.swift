@@ -170,4 +170,24 @@ public protocol KPIProjectionStore: LedgerStore {
 
     /// The work units that have records, with how many.
     func recordCounts() async throws -> [String: Int]
+    /// Event entries per work unit and source system, with their earliest and latest event time: maintained in the
+    /// transaction of every append, so a server shows sources and staleness without reading the ledger.
+    func activity() async throws -> [UnitSourceActivity]
+}
+
+/// How many event entries one source system recorded for one unit, and their range of event times.
+public struct UnitSourceActivity: Sendable, Hashable {
+    public var unit: String
+    public var source: String
+    public var events: Int
+    public var earliest: Timestamp
+    public var latest: Timestamp
+
+    public init(unit: String, source: String, events: Int, earliest: Timestamp, latest: Timestamp) {
+        self.unit = unit
+        self.source = source
+        self.events = events
+        self.earliest = earliest
+        self.latest = latest
+    }
 }

@@ -3,6 +3,7 @@ import HummingbirdTesting
 import SparCore
 import SparEngine
 import SparInterchange
+import SparSQLite
 import SparTestSupport
 import Testing
 
@@ -38,6 +39,39 @@ struct KPIAPITests {
             let expected = try engine.result(
                 KPIQuery(scope: EquipmentPath(ServerFixture.unit), from: t("2026-06-10T00:00:00Z"), to: t("2026-06-10T02:00:00Z")))
             #expect(r.text == KPIResultJSON.text(expected) + "\n")
+        }
+    }
+
+    @Test("the server answers from the persisted projection: events another process appends to the ledger are in the next answer and the sources")
+    func appendsByAnotherProcess() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.run { client in
+            _ = try await client.post(ndjson: ServerFixture.day.joined(separator: "\n"))
+            let wide = "from=2026-06-10T00:00:00Z&to=2026-06-10T04:00:00Z"
+            let before = try await client.get("/api/kpi?scope=\(ServerFixture.unit)&\(wide)").json()
+            // 00:00–01:00 run, then down to the end of the window: APT 1 h of PBT 4 h.
+            #expect(before["kpis"]?["availability"]?.number == 0.25)
+
+            // Another process (spar ingest, a connector) appends to the same ledger file: production again from 03:00.
+            let other = try SQLiteLedgerStore(path: fixture.configuration.database)
+            let line = ServerFixture.state("r2", "2026-06-10T03:00:00Z", "production", reason: "run")
+            let event = try EventCoding.decode(line: Substring(line), lineNumber: 1).get()
+            let report = try await IngestEvents(
+                model: Fixtures.plant(), store: other, recordedBy: "other", now: { ServerFixture.clock }
+            ).ingest(events: [(1, event)])
+            #expect(report.accepted == 1)
+
+            // 00:00–01:00 and 03:00–04:00 run: APT 2 h of PBT 4 h; ADOT 01:00–03:00.
+            let after = try await client.get("/api/kpi?scope=\(ServerFixture.unit)&\(wide)").json()
+            #expect(after["kpis"]?["availability"]?.number == 0.5)
+            #expect(after["elements"]?["ADOT"]?.number == 7200)
+            #expect(after["lineage"]?["events"]?.number == 4)
+            #expect(try await client.get("/health").json()["events"]?.number == 4)
+            let page = try await client.get("/scope/\(ServerFixture.unit)?from=2026-06-10T00:00:00Z&to=2026-06-10T04:00:00Z")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("50.0 %"), "the unit page shows availability 50.0 %")
+            // The loss Pareto: `stuck` 01:00–03:00 inside PBT.
+            #expect(page.text.contains("stuck"))
         }
     }
 
