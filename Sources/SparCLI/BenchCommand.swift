@@ -99,6 +99,7 @@ struct BenchCommand: AsyncParsableCommand {
         let csv = dir + "/events.csv"
         try BenchCSV.write(all, model: model, to: csv)
         try coldQueries(dbPath: dbPath, csv: csv, model: model, start: start, end: end)
+        try await BenchServing(dbPath: dbPath, dir: dir, model: model, start: start, end: end, queries: queries, seed: seed).run()
         guard inMemory else { return }
 
         clock = Stopwatch()

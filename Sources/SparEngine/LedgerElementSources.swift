@@ -27,56 +27,93 @@ public enum LedgerElementSources {
     public static func observed(
         in store: any LedgerStore, model: PlantModel, asOf: Timestamp? = nil, pageSize: Int = 20_000
     ) async throws -> Observed {
-        var reasons: [String: ReasonCode] = [:]
-        for r in model.reasons where reasons[r.code] == nil { reasons[r.code] = r }
-        typealias Supply = (site: String, source: String, elements: [String])
+        var tally = Tally(model: model)
+        try await tally.advance(in: store, asOf: asOf, pageSize: pageSize)
+        return try await tally.observed(in: store)
+    }
+
+    /// Counts of (site, element, source) contributions read so far and the corrections seen, advanced over the
+    /// entries appended since: what a server keeps so that it reads each entry once, not the whole ledger per
+    /// analysis.
+    public struct Tally: Sendable {
+        let reasons: [String: ReasonCode]
+        /// `counts[site][element][source]`, corrected originals still counted.
+        var counts: [String: [String: [String: Int]]] = [:]
+        /// Latest correction by target (nil: voided), with the replacement's contribution.
+        var corrections: [EventID: Supply?] = [:]
+        var events = 0
+        /// The last ledger sequence read.
+        public private(set) var after: Int64 = 0
+
+        struct Supply: Sendable {
+            var site: String
+            var source: String
+            var elements: [String]
+        }
+
+        public init(model: PlantModel) {
+            var reasons: [String: ReasonCode] = [:]
+            for r in model.reasons where reasons[r.code] == nil { reasons[r.code] = r }
+            self.reasons = reasons
+        }
+
         func supply(_ e: Event) -> Supply? {
             guard e.unit.components.count >= 2 else { return nil }
-            return (e.unit.components[1], e.source, BlueprintElementMap.elements(of: e.payload, reasons: reasons))
+            return Supply(
+                site: e.unit.components[1], source: e.source,
+                elements: BlueprintElementMap.elements(of: e.payload, reasons: reasons))
         }
-        func decode(_ body: String) -> Event? {
+
+        static func decode(_ body: String) -> Event? {
             guard case .success(let e) = EventCoding.decode(data: Data(body.utf8), lineNumber: nil, strict: false) else { return nil }
             return e
         }
-        // One pass: count each (site, element, source) contribution; remember corrections (rare) by target, the
-        // latest winning (nil: voided). A correction always comes after its target, so the target is counted.
-        var counts: [String: [String: [String: Int]]] = [:]
-        func count(_ s: Supply, _ delta: Int) {
+
+        static func count(_ s: Supply, _ delta: Int, into counts: inout [String: [String: [String: Int]]]) {
             for element in s.elements {
                 counts[s.site, default: [:]][element, default: [:]][s.source, default: 0] += delta
             }
         }
-        var corrections: [EventID: Supply?] = [:]
-        var result = Observed()
-        var after: Int64 = 0
-        while true {
-            let page = try await store.entries(afterSeq: after, limit: pageSize)
-            guard let last = page.last else { break }
-            after = last.seq
-            for row in page where row.entry.kind == .event {
-                if let asOf, row.recordedAt > asOf { continue }
-                result.events += 1
-                guard let event = decode(row.entry.body) else { continue }
-                if case .correction(let c) = event.payload {
-                    corrections.updateValue(c.replacement.flatMap(supply), forKey: c.corrects)
-                } else if let s = supply(event) {
-                    count(s, 1)
+
+        /// Reads the event entries after ``after`` (those recorded at or before `asOf` when given). A correction
+        /// always comes after its target, so the target is counted when the correction is read.
+        public mutating func advance(in store: any LedgerStore, asOf: Timestamp? = nil, pageSize: Int = 20_000) async throws {
+            while true {
+                let page = try await store.entries(afterSeq: after, limit: pageSize)
+                guard let last = page.last else { break }
+                after = last.seq
+                for row in page where row.entry.kind == .event {
+                    if let asOf, row.recordedAt > asOf { continue }
+                    events += 1
+                    guard let event = Self.decode(row.entry.body) else { continue }
+                    if case .correction(let c) = event.payload {
+                        corrections.updateValue(c.replacement.flatMap(supply), forKey: c.corrects)
+                    } else if let s = supply(event) {
+                        Self.count(s, 1, into: &counts)
+                    }
+                }
+                if page.count < pageSize { break }
+            }
+        }
+
+        /// What the entries read so far show: corrected originals taken back out, their latest replacements put in.
+        public func observed(in store: any LedgerStore) async throws -> Observed {
+            var counts = counts
+            let originals = corrections.isEmpty ? [:] : try await store.bodies(ids: corrections.keys.map(\.rawValue))
+            for (id, replacement) in corrections {
+                if let body = originals[id.rawValue], let original = Self.decode(body), let s = supply(original) {
+                    Self.count(s, -1, into: &counts)
+                }
+                if let replacement { Self.count(replacement, 1, into: &counts) }
+            }
+            var result = Observed(events: events)
+            for (site, elements) in counts {
+                for (element, sources) in elements {
+                    let systems = Set(sources.filter { $0.value > 0 }.keys)
+                    if !systems.isEmpty { result.suppliers[site, default: [:]][element] = systems }
                 }
             }
-            if page.count < pageSize { break }
+            return result
         }
-        // Take the corrected originals back out, put their latest replacements in.
-        let originals = try await store.bodies(ids: corrections.keys.map(\.rawValue))
-        for (id, replacement) in corrections {
-            if let body = originals[id.rawValue], let original = decode(body), let s = supply(original) { count(s, -1) }
-            if let replacement { count(replacement, 1) }
-        }
-        for (site, elements) in counts {
-            for (element, sources) in elements {
-                let systems = Set(sources.filter { $0.value > 0 }.keys)
-                if !systems.isEmpty { result.suppliers[site, default: [:]][element] = systems }
-            }
-        }
-        return result
     }
 }

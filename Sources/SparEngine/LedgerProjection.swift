@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SparCore
 import SparInterchange
 import SparStorage
@@ -149,14 +150,20 @@ extension LedgerProjection {
 /// ``TimeModelElements/followed(by:)``. Shift queries are computed from the records of the whole window.
 public struct ProjectedKPI: Sendable {
     let store: any KPIProjectionStore
+    /// Elements computed or decoded before, for a process that answers many queries (the server).
+    public let cache: ElementsCache?
     public let engine: KPIEngine
     let failureReasons: Set<String>
     let zones: [String: LocalTime]
     /// Whether day buckets are read and written (the plant model has a version to key them by).
     public let usesBuckets: Bool
 
-    public init(store: any KPIProjectionStore, model: PlantModel, plantModelVersion: String?, buckets: Bool = true) {
+    public init(
+        store: any KPIProjectionStore, model: PlantModel, plantModelVersion: String?, buckets: Bool = true,
+        cache: ElementsCache? = nil
+    ) {
         self.store = store
+        self.cache = cache
         engine = KPIEngine(model: model, events: [], plantModelVersion: plantModelVersion)
         failureReasons = Set(model.reasons.filter { $0.failure == true }.map(\.code))
         var zones: [String: LocalTime] = [:]
@@ -286,6 +293,8 @@ public struct ProjectedKPI: Sendable {
             let (v, list) = try await store.buckets(unit: path, model: model, from: lo, to: hi)
             version = v
             for b in list { cached[b.start.milliseconds, default: []].append(b) }
+        } else if cache != nil {
+            version = try await store.unitVersion(unit: path)
         }
 
         var plans: [[Piece]] = []
@@ -328,8 +337,13 @@ public struct ProjectedKPI: Sendable {
                 guard case .cached(let b) = piece else { return [piece] }
                 let iv = Interval(b.start, b.end)
                 if decoded[key(iv)] != nil { return [piece] }
+                if let version, let el = cache?.elements(unit: path, iv, version: version) {
+                    decoded[key(iv)] = el
+                    return [piece]
+                }
                 if let el = try? decoder.decode(TimeModelElements.self, from: Data(b.body.utf8)) {
                     decoded[key(iv)] = el
+                    if let version { cache?.keep(el, unit: path, iv, version: version) }
                     return [piece]
                 }
                 return dayStarts(iv).dropLast().map { d in
@@ -349,6 +363,14 @@ public struct ProjectedKPI: Sendable {
         func bucket(_ start: Timestamp, _ end: Timestamp, _ el: TimeModelElements) throws -> KPIBucket {
             KPIBucket(start: start, end: end, body: String(decoding: try encoder.encode(el), as: UTF8.self))
         }
+        if let cache, let version {
+            for (k, r) in ranges {
+                guard let el = cache.elements(unit: path, r.range, version: version) else { continue }
+                computedElements[k] = el
+                if let day = r.day { byDay[day] = el }
+                ranges[k] = nil
+            }
+        }
         var clusters: [[(range: Interval, day: Int64?)]] = []
         for r in ranges.values.sorted(by: { ($0.range.start, $0.range.end) < ($1.range.start, $1.range.end) }) {
             if let last = clusters.last?.map(\.range.end).max(), r.range.start.milliseconds - last.milliseconds < 86_400_000 {
@@ -362,6 +384,7 @@ public struct ProjectedKPI: Sendable {
             if v != version { consistent = false }
             for (r, el) in zip(cluster, els) {
                 computedElements[key(r.range)] = el
+                if let v { cache?.keep(el, unit: path, r.range, version: v) }
                 if let day = r.day {
                     byDay[day] = el
                     fresh.append(try bucket(r.range.start, r.range.end, el))
@@ -440,4 +463,39 @@ public struct ProjectedKPI: Sendable {
             firstOperations: { orders in try await store.firstOperations(orders: orders) })
         return (els, slice.version)
     }
+}
+
+/// One unit's elements over a range, computed from a slice or decoded from a bucket, kept while the unit's projection
+/// version stays the one they were computed at (an append that can change them bumps it). Bounded: when full it is
+/// emptied and refilled by the next queries.
+public final class ElementsCache: Sendable {
+    struct Key: Hashable {
+        var unit: String
+        var start: Int64
+        var end: Int64
+    }
+
+    private let entries = Mutex<[Key: (version: Int64, elements: TimeModelElements)]>([:])
+    public let limit: Int
+
+    public init(limit: Int = 50_000) { self.limit = limit }
+
+    func elements(unit: String, _ range: Interval, version: Int64) -> TimeModelElements? {
+        let key = Key(unit: unit, start: range.start.milliseconds, end: range.end.milliseconds)
+        return entries.withLock { e in
+            guard let hit = e[key], hit.version == version else { return nil }
+            return hit.elements
+        }
+    }
+
+    func keep(_ elements: TimeModelElements, unit: String, _ range: Interval, version: Int64) {
+        let key = Key(unit: unit, start: range.start.milliseconds, end: range.end.milliseconds)
+        entries.withLock { e in
+            if e.count >= limit { e.removeAll(keepingCapacity: true) }
+            e[key] = (version, elements)
+        }
+    }
+
+    /// Entries held.
+    public var count: Int { entries.withLock { $0.count } }
 }

@@ -412,6 +412,10 @@ extension SQLiteLedgerStore: KPIProjectionStore {
         }
     }
 
+    public func unitVersion(unit: String) async throws -> Int64 {
+        try await pool.read { db in try KPIProjectionSchema.version(db, unit: unit) }
+    }
+
     public func activity() async throws -> [UnitSourceActivity] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT unit, source, events, earliest, latest FROM ledger_activity ORDER BY unit, source")

@@ -215,6 +215,8 @@ actor LiveLedger {
     private var rejections: [RejectionRecord] = []
     private var blueprintVersion: String?
     private var blueprintCache: BlueprintCache?
+    /// Which sources supplied which elements at each site, over the entries read so far (for the blueprint analysis).
+    private var elementTally: LedgerElementSources.Tally?
     private var lastRebuildMilliseconds = 0.0
     /// Ledger entry counts of plant model and blueprint versions at the last check, and the next time a recorded
     /// version takes effect: ``refreshDefinitions()`` reloads when either changes or that time has come.
@@ -235,7 +237,7 @@ actor LiveLedger {
         self.store = store
         definitions = Mutex((model, modelVersion))
         self.metrics = metrics
-        reader = ProjectedKPI(store: store, model: model, plantModelVersion: modelVersion)
+        reader = ProjectedKPI(store: store, model: model, plantModelVersion: modelVersion, cache: ElementsCache())
         self.blueprintVersion = blueprintVersion
         now = configuration.now
         startedAt = configuration.now()
@@ -322,7 +324,8 @@ actor LiveLedger {
             definitionPolicy = KPIDefinitionPolicy(inForce: canonical).pinning(blueprints.last { $0.effectiveAt <= now }?.blueprint)
             if let (m, v) = try await LedgerPlantModel.inForce(in: store, at: now), v != modelVersion {
                 definitions.withLock { $0 = (m, v) }
-                reader = ProjectedKPI(store: store, model: m, plantModelVersion: v)
+                reader = ProjectedKPI(store: store, model: m, plantModelVersion: v, cache: ElementsCache())
+                elementTally = nil
                 generation += 1
                 activitySize = -1
             }
@@ -456,7 +459,11 @@ actor LiveLedger {
             guard let latest = try await LedgerBlueprint.latest(in: store) else { return nil }
             blueprintVersion = latest.version
             let plant = model
-            let observed = try await LedgerElementSources.observed(in: store, model: plant)
+            // Each entry is read once: the tally advances over the entries appended since the last analysis.
+            var tally = elementTally ?? LedgerElementSources.Tally(model: plant)
+            try await tally.advance(in: store)
+            elementTally = tally
+            let observed = try await tally.observed(in: store)
             cache = BlueprintCache(
                 generation: atGeneration, blueprint: latest.blueprint, observed: observed,
                 all: Self.analysis(

@@ -165,6 +165,12 @@ struct BlueprintVersioningTests {
                     #"{"id":"m1","ts":"2026-03-12T08:00:00Z","source":"hist","unit":"\#(u)","type":"energy","kwh":4}"#)
             ),
         ])
+        // A tally advanced entry by entry (what a server keeps) sees the energy reading before it is voided.
+        var tally = LedgerElementSources.Tally(model: plant)
+        try await tally.advance(in: store)
+        let early = try await tally.observed(in: store)
+        #expect(early.events == 2)
+        #expect(early.suppliers["s"]?["EC"] == ["hist"])
         let report = try await ingest.ingest(lines: [
             (
                 1,
@@ -183,5 +189,9 @@ struct BlueprintVersioningTests {
         let observed = try await LedgerElementSources.observed(in: store, model: plant)
         #expect(observed.events == 4)
         #expect(observed.suppliers == ["s": ["PQ": ["mes"], "GQ": ["mes"]]])
+        let read = tally.after
+        try await tally.advance(in: store)
+        #expect(tally.after > read)
+        #expect(try await tally.observed(in: store) == observed)
     }
 }

@@ -107,13 +107,22 @@ struct PersistedProjectionTests {
     /// Random scope × window × shift queries answered from the projection (day buckets and slices) and by an engine
     /// built from every stored event; returns how many were compared, with failures, labor and inspections.
     static func compare(
-        _ projected: ProjectedKPI, _ full: KPIEngine, rounds: Int, rng: inout SeededRandom
+        _ fresh: ProjectedKPI, _ cached: ProjectedKPI, _ full: KPIEngine, rounds: Int, rng: inout SeededRandom,
+        again earlier: [KPIQuery] = [], asked: inout [KPIQuery]
     ) async throws -> (compared: Int, failures: Int, labor: Int, inspections: Int, losses: Int, spans: Int) {
+        // Queries of the previous phase asked again of the long-lived cached reader: what it kept must not outlive
+        // the appends since.
+        for query in earlier {
+            guard let direct = try? full.result(query) else { continue }
+            let diff = WindowJoinTests.differences(direct, try await cached.result(query))
+            #expect(diff.isEmpty, "\(query) asked again after more batches: \(diff)")
+        }
         let units = model.resolvedWorkUnits.map(\.path)
         let paths = model.allPaths
         let shifts: [String?] = [nil, nil, nil, "A", "B", "C"]
         var out = (compared: 0, failures: 0, labor: 0, inspections: 0, losses: 0, spans: 0)
         for round in 0..<rounds {
+            let projected = round % 2 == 0 ? fresh : cached
             let scope = round % 4 == 3 ? paths[Int(rng.next() % UInt64(paths.count))] : units[Int(rng.next() % UInt64(units.count))]
             var from = start.adding(seconds: Int64(rng.next() % UInt64((days + 1) * 86_400)) - 43_200)
             if round % 5 == 0 { from = Timestamp(milliseconds: (from.milliseconds / 86_400_000) * 86_400_000) }
@@ -124,6 +133,7 @@ struct PersistedProjectionTests {
                 to = start.adding(seconds: Int64(40 + rng.next() % 30) * 86_400)
             }
             let query = KPIQuery(scope: scope, from: from, to: to, shift: shifts[Int(rng.next() % UInt64(shifts.count))])
+            asked.append(query)
             for definition in KPICatalogue.versions {
                 guard let direct = try? full.result(query, definition: definition) else { continue }
                 let answer = try await projected.result(query, definition: definition)
@@ -180,6 +190,10 @@ struct PersistedProjectionTests {
         var rng = SeededRandom(seed: 43)
         var totals = (compared: 0, failures: 0, labor: 0, inspections: 0, losses: 0, spans: 0)
         var cachedAfterPhase: [Int] = []
+        // One reader kept across all phases with its in-process cache, as the server keeps it.
+        let cache = ElementsCache()
+        let cached = ProjectedKPI(store: store, model: Self.model, plantModelVersion: "v", cache: cache)
+        var previous: [KPIQuery] = []
         let phases = 4
         let per = (batches.count + phases - 1) / phases
         for phase in 0..<phases {
@@ -188,7 +202,10 @@ struct PersistedProjectionTests {
             #expect(try await store.projectionHead() == (try await store.ledgerSize()))
             let full = try await LedgerProjection.load(store: store, model: Self.model, plantModelVersion: "v")
             let projected = try await LedgerProjection.reader(store: store, model: Self.model, plantModelVersion: "v")
-            let r = try await Self.compare(projected, full, rounds: 60, rng: &rng)
+            var asked: [KPIQuery] = []
+            let r = try await Self.compare(
+                projected, cached, full, rounds: 60, rng: &rng, again: Array(previous.prefix(20)), asked: &asked)
+            previous = asked
             totals = (
                 totals.compared + r.compared, totals.failures + r.failures, totals.labor + r.labor,
                 totals.inspections + r.inspections, totals.losses + r.losses, totals.spans + r.spans
@@ -196,6 +213,7 @@ struct PersistedProjectionTests {
             cachedAfterPhase.append(try store.bucketCount())
         }
         #expect(totals.compared > 300)
+        #expect(cache.count > 100, "the long-lived reader kept elements")
         #expect(totals.failures > 100 && totals.labor > 20 && totals.inspections > 10, "\(totals)")
         #expect(totals.losses > 25 && totals.spans > 20, "\(totals)")
         #expect(cachedAfterPhase.allSatisfy { $0 > 20 }, "day buckets cached after each phase: \(cachedAfterPhase)")
