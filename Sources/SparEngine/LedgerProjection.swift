@@ -297,6 +297,23 @@ public struct ProjectedKPI: Sendable {
             version = try await store.unitVersion(unit: path)
         }
 
+        // Less than a day: with an in-process cache, cut at whole UTC hours, so that a window whose end moves with
+        // the data (today, this shift) computes only its last partial hour again.
+        func partial(_ iv: Interval) -> [Piece] {
+            let hour: Int64 = 3_600_000
+            let first = (iv.start.milliseconds + hour - 1) / hour * hour
+            let last = iv.end.milliseconds / hour * hour
+            guard cache != nil, first < last else { return [.compute(iv, day: nil)] }
+            var out: [Piece] = []
+            if iv.start.milliseconds < first { out.append(.compute(Interval(iv.start, Timestamp(milliseconds: first)), day: nil)) }
+            var h = first
+            while h < last {
+                out.append(.compute(Interval(Timestamp(milliseconds: h), Timestamp(milliseconds: h + hour)), day: nil))
+                h += hour
+            }
+            if last < iv.end.milliseconds { out.append(.compute(Interval(Timestamp(milliseconds: last), iv.end), day: nil)) }
+            return out
+        }
         var plans: [[Piece]] = []
         for (w, days) in zip(windows, daysOf) {
             guard w.start < w.end else {
@@ -304,13 +321,13 @@ public struct ProjectedKPI: Sendable {
                 continue
             }
             guard days.count >= 2 else {
-                plans.append([.compute(w, day: nil)])
+                plans.append(partial(w))
                 continue
             }
             var index: [Int64: Int] = [:]
             for (k, day) in days.enumerated() { index[day.start.milliseconds] = k }
             var plan: [Piece] = []
-            if w.start < days[0].start { plan.append(.compute(Interval(w.start, days[0].start), day: nil)) }
+            if w.start < days[0].start { plan += partial(Interval(w.start, days[0].start)) }
             var k = 0
             while k < days.count - 1 {
                 if let best = cached[days[k].start.milliseconds]?.filter({ index[$0.end.milliseconds] != nil })
@@ -323,7 +340,7 @@ public struct ProjectedKPI: Sendable {
                     k += 1
                 }
             }
-            if days[days.count - 1].start < w.end { plan.append(.compute(Interval(days[days.count - 1].start, w.end), day: nil)) }
+            if days[days.count - 1].start < w.end { plan += partial(Interval(days[days.count - 1].start, w.end)) }
             plans.append(plan)
         }
 
