@@ -284,9 +284,20 @@ public struct ProjectedKPI: Sendable {
             }
             return days
         }
-        let daysOf = windows.map { $0.start < $0.end ? dayStarts($0) : [] }
-        let allDays = daysOf.filter { $0.count >= 2 }.flatMap { $0 }
         let path = unit.path.description
+        // Whole windows answered before at the unit's current version (a page asked again) need no piece at all.
+        var hits: [Int: TimeModelElements] = [:]
+        var asked: Int64?
+        if let cache {
+            let v = try await store.unitVersion(unit: path)
+            asked = v
+            for (i, w) in windows.enumerated() where w.start < w.end {
+                if let el = cache.elements(unit: path, w, version: v) { hits[i] = el }
+            }
+            if hits.count == real.count { return windows.indices.map { hits[$0] ?? TimeModelElements() } }
+        }
+        let daysOf = windows.enumerated().map { i, w in w.start < w.end && hits[i] == nil ? dayStarts(w) : [] }
+        let allDays = daysOf.filter { $0.count >= 2 }.flatMap { $0 }
         var version: Int64?
         var cached: [Int64: [KPIBucket]] = [:]
         if let lo = allDays.map(\.start).min(), let hi = allDays.map(\.start).max() {
@@ -315,8 +326,8 @@ public struct ProjectedKPI: Sendable {
             return out
         }
         var plans: [[Piece]] = []
-        for (w, days) in zip(windows, daysOf) {
-            guard w.start < w.end else {
+        for (i, (w, days)) in zip(windows, daysOf).enumerated() {
+            guard w.start < w.end, hits[i] == nil else {
                 plans.append([])
                 continue
             }
@@ -439,7 +450,8 @@ public struct ProjectedKPI: Sendable {
             _ = try await store.storeBuckets(unit: path, model: model, version: version, fresh)
         }
 
-        return plans.map { plan in
+        return plans.enumerated().map { i, plan in
+            if let hit = hits[i] { return hit }
             let pieces = plan.compactMap { piece -> TimeModelElements? in
                 switch piece {
                 case .cached(let b): decoded[key(Interval(b.start, b.end))]
@@ -448,6 +460,7 @@ public struct ProjectedKPI: Sendable {
             }
             guard var joined = pieces.first else { return TimeModelElements() }
             for p in pieces.dropFirst() { joined = joined.followed(by: p) }
+            if consistent, let asked, version == asked { cache?.keep(joined, unit: path, windows[i], version: asked) }
             return joined
         }
     }
