@@ -45,6 +45,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also load every event into an in-memory engine (direct and pre-aggregated) and time it.")
     var inMemory = true
 
+    @Flag(help: "Measure only the serving figures, on the ledger a previous run left in --dir.")
+    var servingOnly = false
+
     func run() async throws {
         do {
             try await bench()
@@ -59,6 +62,15 @@ struct BenchCommand: AsyncParsableCommand {
         #endif
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let dbPath = dir + "/bench.sqlite"
+        if servingOnly {
+            let model = DemoGenerator.benchmarkModel(units: units)
+            let start = Timestamp(seconds: CivilDate.days(2025, 1, 6) * 86_400)
+            try await BenchServing(
+                dbPath: dbPath, dir: dir, model: model, start: start, end: start.adding(seconds: Int64(days) * 86_400),
+                queries: queries, seed: seed
+            ).run()
+            return
+        }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
         let model = DemoGenerator.benchmarkModel(units: units)
         // A fixed past year, so that no event is refused as being in the future.
