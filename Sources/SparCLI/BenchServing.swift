@@ -128,20 +128,20 @@ struct BenchServing {
         }
         let startup = started.elapsed
         var latencies: [Double] = []
-        var failed = 0
+        var statuses: [Int: Int] = [:]
         for q in list {
             var url = base + "/api/kpi?scope=\(q.scope)&from=\(q.from.rfc3339)&to=\(q.to.rfc3339)"
             if let shift = q.shift { url += "&shift=\(shift)" }
             let t = Stopwatch()
             let answer = try? await session.data(from: URL(string: url)!)
             latencies.append(t.elapsed)
-            if (answer?.1 as? HTTPURLResponse)?.statusCode != 200 { failed += 1 }
+            statuses[(answer?.1 as? HTTPURLResponse)?.statusCode ?? 0, default: 0] += 1
         }
         let p = Self.percentiles(latencies)
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
             .map { $0.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces) } ?? "?"
         Console.out(
-            "  spar serve      healthy \(Self.ms(startup)) ms after start; GET /api/kpi over loopback, \(list.count) random queries: p50 \(Self.ms(p.p50)) ms, p99 \(Self.ms(p.p99)) ms, \(failed) not 200; peak RSS \(hwm)")
+            "  spar serve      healthy \(Self.ms(startup)) ms after start; GET /api/kpi over loopback, \(list.count) random queries: p50 \(Self.ms(p.p50)) ms, p99 \(Self.ms(p.p99)) ms, statuses \(statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")) (400: a shift the scope's calendars lack); peak RSS \(hwm)")
     }
 }

@@ -224,6 +224,9 @@ public struct ProjectedKPI: Sendable {
     /// Each unit's elements over every window, computed a few units at a time in parallel and summed in model order
     /// (the same sums every time).
     func summed(_ inScope: [ResolvedWorkUnit], windows: [Interval], shift: String?) async throws -> [TimeModelElements] {
+        // With a cache, every unit's version is read in one statement, so that a query answered from memory costs
+        // one read of the store, not one per unit.
+        let versions = cache != nil && shift == nil && inScope.count > 1 ? try await store.unitVersions() : nil
         var parts = [[TimeModelElements]?](repeating: nil, count: inScope.count)
         let width = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
         try await withThrowingTaskGroup(of: (Int, [TimeModelElements]).self) { group in
@@ -231,7 +234,8 @@ public struct ProjectedKPI: Sendable {
             func launch() {
                 let i = next
                 let unit = inScope[i]
-                group.addTask { (i, try await self.elements(of: unit, windows: windows, shift: shift)) }
+                let known = versions?[unit.path.description] ?? (versions == nil ? nil : 0)
+                group.addTask { (i, try await self.elements(of: unit, windows: windows, shift: shift, version: known)) }
                 next += 1
             }
             while next < min(width, inScope.count) { launch() }
@@ -261,7 +265,9 @@ public struct ProjectedKPI: Sendable {
     /// One unit's elements over each window. Whole local days come from the longest cached buckets; the rest is
     /// computed from slices of records (ranges less than a day apart share one slice), and the days and whole local
     /// months computed here are stored as buckets for the next query.
-    func elements(of unit: ResolvedWorkUnit, windows: [Interval], shift: String?) async throws -> [TimeModelElements] {
+    func elements(of unit: ResolvedWorkUnit, windows: [Interval], shift: String?, version known: Int64? = nil) async throws
+        -> [TimeModelElements]
+    {
         let real = windows.filter { $0.start < $0.end }
         guard !real.isEmpty else { return windows.map { _ in TimeModelElements() } }
         guard usesBuckets, shift == nil, let zone = zones[unit.timeZone], let model = engine.plantModelVersion else {
@@ -289,7 +295,8 @@ public struct ProjectedKPI: Sendable {
         var hits: [Int: TimeModelElements] = [:]
         var asked: Int64?
         if let cache {
-            let v = try await store.unitVersion(unit: path)
+            let v: Int64
+            if let known { v = known } else { v = try await store.unitVersion(unit: path) }
             asked = v
             for (i, w) in windows.enumerated() where w.start < w.end {
                 if let el = cache.elements(unit: path, w, version: v) { hits[i] = el }

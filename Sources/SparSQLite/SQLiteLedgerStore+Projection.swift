@@ -416,6 +416,16 @@ extension SQLiteLedgerStore: KPIProjectionStore {
         try await pool.read { db in try KPIProjectionSchema.version(db, unit: unit) }
     }
 
+    public func unitVersions() async throws -> [String: Int64] {
+        try await pool.read { db in
+            var out: [String: Int64] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT unit, version FROM kpi_unit_version")) {
+                out[row["unit"]] = row["version"]
+            }
+            return out
+        }
+    }
+
     public func activity() async throws -> [UnitSourceActivity] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT unit, source, events, earliest, latest FROM ledger_activity ORDER BY unit, source")

@@ -172,6 +172,8 @@ public protocol KPIProjectionStore: LedgerStore {
     func recordCounts() async throws -> [String: Int]
     /// The unit's projection version: bumped in the transaction of every append that can change its elements.
     func unitVersion(unit: String) async throws -> Int64
+    /// Every unit's projection version (a unit without one is at 0).
+    func unitVersions() async throws -> [String: Int64]
     /// Event entries per work unit and source system, with their earliest and latest event time: maintained in the
     /// transaction of every append, so a server shows sources and staleness without reading the ledger.
     func activity() async throws -> [UnitSourceActivity]
