@@ -299,7 +299,7 @@ public struct ProjectedKPI: Sendable {
             if let known { v = known } else { v = try await store.unitVersion(unit: path) }
             asked = v
             for (i, w) in windows.enumerated() where w.start < w.end {
-                if let el = cache.elements(unit: path, w, version: v) { hits[i] = el }
+                if let el = cache.elements(unit: path, w, version: v, window: true) { hits[i] = el }
             }
             if hits.count == real.count { return windows.indices.map { hits[$0] ?? TimeModelElements() } }
         }
@@ -467,7 +467,7 @@ public struct ProjectedKPI: Sendable {
             }
             guard var joined = pieces.first else { return TimeModelElements() }
             for p in pieces.dropFirst() { joined = joined.followed(by: p) }
-            if consistent, let asked, version == asked { cache?.keep(joined, unit: path, windows[i], version: asked) }
+            if consistent, let asked, version == asked { cache?.keep(joined, unit: path, windows[i], version: asked, window: true) }
             return joined
         }
     }
@@ -503,8 +503,9 @@ public struct ProjectedKPI: Sendable {
 }
 
 /// One unit's elements over a range, computed from a slice or decoded from a bucket, kept while the unit's projection
-/// version stays the one they were computed at (an append that can change them bumps it). Bounded: when full it is
-/// emptied and refilled by the next queries.
+/// version stays the one they were computed at (an append that can change them bumps it). Whole windows asked and
+/// the pieces they were joined from are kept apart, each bounded: a tier that is full is emptied and refilled by the
+/// next queries, so random windows that churn the pieces never push out the windows a dashboard asks again.
 public final class ElementsCache: Sendable {
     struct Key: Hashable {
         var unit: String
@@ -512,27 +513,34 @@ public final class ElementsCache: Sendable {
         var end: Int64
     }
 
-    private let entries = Mutex<[Key: (version: Int64, elements: TimeModelElements)]>([:])
-    public let limit: Int
+    private let windows = Mutex<[Key: (version: Int64, elements: TimeModelElements)]>([:])
+    private let pieces = Mutex<[Key: (version: Int64, elements: TimeModelElements)]>([:])
+    public let windowLimit: Int
+    public let pieceLimit: Int
 
-    public init(limit: Int = 50_000) { self.limit = limit }
-
-    func elements(unit: String, _ range: Interval, version: Int64) -> TimeModelElements? {
-        let key = Key(unit: unit, start: range.start.milliseconds, end: range.end.milliseconds)
-        return entries.withLock { e in
-            guard let hit = e[key], hit.version == version else { return nil }
-            return hit.elements
-        }
+    public init(windowLimit: Int = 20_000, pieceLimit: Int = 50_000) {
+        self.windowLimit = windowLimit
+        self.pieceLimit = pieceLimit
     }
 
-    func keep(_ elements: TimeModelElements, unit: String, _ range: Interval, version: Int64) {
+    func elements(unit: String, _ range: Interval, version: Int64, window: Bool = false) -> TimeModelElements? {
         let key = Key(unit: unit, start: range.start.milliseconds, end: range.end.milliseconds)
-        entries.withLock { e in
+        if window {
+            return windows.withLock { e in e[key].flatMap { $0.version == version ? $0.elements : nil } }
+        }
+        return pieces.withLock { e in e[key].flatMap { $0.version == version ? $0.elements : nil } }
+    }
+
+    func keep(_ elements: TimeModelElements, unit: String, _ range: Interval, version: Int64, window: Bool = false) {
+        let key = Key(unit: unit, start: range.start.milliseconds, end: range.end.milliseconds)
+        let limit = window ? windowLimit : pieceLimit
+        func put(_ e: inout [Key: (version: Int64, elements: TimeModelElements)]) {
             if e.count >= limit { e.removeAll(keepingCapacity: true) }
             e[key] = (version, elements)
         }
+        if window { windows.withLock { put(&$0) } } else { pieces.withLock { put(&$0) } }
     }
 
-    /// Entries held.
-    public var count: Int { entries.withLock { $0.count } }
+    /// Entries held (windows and pieces).
+    public var count: Int { windows.withLock { $0.count } + pieces.withLock { $0.count } }
 }
