@@ -17,7 +17,9 @@ struct BenchCommand: AsyncParsableCommand {
             Run it on a release build: swift run -c release spar bench. It generates synthetic events for a
             synthetic enterprise, ingests them into a fresh SQLite ledger, rebuilds the KPI projection, computes
             every KPI for every scope over the whole period and over each month, runs random scope × window
-            queries, writes the events as CSV and runs bench/duckdb_baseline.py on them (DuckDB from pip).
+            queries, writes the events as CSV and runs bench/duckdb_baseline.py on them (DuckDB from pip). Cold
+            spar kpi --db processes are timed beside cold DuckDB processes, then what a server does: warm queries,
+            an append and the KPI that shows it, and spar serve itself (start-up, /api/kpi, peak memory).
             """
     )
 
