@@ -34,6 +34,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             pool = try DatabasePool(path: path, configuration: config)
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // The writer touches the ledger's and the projection's indexes on every append: a 64 MiB page cache
+                // keeps them in memory instead of reading their pages back from the file.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
                 let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
                 guard level == 2 else { throw StorageError("could not set synchronous = FULL on the ledger (got \(level ?? -1))") }
             }
