@@ -215,10 +215,13 @@ public struct ProjectedKPI: Sendable {
     /// One unit's state spans cut to `range` (``KPIEngine/stateSpans(of:in:)``), from the records the window needs.
     public func stateSpans(of path: EquipmentPath, in range: Interval) async throws -> [StateSpan] {
         guard range.start < range.end, let unit = engine.units(in: path).first(where: { $0.path == path }) else { return [] }
-        let slice = try await store.unitSlice(
-            unit: path.description, from: range.start, to: range.end, failureReasons: failureReasons)
+        let name = path.description
+        if let cache, let hit = cache.spans(unit: name, range, version: try await store.unitVersion(unit: name)) { return hit }
+        let slice = try await store.unitSlice(unit: name, from: range.start, to: range.end, failureReasons: failureReasons)
         guard slice.hasRecords else { return [] }
-        return engine.stateSpans(of: unit, in: range, events: try Self.decode(slice.bodies))
+        let spans = engine.stateSpans(of: unit, in: range, events: try Self.decode(slice.bodies))
+        cache?.keep(spans, unit: name, range, version: slice.version)
+        return spans
     }
 
     /// Each unit's elements over every window, computed a few units at a time in parallel and summed in model order
@@ -539,6 +542,22 @@ public final class ElementsCache: Sendable {
             e[key] = (version, elements)
         }
         if window { windows.withLock { put(&$0) } } else { pieces.withLock { put(&$0) } }
+    }
+
+    private let stateSpans = Mutex<[Key: (version: Int64, spans: [StateSpan])]>([:])
+
+    func spans(unit: String, _ range: Interval, version: Int64) -> [StateSpan]? {
+        let key = Key(unit: unit, start: range.start.milliseconds, end: range.end.milliseconds)
+        return stateSpans.withLock { e in e[key].flatMap { $0.version == version ? $0.spans : nil } }
+    }
+
+    func keep(_ spans: [StateSpan], unit: String, _ range: Interval, version: Int64) {
+        let key = Key(unit: unit, start: range.start.milliseconds, end: range.end.milliseconds)
+        let limit = windowLimit
+        stateSpans.withLock { e in
+            if e.count >= limit { e.removeAll(keepingCapacity: true) }
+            e[key] = (version, spans)
+        }
     }
 
     /// Entries held (windows and pieces).
