@@ -46,7 +46,9 @@ let package = Package(
         ),
         .target(
             name: "SparInterchange",
-            dependencies: ["SparCore", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "SparCore", .product(name: "Yams", package: "Yams"), .product(name: "CSV", package: "CSV.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -55,9 +55,28 @@ struct KPICommand: AsyncParsableCommand {
         help: "Compute with the plant model, blueprint and KPI definition in force at this time (RFC 3339), as the ledger knew them then.")
     var definitionsAsOf: String?
 
+    @Flag(
+        help: "List the ledger events behind the value (with --db): the events of the scope's units in the window, and those begun before it that still count, with their corrections.")
+    var lineageEvents = false
+
+    @Option(name: .customLong("lineage-kpi"), help: "With --lineage-events: only the event types this KPI reads (e.g. oee).")
+    var lineageKPI: String?
+
+    @Option(help: "With --lineage-events: only these source systems (comma-separated).")
+    var source: String?
+
+    @Option(help: "With --lineage-events: only these event types (comma-separated: state, order, count, …).")
+    var type: String?
+
+    @Option(help: "With --lineage-events: events per page (1-10000; default 100; csv lists every event).")
+    var limit: Int = 100
+
+    @Option(help: "With --lineage-events: continue after this cursor (printed as 'more: --after …').")
+    var after: String?
+
     @OptionGroup var identity: IdentityOptions
 
-    enum OutputFormat: String, ExpressibleByArgument { case table, json }
+    enum OutputFormat: String, ExpressibleByArgument { case table, json, csv }
 
     func run() async throws {
         do {
@@ -65,6 +84,11 @@ struct KPICommand: AsyncParsableCommand {
                 scope: EquipmentPath(scope), from: try parseTime(from, option: "--from"), to: try parseTime(to, option: "--to"),
                 shift: shift)
             let (engine, blueprintVersion, policy) = try await loadEngine(scope: query.scope)
+            if lineageEvents {
+                try await listLineage(query, engine: engine, blueprintVersion: blueprintVersion, policy: policy)
+                return
+            }
+            if format == .csv { throw CLIError("--format csv lists events: use it with --lineage-events") }
             if let compare {
                 let ids = compare.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 guard ids.count >= 2 else { throw CLIError("--compare needs two or more definition versions, e.g. spar-kpi-1,spar-kpi-2") }
@@ -93,6 +117,60 @@ struct KPICommand: AsyncParsableCommand {
             throw ExitCode(e.code)
         } catch {
             throw ExitCode(Console.fail(error).code)
+        }
+    }
+
+    /// `--lineage-events`: the value, then one page of the events behind it (every event as CSV).
+    func listLineage(
+        _ query: KPIQuery, engine: KPIAnswers, blueprintVersion: String?, policy: KPIDefinitionPolicy
+    ) async throws {
+        guard case .projection(let reader) = engine, let db else {
+            throw CLIError("--lineage-events reads the events of a ledger: give --db FILE")
+        }
+        guard query.shift == nil else { throw CLIError("--lineage-events lists a whole window: leave out --shift") }
+        guard (1...10_000).contains(limit) else { throw CLIError("--limit must be from 1 to 10000") }
+        var result = try await engine.result(query, definition: try policy.definition(for: query.scope, requested: definition))
+        result.lineage.blueprintVersion = blueprintVersion
+        var kpi: KPIDefinition?
+        if let id = lineageKPI {
+            guard let d = result.definition.kpi(id) else {
+                throw CLIError("unknown KPI '\(id)' in \(result.definition.id); known: \(result.definition.kpis.map(\.id).joined(separator: ", "))")
+            }
+            kpi = d
+        }
+        func list(_ text: String?) -> [String]? {
+            let items = text?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return items?.isEmpty == false ? items : nil
+        }
+        var types = kpi.map { KPILineageEvents.Query.types(forElements: $0.elements) }
+        if let asked = list(type) { types = types.map { $0.filter(asked.contains) } ?? asked }
+        var position: LedgerEventPosition?
+        if let after {
+            guard let p = LedgerEventPosition(after) else {
+                throw CLIError("--after '\(after)' is not a cursor (use the one printed after 'more:')")
+            }
+            position = p
+        }
+        let units = reader.engine.units(in: query.scope).map(\.path.description)
+        guard !units.isEmpty else { throw CLIError("'\(query.scope)' holds no work unit of the plant model") }
+        let q = KPILineageEvents.Query(
+            units: units, window: Interval(query.from, query.to), types: types, sources: list(source), after: position,
+            limit: limit)
+        let store = try await GovernedLedger.open(db: db, identity: identity).store
+        let use = KPILineageEvents(store: store)
+        switch format {
+        case .csv:
+            FileHandle.standardOutput.write(Data(KPILineageReport.csv(try await use.all(q)).utf8))
+        case .json:
+            let page = try await use.page(q)
+            Console.out(
+                BlueprintReportJSON.text(
+                    KPILineageReport.json(
+                        scope: query.scope, window: q.window, result: result, kpi: kpi, query: q, page: page),
+                    order: ["scope", "from", "to", "kpi", "elements", "events", "next"]))
+        case .table:
+            let page = try await use.page(q)
+            Console.out(KPILineageReport.text(scope: query.scope, window: q.window, result: result, kpi: kpi, page: page))
         }
     }
 

@@ -125,6 +125,28 @@ public enum BlueprintElementMap {
         table.first { $0.element == element }?.meaning ?? element
     }
 
+    /// Event types whose events can supply each base element (the union of ``elements(of:reasons:)`` over every
+    /// payload of the type); `POT` comes from the shift calendar, not from events.
+    public static let eventTypes: [String: [String]] = [
+        "state": ["APT", "AUST", "ADET", "ADOT", "PDOT", "FE", "TTR", "TTF", "TBF"],
+        "order": ["AOET", "PRU", "PSQ"],
+        "count": ["PQ", "GQ", "SQ", "RQ"],
+        "labor": ["PWT", "APWT", "APAT"],
+        "maintenance": ["CMT", "PMT"],
+        "measurement": ["measurements"],
+        "material": ["CM", "PL", "STL", "OL", "FGQ", "IGQ", "AI"],
+        "energy": ["EC"],
+        "inspection": ["IP", "GP"],
+    ]
+
+    /// The event types (in ``eventTypes`` order: state, order, count, labor, maintenance, measurement, material,
+    /// energy, inspection) whose events can supply one of `elements` (base or derived).
+    public static func eventTypes(supplying elements: [String]) -> [String] {
+        let base = Set(baseElements(of: elements))
+        return ["state", "order", "count", "labor", "maintenance", "measurement", "material", "energy", "inspection"]
+            .filter { !(eventTypes[$0] ?? []).allSatisfy { !base.contains($0) } }
+    }
+
     /// The base elements one event supplies, given the plant's reason codes.
     ///
     /// A `state` supplies the element of its category (production → APT, setup → AUST, delay → ADET,

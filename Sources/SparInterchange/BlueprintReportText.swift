@@ -110,7 +110,8 @@ public enum BlueprintReportText {
         return ["\(title) — " + versions.joined(separator: ", "), sources]
     }
 
-    static func kindLabel(_ k: BlueprintGap.Kind) -> String {
+    /// Plain words for a gap kind.
+    public static func kindLabel(_ k: BlueprintGap.Kind) -> String {
         switch k {
         case .uncoveredActivity: "uncovered activity"
         case .missingSystemOfRecord: "no system of record"
@@ -127,7 +128,8 @@ public enum BlueprintReportText {
         }
     }
 
-    static func status(_ l: BlueprintKPILineage) -> String {
+    /// A KPI's lineage health in words: unsupported (with the elements nobody supplies), unreliable, fragmented.
+    public static func status(_ l: BlueprintKPILineage) -> String {
         var flags: [String] = []
         if l.isUnsupported { flags.append("unsupported (\(l.unsupportedElements.joined(separator: ", ")))") }
         if l.isUnreliable { flags.append("unreliable") }

@@ -19,6 +19,7 @@ struct APIController {
         router.post("/api/events", use: postEvents)
         router.post("/api/import/csv", use: importCSV)
         router.get("/api/kpi", use: kpi)
+        router.get("/api/kpi/lineage", use: lineage)
         router.get("/api/kpis") { _, context in
             try context.caller.authorizeRead()
             return JSONText(APIController.catalogue)
@@ -148,6 +149,34 @@ struct APIController {
             definitions: snapshot.definitions, requested: q.string("definition"))
         result.lineage.blueprintVersion = snapshot.blueprintVersion
         return JSONText(KPIResultJSON.text(result) + "\n")
+    }
+
+    /// The most events one lineage CSV holds.
+    static let lineageCSVCap = 200_000
+
+    /// `GET /api/kpi/lineage`: a KPI value's elements, formula, definition and sources, and one page of the ledger
+    /// events behind it (``LineageView``).
+    @Sendable func lineage(_ request: Request, context: SparRequestContext) async throws -> JSONText {
+        let q = QueryParameters(request)
+        let view = try await LineageView.read(
+            q, caller: context.caller, live: live, zone: { _ in LocalTime(identifier: "UTC")! })
+        switch q.string("format") {
+        case nil, "json": return JSONText(view.json)
+        case "csv":
+            var all = view.query
+            all.after = nil
+            let items = try await KPILineageEvents(store: live.store).all(all, cap: Self.lineageCSVCap + 1)
+            guard items.count <= Self.lineageCSVCap else {
+                throw ProblemDetails.badRequest(
+                    "too-many-events",
+                    "more than \(Self.lineageCSVCap) events lie behind this value: narrow the window or the scope, or filter by source or type (or page through the JSON)",
+                    field: "format")
+            }
+            let name = "lineage-\(view.kpi?.id ?? "all")-\(view.scope.components.last ?? "scope").csv"
+            return JSONText(KPILineageReport.csv(items), contentType: "text/csv; charset=utf-8", attachment: name)
+        case let other?:
+            throw ProblemDetails.badRequest("invalid-parameter", "format '\(other)' must be json or csv", field: "format")
+        }
     }
 
     /// The projection's answer, its query errors as problem details.

@@ -25,6 +25,9 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let allowed = try AllowedHosts(configured: configuration.allowedHosts, listeningOn: configuration.host)
     let live = try await loadLiveLedger(configuration)
     let authenticator = makeAuthenticator(live: live, configuration: configuration)
+    // The blueprint's element sources are read from the ledger once, in the background, so that the first
+    // blueprint page does not wait for them.
+    Task { _ = try? await live.blueprintAnalysis() }
     if try await !authenticator.refresh() {
         guard isLoopback(configuration.host) else {
             throw ServerStartError(

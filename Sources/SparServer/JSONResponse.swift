@@ -6,11 +6,17 @@ struct JSONText: ResponseGenerator {
     var text: String
     var status: HTTPResponse.Status = .ok
     var contentType = "application/json"
+    /// A file name to offer the download under (`Content-Disposition: attachment`).
+    var attachment: String?
 
-    init(_ text: String, status: HTTPResponse.Status = .ok, contentType: String = "application/json") {
+    init(
+        _ text: String, status: HTTPResponse.Status = .ok, contentType: String = "application/json",
+        attachment: String? = nil
+    ) {
         self.text = text
         self.status = status
         self.contentType = contentType
+        self.attachment = attachment
     }
 
     init(_ value: JSONValue, status: HTTPResponse.Status = .ok) {
@@ -23,10 +29,9 @@ struct JSONText: ResponseGenerator {
 
     var response: Response {
         let buffer = ByteBuffer(string: text)
-        return Response(
-            status: status,
-            headers: [.contentType: contentType, .contentLength: String(buffer.readableBytes)],
-            body: .init(byteBuffer: buffer))
+        var headers: HTTPFields = [.contentType: contentType, .contentLength: String(buffer.readableBytes)]
+        if let attachment { headers[.contentDisposition] = "attachment; filename=\"\(attachment)\"" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }
 }
 

@@ -215,6 +215,8 @@ actor LiveLedger {
     private var rejections: [RejectionRecord] = []
     private var blueprintVersion: String?
     private var blueprintCache: BlueprintCache?
+    /// Element sources as of past server times (``blueprintAnalysis(asOf:hintSites:)``).
+    private var pastObserved: [Timestamp: LedgerElementSources.Observed] = [:]
     /// Which sources supplied which elements at each site, over the entries read so far (for the blueprint analysis).
     private var elementTally: LedgerElementSources.Tally?
     private var lastRebuildMilliseconds = 0.0
@@ -474,6 +476,29 @@ actor LiveLedger {
         return Self.analysis(
             cache.blueprint, plant: model, observed: cache.observed, hintSites: hintSites,
             definition: definitionPolicy.inForce)
+    }
+
+    /// The blueprint analysis as of server time `asOf`: the blueprint version in force then, against the sources of
+    /// the events recorded by then and the KPI definition in force then (the current plant model). Nil when no
+    /// blueprint was in force. The sources are read from the ledger once per past `asOf` and kept (entries recorded
+    /// later cannot change them).
+    func blueprintAnalysis(asOf: Timestamp, hintSites: Set<String>? = nil) async throws -> (BlueprintAnalysis, BlueprintVersion)? {
+        guard let version = try await LedgerBlueprint.asOf(asOf, in: store) else { return nil }
+        let observed: LedgerElementSources.Observed
+        if let kept = pastObserved[asOf] {
+            observed = kept
+        } else {
+            observed = try await LedgerElementSources.observed(in: store, model: model, asOf: asOf)
+            if asOf < .now {
+                if pastObserved.count >= 16 { pastObserved.removeAll() }
+                pastObserved[asOf] = observed
+            }
+        }
+        let definition = try await LedgerKPIDefinition.inForce(in: store, at: asOf, knownAt: asOf)
+        return (
+            Self.analysis(version.blueprint, plant: model, observed: observed, hintSites: hintSites, definition: definition),
+            version
+        )
     }
 
     /// The analysis as ``AnalyzeBlueprint`` reports it (versions and the number of events read filled in).

@@ -50,6 +50,25 @@ struct PageController {
             let s = await live.snapshot().scoped(to: context.caller.sites)
             return try render(started, "kpi", try await kpiPage(s, id: id, caller: context.caller), caller: context.caller)
         }
+        registerBlueprint(on: router)
+        router.get("/lineage") { request, context in
+            let started = ContinuousClock.now
+            let view = try await LineageView.read(
+                QueryParameters(request), caller: context.caller, live: live, zone: { zone(of: $0) })
+            let s = await live.snapshot()
+            var model = lineagePage(view)
+            model["nav"] = navigation(s, asOf: PageWindow.asOf(s))
+            return try render(started, "lineage", model, caller: context.caller)
+        }
+        router.get("/audit/entries/:id") { _, context in
+            try context.caller.authorizeRead()
+            let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
+            let started = ContinuousClock.now
+            var model = try await entryPage(id: id, caller: context.caller)
+            let s = await live.snapshot()
+            model["nav"] = navigation(s, asOf: PageWindow.asOf(s))
+            return try render(started, "entry", model, caller: context.caller)
+        }
         router.get("/ingest") { _, context in
             try context.caller.authorizeRead()
             let started = ContinuousClock.now
@@ -311,6 +330,8 @@ struct PageController {
 
         // Every KPI.
         let elementValues: [String: Double] = Dictionary(result.elementValues, uniquingKeysWith: { a, _ in a })
+        let lineageBase =
+            "/lineage?scope=\(LineageView.encode(path.description))&from=\(LineageView.encode(window.from.rfc3339))&to=\(LineageView.encode(window.to.rfc3339))"
         let kpis: [[String: Any]] = result.definition.kpis.map { d in
             let value = result.kpi(d.id)
             return [
@@ -328,6 +349,7 @@ struct PageController {
                     return "\(e) = \(text)"
                 }.joined(separator: ", "),
                 "null": value?.number == nil,
+                "lineageHref": lineageBase + "&kpi=\(d.id)",
             ]
         }
 
@@ -358,7 +380,7 @@ struct PageController {
                 ["name": "RQ rework", "value": Format.quantity(el.rq)],
                 ["name": "counted outside POT", "value": Format.quantity(el.unscheduledQuantity)],
             ],
-            "kpis": kpis, "warnings": result.warnings, "hasWarnings": !result.warnings.isEmpty,
+            "kpis": kpis, "lineageHref": lineageBase, "warnings": result.warnings, "hasWarnings": !result.warnings.isEmpty,
             "lineage": [
                 "sources": result.lineage.sources.joined(separator: ", "),
                 "events": Format.grouped(Double(result.lineage.events)), "units": result.lineage.units,

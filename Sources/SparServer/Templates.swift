@@ -11,6 +11,13 @@ enum Templates {
         ("kpi", PackageResources.kpi_mustache),
         ("ingest", PackageResources.ingest_mustache),
         ("login", PackageResources.login_mustache),
+        ("lineage", PackageResources.lineage_mustache),
+        ("entry", PackageResources.entry_mustache),
+        ("blueprint", PackageResources.blueprint_mustache),
+        ("blueprint-site", PackageResources.blueprint_site_mustache),
+        ("blueprint-diff", PackageResources.blueprint_diff_mustache),
+        ("blueprint-versions", PackageResources.blueprint_versions_mustache),
+        ("blueprint-gaps", PackageResources.blueprint_gaps_mustache),
     ]
 
     static func library() throws -> MustacheLibrary {

@@ -3,7 +3,7 @@ import SparLedgerIntegrity
 
 /// A ledger held in memory, for tests and one-shot commands. Same contract as the database stores: entries are
 /// hash-chained and every batch is sealed by a checkpoint signed with `signingKey`.
-public actor InMemoryLedgerStore: LedgerStore, CredentialStore {
+public actor InMemoryLedgerStore: LedgerStore, CredentialStore, LedgerEventReader {
     private var rows: [LedgerEntry] = []
     private var credentials: [String: (phc: String, seq: Int64)] = [:]
     private var byID: [String: Int] = [:]
@@ -95,6 +95,25 @@ public actor InMemoryLedgerStore: LedgerStore, CredentialStore {
     public func count(kind: LedgerEntryKind) -> Int { rows.count { $0.entry.kind == kind } }
 
     public func entry(id: String) -> LedgerEntry? { byID[id].map { rows[$0] } }
+
+    public func events(_ filter: LedgerEventFilter, after: LedgerEventPosition?, limit: Int) -> [LedgerEntry] {
+        let selected = rows.filter { row in
+            filter.matches(row.entry) && (after.map { LedgerEventPosition(row) > $0 } ?? true)
+        }
+        return Array(selected.sorted { LedgerEventPosition($0) < LedgerEventPosition($1) }.prefix(limit))
+    }
+
+    public func events(unit: String, types: [String], before time: Timestamp, limit: Int) -> [LedgerEntry] {
+        let selected = rows.filter {
+            $0.entry.kind == .event && $0.entry.unit == unit && types.contains($0.entry.type) && $0.entry.ts < time
+        }
+        return Array(selected.sorted { LedgerEventPosition($0) > LedgerEventPosition($1) }.prefix(limit))
+    }
+
+    public func corrections(of ids: [String]) -> [LedgerEntry] {
+        let wanted = Set(ids)
+        return rows.filter { $0.entry.kind == .event && $0.entry.corrects.map(wanted.contains) == true }
+    }
 
     public func storeCredential(user: String, phc: String, seq: Int64) { credentials[user] = (phc, seq) }
 

@@ -139,7 +139,7 @@ public struct KPIBucket: Sendable, Hashable {
 }
 
 /// A store that keeps the KPI projection beside the ledger, updated in each append's transaction.
-public protocol KPIProjectionStore: LedgerStore {
+public protocol KPIProjectionStore: LedgerStore, LedgerEventReader {
     /// The ledger sequence the projection reflects (the ledger's size when it is at the head).
     func projectionHead() async throws -> Int64
 
