@@ -22,7 +22,19 @@ struct MapCommand: AsyncParsableCommand {
         subcommands: [Analyze.self, KPIs.self, Record.self, History.self, Diff.self]
     )
 
-    enum Format: String, ExpressibleByArgument { case text, json }
+    /// Output formats; `markdown`, `csv-gaps` and `csv-ownership` are for `analyze` only.
+    enum Format: String, ExpressibleByArgument {
+        case text, json, markdown
+        case csvGaps = "csv-gaps"
+        case csvOwnership = "csv-ownership"
+
+        /// Refuses the formats only `analyze` writes.
+        static func requireTextOrJSON(_ format: Format) throws {
+            guard format == .text || format == .json else {
+                throw ValidationError("--format \(format.rawValue) is only for spar map analyze; use text or json")
+            }
+        }
+    }
 
     /// Where the plant model, the blueprint and the events come from.
     struct Inputs: ParsableArguments {
@@ -40,7 +52,7 @@ struct MapCommand: AsyncParsableCommand {
 
         @OptionGroup var identity: IdentityOptions
 
-        @Option(help: "Output: text or json.")
+        @Option(help: "Output: text or json; analyze also writes markdown, csv-gaps and csv-ownership.")
         var format: Format = .text
 
         func analysis() async throws -> BlueprintAnalysis {
@@ -85,10 +97,12 @@ struct MapCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailure {
                 let analysis = try await inputs.analysis()
-                if inputs.format == .json {
-                    Console.out(BlueprintReportJSON.text(BlueprintReportJSON.analysis(analysis)))
-                } else {
-                    Console.out(BlueprintReportText.analysis(analysis))
+                switch inputs.format {
+                case .text: Console.out(BlueprintReportText.analysis(analysis))
+                case .json: Console.out(BlueprintReportJSON.text(BlueprintReportJSON.analysis(analysis)))
+                case .markdown: Console.write(BlueprintReportMarkdown.analysis(analysis))
+                case .csvGaps: Console.write(BlueprintReportCSV.gaps(analysis))
+                case .csvOwnership: Console.write(BlueprintReportCSV.ownership(analysis))
                 }
             }
         }
@@ -100,6 +114,8 @@ struct MapCommand: AsyncParsableCommand {
             abstract: "Per site: which canonical KPIs are computable, from which systems, and where local KPIs map.")
 
         @OptionGroup var inputs: Inputs
+
+        func validate() throws { try Format.requireTextOrJSON(inputs.format) }
 
         func run() async throws {
             try await reportingFailure {
@@ -174,6 +190,8 @@ struct MapCommand: AsyncParsableCommand {
 
         @OptionGroup var identity: IdentityOptions
 
+        func validate() throws { try Format.requireTextOrJSON(format) }
+
         func run() async throws {
             try await reportingFailure {
                 let versions = try await LedgerBlueprint.history(
@@ -206,6 +224,8 @@ struct MapCommand: AsyncParsableCommand {
         var format: Format = .text
 
         @OptionGroup var identity: IdentityOptions
+
+        func validate() throws { try Format.requireTextOrJSON(format) }
 
         func run() async throws {
             try await reportingFailure {

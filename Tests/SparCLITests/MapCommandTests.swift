@@ -50,4 +50,52 @@ struct MapCommandTests {
         #expect((directory["users"] as? [Any])?.count == 7)
         #expect((directory["tokens"] as? [Any])?.count == 7)
     }
+
+    /// `Examples/` at the package root.
+    static func example(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples").appendingPathComponent(name).path
+    }
+
+    @Test("map analyze writes the Markdown report and the gap and ownership CSVs; other commands refuse them")
+    func exportFormats() throws {
+        let inputs = ["--plant", Self.example("plant.yaml"), "--blueprint", Self.example("blueprint.yaml")]
+        let json = try SparProcess.run(["map", "analyze"] + inputs + ["--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let gaps = try #require(report["gaps"] as? [[String: Any]])
+        #expect(!gaps.isEmpty)
+
+        let csv = try SparProcess.run(["map", "analyze"] + inputs + ["--format", "csv-gaps"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(csv.stdout.hasSuffix("\r\n") && !csv.stdout.hasSuffix("\r\n\n"))
+        let rows = csv.stdout.components(separatedBy: "\r\n").dropLast()
+        #expect(rows.first?.hasPrefix("rank,score,severity,site,kind,subject,") == true)
+        #expect(rows.count == gaps.count + 1)
+        // Rank and score are the first two fields, in the order and with the values of the JSON report.
+        let leading = rows.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") }
+        #expect(leading == gaps.map { "\($0["rank"] as? Int ?? 0),\($0["score"] as? Int ?? 0)" })
+
+        // Wichita, Toulouse and Nagoya × (15 standard objects + the custom fairReport).
+        let ownership = try SparProcess.run(["map", "analyze"] + inputs + ["--format", "csv-ownership"])
+        #expect(ownership.status == 0, "\(ownership.stderr)")
+        let owned = ownership.stdout.components(separatedBy: "\r\n").dropLast()
+        #expect(
+            owned.first
+                == "site,object,name,state,systemsOfRecord,creators,updaters,readers,nonOwnerUpdaters,unvalidatedOwners")
+        #expect(owned.count == 1 + 3 * 16)
+
+        let markdown = try SparProcess.run(["map", "analyze"] + inputs + ["--format", "markdown"])
+        #expect(markdown.status == 0, "\(markdown.stderr)")
+        #expect(markdown.stdout.hasPrefix("# MOM blueprint analysis\n"))
+        #expect(markdown.stdout.contains("\n## Ranked gaps (\(gaps.count))\n"))
+        for site in ["wichita", "toulouse", "nagoya"] { #expect(markdown.stdout.contains("\n## Site \(site)\n")) }
+
+        let text = try SparProcess.run(["map", "analyze"] + inputs)
+        #expect(text.status == 0 && text.stdout.hasPrefix("MOM blueprint analysis — "))
+
+        let refused = try SparProcess.run(["map", "kpis"] + inputs + ["--format", "csv-gaps"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("only for spar map analyze"))
+    }
 }
