@@ -162,14 +162,14 @@ public struct KPILineageEvents: Sendable {
         for (i, item) in items.enumerated().reversed() where item.entry.entry.type == "state" {
             let unit = item.entry.entry.unit
             if let later = lastOfUnit[unit] {
-                nextByIndex[i] = items[later].entry.entry.ts
+                nextByIndex[i] = .some(items[later].entry.entry.ts)
             } else {
                 let next = try await store.events(
                     LedgerEventFilter(
                         units: [unit], from: item.entry.entry.ts, to: q.window.end, types: ["state"]),
                     after: LedgerEventPosition(item.entry), limit: 1
                 ).first
-                nextByIndex[i] = next?.entry.ts
+                nextByIndex[i] = .some(next?.entry.ts)
             }
             lastOfUnit[unit] = i
         }

@@ -318,10 +318,19 @@ struct APIController {
         try context.caller.authorizeRead()
         var hintSites: Set<String>?
         if case .sites(let sites) = context.caller.sites { hintSites = sites }
-        guard var analysis = try await live.blueprintAnalysis(hintSites: hintSites) else {
-            throw ProblemDetails.notFound(
-                "blueprint-not-recorded",
-                "the ledger holds no MOM blueprint; record one with spar map record --db FILE --blueprint blueprint.yaml --reason TEXT")
+        var analysis: BlueprintAnalysis
+        if let asOf = try QueryParameters(request).time("asOf") {
+            guard let (a, _) = try await live.blueprintAnalysis(asOf: asOf, hintSites: hintSites) else {
+                throw ProblemDetails.notFound("blueprint-not-recorded", "no MOM blueprint was in force at \(asOf.rfc3339)")
+            }
+            analysis = a
+        } else {
+            guard let a = try await live.blueprintAnalysis(hintSites: hintSites) else {
+                throw ProblemDetails.notFound(
+                    "blueprint-not-recorded",
+                    "the ledger holds no MOM blueprint; record one with spar map record --db FILE --blueprint blueprint.yaml --reason TEXT")
+            }
+            analysis = a
         }
         if case .sites(let sites) = context.caller.sites {
             analysis.sites = analysis.sites.filter { sites.contains($0.site) }

@@ -293,6 +293,37 @@ extension PageController {
             model["nav"] = navigation(s, asOf: PageWindow.asOf(s))
             return try render(started, "blueprint-site", model, caller: context.caller)
         }
+        for (path, kind) in [
+            ("/blueprint/report.md", "markdown"), ("/blueprint/gaps.csv", "gaps"), ("/blueprint/ownership.csv", "ownership"),
+        ] {
+            router.get(RouterPath(path)) { request, context in
+                try context.caller.authorizeRead()
+                let q = QueryParameters(request)
+                var (a, _) = try await scopedBlueprint(caller: context.caller, asOf: try q.time("asOf"))
+                if let site = q.string("site") {
+                    guard context.caller.mayRead(site: site) else {
+                        throw ProblemDetails.forbiddenSite("this caller may not read site \(site)")
+                    }
+                    a.sites = a.sites.filter { $0.site == site }
+                    a.gaps = a.gaps.filter { $0.site == site }
+                    a.sitesWithoutBlueprint = a.sitesWithoutBlueprint.filter { $0 == site }
+                }
+                let name = "blueprint-\(q.string("site") ?? live.model.enterprise)"
+                switch kind {
+                case "markdown":
+                    return JSONText(
+                        BlueprintReportMarkdown.analysis(a), contentType: "text/markdown; charset=utf-8",
+                        attachment: name + ".md")
+                case "gaps":
+                    return JSONText(
+                        BlueprintReportCSV.gaps(a), contentType: "text/csv; charset=utf-8", attachment: name + "-gaps.csv")
+                default:
+                    return JSONText(
+                        BlueprintReportCSV.ownership(a), contentType: "text/csv; charset=utf-8",
+                        attachment: name + "-ownership.csv")
+                }
+            }
+        }
         router.get("/blueprint/diff") { request, context in
             let started = ContinuousClock.now
             let q = QueryParameters(request)

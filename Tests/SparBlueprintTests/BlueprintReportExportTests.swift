@@ -113,7 +113,7 @@ struct BlueprintReportExportTests {
             ("'quoted", "'quoted"),
         ])
     func field(value: String, expected: String) {
-        #expect(BlueprintReportCSV.field(value) == expected)
+        #expect(CSVText.table([[value]]) == expected + "\r\n")
     }
 
     @Test("the ownership CSV has one row per site × data object; a conflict names both systems of record")

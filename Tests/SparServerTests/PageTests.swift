@@ -30,7 +30,10 @@ struct PageTests {
             #expect(page.contains("<svg class=\"pareto\""))
             #expect(page.contains(">stuck</text>"))  // the only loss reason, 1.0 h
             #expect(page.contains("stuck (down): 1.0 h"))
-            #expect(page.contains(#"data-kpi-id="availability">50.0 %</td>"#))
+            #expect(
+                page.contains(
+                    #"data-kpi-id="availability"><a class="lineage" href="/lineage?scope=e/s/a/w/u1&amp;from=2026-06-10T00:00:00Z&amp;to=2026-06-10T02:00:00Z&amp;kpi=availability" title="where does this come from">50.0 %</a></td>"#
+                ))
             #expect(page.contains("APT / PBT"))
 
             let kpi = try await client.get("/kpis/availability")

@@ -46,6 +46,8 @@ struct SiteScopeTests {
                     "/api/kpi?scope=e/t&\(Self.window)", "/api/kpi?scope=e/t/a/w/u1&\(Self.window)",
                     "/api/kpi?scope=e&\(Self.window)", "/api/kpi?scope=e/t/a&\(Self.window)&shift=A",
                     "/scope/e/t", "/scope/e/t/a", "/scope/e/t/a/w", "/scope/e/t/a/w/u1?window=7d", "/scope/e", "/metrics",
+                    "/api/kpi/lineage?scope=e/t&\(Self.window)", "/api/kpi/lineage?scope=e&\(Self.window)&kpi=oee",
+                    "/lineage?scope=e/t/a/w/u1&\(Self.window)&kpi=oee", "/audit/entries/t1", "/blueprint/sites/t",
                 ] {
                     let r = try await client.send(uri, session: session)
                     #expect(r.status == .forbidden, "\(user.id) \(uri): \(r.status)")
@@ -61,9 +63,13 @@ struct SiteScopeTests {
                 for uri in [
                     "/api/kpi?scope=e/s&\(Self.window)", "/api/kpi?scope=e/s/a/w/u1&\(Self.window)", "/scope/e/s",
                     "/scope/e/s/a/w/u1?window=today", "/api/kpis", "/api/reasons", "/openapi.json", "/kpis",
+                    "/lineage?scope=e/s&\(Self.window)&kpi=oee", "/audit/entries/s1",
                 ] {
                     #expect(try await get(uri).status == .ok, "\(user.id) \(uri)")
                 }
+                // The events behind the own site's value are the own site's only.
+                let lineage = try await client.send("/api/kpi/lineage?scope=e/s&\(Self.window)", session: session).json()
+                #expect(lineage["events"]?.array?.map { $0["id"]?.string } == ["s1"], "\(user.id)")
                 // Lists show the own site only.
                 let overview = String(buffer: try await get("/").body)
                 #expect(overview.contains(#"<a href="/scope/e/s">s</a>"#), "\(user.id)")
