@@ -255,21 +255,7 @@ struct SiteScopeTests {
         let site = try #require(
             siteIDs.first { s in full.gaps(site: s).contains { !naming(others(s), in: $0.recommendation).isEmpty } },
             "the demo blueprint has a recommendation naming another site")
-        do {
-            let store = try SQLiteLedgerStore(path: path)
-            _ = try await LedgerPlantModel.record(
-                plant, in: store, allowNewVersion: false, recordedAt: ServerFixture.clock, recordedBy: "test")
-            _ = try await LedgerBlueprint.record(
-                DemoBlueprint.blueprint(), plant: plant, reason: "test", in: store, recordedAt: ServerFixture.clock,
-                recordedBy: "test")
-            let governance = Governance(store: store, clock: { ServerFixture.clock })
-            try await governance.enroll(
-                user: "admin", printedName: "Admin", roles: [.admin], sites: .all, password: GovernedFixture.password("admin"),
-                by: .local("test", station: "test"))
-            try await governance.enroll(
-                user: "w", printedName: "Site Auditor", roles: [.auditor], sites: .sites([site]),
-                password: GovernedFixture.password("w"), by: GovernedFixture.adminPrincipal)
-        }
+        try await Self.demoBlueprintLedger(path: path, siteUser: "w", site: site)
         let configuration = ServerConfiguration(port: 0, database: path, now: { ServerFixture.clock })
         let (scoped, everything) = try await serve(configuration) { client in
             let w = try await client.signIn("w")
@@ -298,6 +284,27 @@ struct SiteScopeTests {
         #expect(fullTexts.contains { !naming(others(site), in: $0).isEmpty })
         // The scoped texts are the full ones with the other sites' hints left out: the same gaps, in the same order.
         #expect(scopedGaps.map { $0["subject"]?.string } == (everything["gaps"]?.array ?? []).filter { $0["site"]?.string == site }.map { $0["subject"]?.string })
+    }
+}
+
+extension SiteScopeTests {
+    /// A ledger at `path` with the demo plant model and blueprint recorded at the fixture clock, an admin of every
+    /// site and `siteUser`, an auditor of `site` only.
+    static func demoBlueprintLedger(path: String, siteUser: String, site: String) async throws {
+        let plant = DemoEnterprise.plantModel()
+        let store = try SQLiteLedgerStore(path: path)
+        _ = try await LedgerPlantModel.record(
+            plant, in: store, allowNewVersion: false, recordedAt: ServerFixture.clock, recordedBy: "test")
+        _ = try await LedgerBlueprint.record(
+            DemoBlueprint.blueprint(), plant: plant, reason: "test", in: store, recordedAt: ServerFixture.clock,
+            recordedBy: "test")
+        let governance = Governance(store: store, clock: { ServerFixture.clock })
+        try await governance.enroll(
+            user: "admin", printedName: "Admin", roles: [.admin], sites: .all, password: GovernedFixture.password("admin"),
+            by: .local("test", station: "test"))
+        try await governance.enroll(
+            user: siteUser, printedName: "Site Auditor", roles: [.auditor], sites: .sites([site]),
+            password: GovernedFixture.password(siteUser), by: GovernedFixture.adminPrincipal)
     }
 }
 
