@@ -93,12 +93,15 @@ def governed_demo_ledger(folder):
     token = spar(["user", "token", "issue", "--db", db, "--system", "mes-opcenter", "--sites", "*"], env=as_admin,
                  capture=True).strip()
     assert token.startswith("spar_"), token
+    spar(["map", "record", "--db", db, "--blueprint", os.path.join(export, "blueprint.json"), "--reason",
+          "demo blueprint for the browser test"], env=as_admin)
     return db, token
 
 
 class Server:
     def __init__(self, folder):
         db, self.token = governed_demo_ledger(folder)
+        self.db = db
         self.log = open(os.path.join(folder, "serve.log"), "w+")
         self.process = subprocess.Popen([SPAR, "serve", "--db", db, "--port", "0"], stdout=subprocess.PIPE,
                                         stderr=self.log, text=True)
@@ -119,6 +122,11 @@ class Server:
             cookie = r.headers["Set-Cookie"]
         assert cookie.startswith("__Host-spar-session=") and "; Secure; HttpOnly; SameSite=Strict" in cookie, cookie
         return cookie.split(";")[0]
+
+    def analysis(self):
+        """What `spar map analyze --db … --format json` prints for the ledger (as the admin)."""
+        return json.loads(spar(["map", "analyze", "--db", self.db, "--format", "json"],
+                               env={"SPAR_USER": ADMIN[0], "SPAR_PASSWORD": password(ADMIN[0])}, capture=True))
 
     def get(self, path):
         req = urllib.request.Request(self.base + path, headers={"Cookie": self.cookie})
@@ -286,6 +294,83 @@ def main():
             assert any("mes-opcenter" in r.text for r in sources)
             driver.save_screenshot(os.path.join(ARTIFACTS, "ingest.png"))
 
+        def grid_matches(cells, analysis, sites):
+            """Every grid cell of the page equals the analysis's activity of its site: state, then systems."""
+            by_site = {x["site"]: x for x in analysis["sites"]}
+            assert {c.get_attribute("data-site") for c in cells} == set(sites), [c.get_attribute("data-site") for c in cells][:5]
+            assert len(cells) == 32 * len(sites), len(cells)
+            for c in cells:
+                site, activity = c.get_attribute("data-site"), c.get_attribute("data-activity")
+                want = next(a for a in by_site[site]["activities"] if a["activity"] == activity)
+                assert c.get_attribute("data-state") == want["state"], (site, activity, c.get_attribute("data-state"), want)
+                shown = [e.text.rstrip(" ✗") for e in c.find_elements(By.CSS_SELECTOR, ".sys")]
+                assert shown == want["full"] + want["partial"], (site, activity, shown, want)
+                marked = [e.text.rstrip(" ✗") for e in c.find_elements(By.CSS_SELECTOR, ".sys.unvalidated")]
+                assert sorted(set(marked)) == sorted(want["unvalidated"]), (site, activity, marked, want)
+
+        def blueprint_pages():
+            analysis = server.analysis()
+            driver.get(server.base + "/")
+            driver.find_element(By.LINK_TEXT, "Blueprint").click()
+            assert driver.current_url == server.base + "/blueprint", driver.current_url
+            sites = [x["site"] for x in analysis["sites"]]
+            grid_matches(driver.find_elements(By.CSS_SELECTOR, "#bp-matrix td.cell"), analysis, sites)
+            ranks = [int(r.find_element(By.TAG_NAME, "td").text) for r in driver.find_elements(By.CSS_SELECTOR, "#bp-gaps tbody tr")]
+            assert ranks == list(range(1, len(analysis["gaps"]) + 1)), ranks
+            subjects = [r.find_elements(By.TAG_NAME, "td")[4].text for r in driver.find_elements(By.CSS_SELECTOR, "#bp-gaps tbody tr")]
+            assert subjects == [g["subject"] for g in analysis["gaps"]]
+            driver.save_screenshot(os.path.join(ARTIFACTS, "blueprint.png"))
+            driver.find_element(By.CSS_SELECTOR, "#bp-sites a[href='/blueprint/sites/wichita']").click()
+            grid_matches(driver.find_elements(By.CSS_SELECTOR, "#bp-grid td.cell"), analysis, ["wichita"])
+            wichita = next(x for x in analysis["sites"] if x["site"] == "wichita")
+            rows = [r.get_attribute("data-object") for r in driver.find_elements(By.CSS_SELECTOR, "#bp-ownership tbody tr")]
+            assert rows == [d["object"] for d in wichita["dataObjects"]], rows
+            for d in wichita["dataObjects"]:
+                for system in d["systemOfRecord"]:
+                    cell = driver.find_element(By.CSS_SELECTOR, f"#bp-ownership tr[data-object='{d['object']}'] td[data-system='{system}']")
+                    assert "SoR" in cell.text.split(), (d["object"], system, cell.text)
+            driver.save_screenshot(os.path.join(ARTIFACTS, "blueprint-site.png"))
+            # Printed for a review: the header and filters are not printed.
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+            assert not driver.find_element(By.CSS_SELECTOR, "header.top").is_displayed()
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+        def lineage_to_the_record():
+            unit = "aerostar/wichita/machining/5axis-line/cnc-01"
+            driver.get(server.base + "/scope/" + unit + "?window=today")
+            link = driver.find_element(By.CSS_SELECTOR, "table.kpis td[data-kpi-id=oee] a.lineage")
+            shown = link.text
+            link.click()
+            assert "/lineage?" in driver.current_url, driver.current_url
+            assert driver.find_element(By.ID, "lineage-value").text == shown
+            assert driver.find_element(By.ID, "lineage-formula").text == "availability × effectiveness × qualityRatio"
+            query = urllib.parse.urlsplit(driver.current_url).query
+            api = server.get("/api/kpi/lineage?" + query)
+            assert percent(api["kpi"]["value"]) == shown, (api["kpi"], shown)
+            rows = driver.find_elements(By.CSS_SELECTOR, "#lineage-events tbody tr")
+            assert [r.get_attribute("data-id") for r in rows] == [e["id"] for e in api["events"]]
+            assert api["events"] and {e["type"] for e in api["events"]} <= {"state", "order", "count", "correction"}
+            assert any(e["edge"] == "inForceAtStart" for e in api["events"]), "the state in force at the window start"
+            sources = driver.find_element(By.ID, "lineage-sources").text
+            assert "mes-opcenter" in sources, sources
+            driver.save_screenshot(os.path.join(ARTIFACTS, "lineage.png"))
+            # Filter by type: counts only.
+            from selenium.webdriver.support.ui import Select
+            Select(driver.find_element(By.ID, "filter-type")).select_by_value("count")
+            driver.find_element(By.ID, "filter-apply").click()
+            types = {r.find_elements(By.TAG_NAME, "td")[2].text for r in driver.find_elements(By.CSS_SELECTOR, "#lineage-events tbody tr")}
+            assert types == {"count"}, types
+            # One event's audit-trail entry.
+            first = driver.find_element(By.CSS_SELECTOR, "#lineage-events tbody tr")
+            event_id = first.get_attribute("data-id")
+            first.find_element(By.CSS_SELECTOR, "a.audit").click()
+            assert driver.find_element(By.ID, "entry-id").text == event_id
+            entry = next(e for e in server.get("/api/kpi/lineage?" + query + "&type=count")["events"] if e["id"] == event_id)
+            assert driver.find_element(By.ID, "entry-seq").text == str(entry["seq"])
+            assert driver.find_element(By.ID, "entry-recorded-by").text == entry["recordedBy"]
+            assert driver.find_element(By.ID, "entry-source").text == entry["source"]
+            driver.save_screenshot(os.path.join(ARTIFACTS, "entry.png"))
+
         def tablet():
             driver.set_window_size(800, 1200)
             driver.get(server.base + "/scope/aerostar/toulouse")
@@ -325,15 +410,36 @@ def main():
             assert "area" in driver.find_element(By.TAG_NAME, "h1").text
             driver.save_screenshot(os.path.join(ARTIFACTS, "forbidden.png"))
 
+        def site_scoped_blueprint_and_lineage():
+            analysis = server.analysis()
+            driver.get(server.base + "/blueprint")
+            grid_matches(driver.find_elements(By.CSS_SELECTOR, "#bp-matrix td.cell"), analysis, ["wichita"])
+            sites = [r.find_element(By.TAG_NAME, "a").text for r in driver.find_elements(By.CSS_SELECTOR, "#bp-sites tbody tr")]
+            assert sites == ["wichita"], sites
+            assert {r.find_elements(By.TAG_NAME, "td")[2].text for r in driver.find_elements(By.CSS_SELECTOR, "#bp-gaps tbody tr")} <= {"wichita"}
+            driver.get(server.base + "/blueprint/sites/toulouse")
+            assert driver.find_element(By.TAG_NAME, "h1").text.startswith("403")
+            driver.get(server.base + "/scope/aerostar/wichita?window=7d")
+            driver.find_element(By.ID, "lineage-all").click()
+            units = {r.find_elements(By.TAG_NAME, "td")[1].text for r in driver.find_elements(By.CSS_SELECTOR, "#lineage-events tbody tr")}
+            assert units, "no events behind the wichita values"
+            assert all("toulouse" not in u and "nagoya" not in u for u in units), units
+            q = driver.current_url.split("?", 1)[1].replace("aerostar%2Fwichita", "aerostar%2Ftoulouse").replace("aerostar/wichita", "aerostar/toulouse")
+            driver.get(server.base + "/lineage?" + q)
+            assert driver.find_element(By.TAG_NAME, "h1").text.startswith("403"), driver.current_url
+
         for name, fn in [("pages need a sign-in; the login form sets a __Host- cookie", login),
                          ("overview numbers equal the API's", overview),
                          ("enterprise → site → area → work center → unit and back", drill_down_and_back),
                          ("a posted event changes the live view", live_update),
                          ("KPI catalogue and KPI page", kpi_pages),
                          ("ingest page", ingest_page),
+                         ("blueprint pages equal spar map analyze cell by cell", blueprint_pages),
+                         ("a KPI value on a unit page leads to its events and an event's audit entry", lineage_to_the_record),
                          ("usable on a tablet-sized screen", tablet),
                          ("no Content-Security-Policy violation in the browser console", content_security_policy),
-                         ("a wichita operator sees only wichita and gets 403 on Toulouse", site_scoped_user)]:
+                         ("a wichita operator sees only wichita and gets 403 on Toulouse", site_scoped_user),
+                         ("the wichita operator's blueprint and lineage hold wichita only", site_scoped_blueprint_and_lineage)]:
             check(name, fn)
     finally:
         driver.quit()

@@ -136,7 +136,9 @@ struct DemoCommand: AsyncParsableCommand {
             text += "\n"
         }
         try text.write(toFile: folder + "/events.jsonl", atomically: true, encoding: .utf8)
-        Console.out("wrote \(folder)/plant.json and \(folder)/events.jsonl")
+        try BlueprintFile.canonicalJSON(DemoBlueprint.blueprint())
+            .write(toFile: folder + "/blueprint.json", atomically: true, encoding: .utf8)
+        Console.out("wrote \(folder)/plant.json, \(folder)/events.jsonl and \(folder)/blueprint.json")
     }
 }
 
