@@ -9,9 +9,9 @@ public enum KPILineageReport {
     /// How an event sits against the window, in words.
     public static func edgeText(_ edge: KPILineageEvents.Edge?) -> String? {
         switch edge {
-        case .inForceAtStart?: "began before the window: counted from its start"
+        case .inForceAtStart?: "began before the window, in force at its start"
         case .openAtStart?: "open at the window start"
-        case .runsPastEnd?: "still in force at the window end: counted to it"
+        case .runsPastEnd?: "still in force at the window end"
         case nil: nil
         }
     }

@@ -111,7 +111,8 @@ extension PageController {
             "observedEvents": a.observedEvents.map { Format.grouped(Double($0)) } ?? "",
             "hasObserved": a.observedEvents != nil,
             "effectiveAt": v.map { Format.time($0.effectiveAt, zone: nil) } ?? "–",
-            "reason": v?.reason ?? "", "recordedBy": v?.recordedBy ?? "", "changeRequest": v?.changeRequest ?? "",
+            "reason": v?.reason ?? "", "recordedBy": v?.recordedBy ?? "",
+            "changeRequest": v?.changeRequest.map { ", \($0)" } ?? "",
             "asOf": asOf.map { Format.time($0, zone: nil) } ?? "", "isAsOf": asOf != nil,
         ]
     }
@@ -122,7 +123,7 @@ extension PageController {
             var row: [String: Any] = [
                 "version": v.version, "effectiveAt": Format.time(v.effectiveAt, zone: nil),
                 "recordedAt": Format.time(v.recordedAt, zone: nil), "recordedBy": v.recordedBy, "reason": v.reason,
-                "changeRequest": v.changeRequest ?? "", "asOfHref": "/blueprint?asOf=\(LineageView.encode(v.effectiveAt.rfc3339))",
+                "changeRequest": v.changeRequest.map { " · \($0)" } ?? "", "asOfHref": "/blueprint?asOf=\(LineageView.encode(v.effectiveAt.rfc3339))",
             ]
             if i > 0 {
                 let before = versions[i - 1].effectiveAt

@@ -13,7 +13,7 @@ extension PageController {
         let value = v.kpi.map { Format.kpi(v.result.kpi($0.id), unit: $0.unit) }
         let elements: [[String: Any]] = v.elements.map { e, value in
             [
-                "name": e, "meaning": BlueprintElementMap.meaning(of: e),
+                "name": e, "meaning": Self.derivedMeanings[e] ?? BlueprintElementMap.meaning(of: e),
                 "value": value.map { Self.elementText(e, $0) } ?? "–",
                 "fromCalendar": e == "POT" || e == "PBT",
             ]
@@ -73,6 +73,14 @@ extension PageController {
         if let next = v.page.next { model["nextHref"] = v.href("/lineage", after: next) }
         return model
     }
+
+    /// Plain words for the derived elements a KPI reads (the base ones come from ``BlueprintElementMap``).
+    static let derivedMeanings: [String: String] = [
+        "PBT": "planned busy time (POT − PDOT)", "AUBT": "actual unit busy time (APT + AUST + ADET)",
+        "AUPT": "actual unit processing time (APT + AUST)", "PRUxPQ": "Σ planned run time per unit × produced quantity",
+        "TH": "produced material quantity, every grade", "EPC": "rated capacity × POT (units' ratedRate)",
+        "PQ1": "produced quantity at orders' first operation", "SQO": "scrap quantity at orders' first operation",
+    ]
 
     /// An element's value as the scope page shows it: quantities as numbers, times in hours.
     static func elementText(_ e: String, _ v: Double) -> String {
