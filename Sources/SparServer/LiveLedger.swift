@@ -480,15 +480,18 @@ actor LiveLedger {
 
     /// The blueprint analysis as of server time `asOf`: the blueprint version in force then, against the sources of
     /// the events recorded by then and the KPI definition in force then (the current plant model). Nil when no
-    /// blueprint was in force. The sources are read from the ledger once per past `asOf` and kept (entries recorded
-    /// later cannot change them).
+    /// blueprint was in force. The sources come from the server's tally (its mark before `asOf` and the entries
+    /// recorded by then after it) and are kept per past `asOf` (entries recorded later cannot change them).
     func blueprintAnalysis(asOf: Timestamp, hintSites: Set<String>? = nil) async throws -> (BlueprintAnalysis, BlueprintVersion)? {
         guard let version = try await LedgerBlueprint.asOf(asOf, in: store) else { return nil }
         let observed: LedgerElementSources.Observed
         if let kept = pastObserved[asOf] {
             observed = kept
         } else {
-            observed = try await LedgerElementSources.observed(in: store, model: model, asOf: asOf)
+            var tally = elementTally ?? LedgerElementSources.Tally(model: model)
+            try await tally.advance(in: store)
+            elementTally = tally
+            observed = try await tally.observed(asOf: asOf, in: store)
             if asOf < .now {
                 if pastObserved.count >= 16 { pastObserved.removeAll() }
                 pastObserved[asOf] = observed

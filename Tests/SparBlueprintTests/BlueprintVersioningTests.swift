@@ -194,4 +194,58 @@ struct BlueprintVersioningTests {
         #expect(tally.after > read)
         #expect(try await tally.observed(in: store) == observed)
     }
+
+    @Test("the tally's sources as of any server time equal a scan of the entries recorded by then, clock steps included",
+        arguments: [1 as UInt64, 2, 3])
+    func tallyAsOf(seed: UInt64) async throws {
+        var random = SeededRandom(seed: seed)
+        let store = InMemoryLedgerStore()
+        let u = "e/s/a/w/u1"
+        let sources = ["mes", "xls", "hist", "erp"]
+        var ids: [String] = []
+        var recordedTimes: [Timestamp] = []
+        var clock = t("2026-03-12T00:00:00Z").milliseconds
+        for batch in 0..<40 {
+            // Mostly forward, sometimes back by up to two hours (a clock step).
+            clock += Int64.random(in: -7_200_000...3_600_000, using: &random)
+            let now = Timestamp(milliseconds: clock)
+            recordedTimes.append(now)
+            let ingest = IngestEvents(model: plant, store: store, recordedBy: "feed", now: { now })
+            var lines: [(Int, Substring)] = []
+            for i in 0..<Int.random(in: 1...6, using: &random) {
+                let id = "b\(batch)-\(i)"
+                let source = sources.randomElement(using: &random)!
+                let ts = "2026-03-11T\(String(format: "%02d", batch % 24)):\(String(format: "%02d", i)):00Z"
+                let line: String
+                switch Int.random(in: 0..<4, using: &random) {
+                case 0 where !ids.isEmpty:
+                    let target = ids.randomElement(using: &random)!
+                    line = Bool.random(using: &random)
+                        ? #"{"id":"\#(id)","ts":"\#(ts)","source":"\#(source)","unit":"\#(u)","type":"correction","corrects":"\#(target)","void":true}"#
+                        : #"{"id":"\#(id)","ts":"\#(ts)","source":"\#(source)","unit":"\#(u)","type":"correction","corrects":"\#(target)","replacement":{"ts":"\#(ts)","source":"\#(sources.randomElement(using: &random)!)","unit":"\#(u)","type":"count","good":1,"scrap":0,"rework":0}}"#
+                case 1:
+                    line = #"{"id":"\#(id)","ts":"\#(ts)","source":"\#(source)","unit":"\#(u)","type":"energy","kwh":2}"#
+                case 2:
+                    line = #"{"id":"\#(id)","ts":"\#(ts)","source":"\#(source)","unit":"\#(u)","type":"count","good":0,"scrap":1,"rework":2}"#
+                default:
+                    line = #"{"id":"\#(id)","ts":"\#(ts)","source":"\#(source)","unit":"\#(u)","type":"labor","worker":"w","action":"clockIn"}"#
+                    ids.append(id)
+                }
+                if !line.contains("correction") { ids.append(id) }
+                lines.append((i + 1, Substring(line)))
+            }
+            _ = try await ingest.ingest(lines: lines)
+        }
+        var tally = LedgerElementSources.Tally(model: plant, markEvery: 7)
+        try await tally.advance(in: store)
+        // Every recording time, a millisecond either side, and before and after everything.
+        var times = recordedTimes.flatMap { [Timestamp(milliseconds: $0.milliseconds - 1), $0, Timestamp(milliseconds: $0.milliseconds + 1)] }
+        times += [t("2026-01-01T00:00:00Z"), t("2027-01-01T00:00:00Z")]
+        for asOf in times {
+            let scanned = try await LedgerElementSources.observed(in: store, model: plant, asOf: asOf)
+            let marked = try await tally.observed(asOf: asOf, in: store)
+            #expect(marked == scanned, "as of \(asOf)")
+        }
+        #expect(try await tally.observed(asOf: t("2027-01-01T00:00:00Z"), in: store) == tally.observed(in: store))
+    }
 }
