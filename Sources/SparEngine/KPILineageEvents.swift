@@ -127,7 +127,7 @@ public struct KPILineageEvents: Sendable {
                 out.append(Item(entry: s, edge: .inForceAtStart, counted: nil, correctedBy: [], voided: false))
             }
             for type in ["order", "labor", "maintenance"] where wants(type, q) {
-                let before = try await store.events(unit: unit, types: [type], before: q.window.start, limit: 200)
+                let before = try await store.events(unit: unit, types: [type], before: q.window.start, limit: 50)
                 var seen = Set<String>()
                 for e in before {
                     guard let (key, opens) = Self.activity(e) else { continue }

@@ -54,8 +54,9 @@ public enum SQLiteLedgerAudit {
             if columns.isEmpty {
                 missingTable = true
                 schema("the table \(table) is missing")
-            } else if Set(columns) != Set(expected) {
-                schema("the table \(table) has columns \(columns.joined(separator: ", ")); expected \(expected.joined(separator: ", "))")
+            } else if columns != expected {
+                // In this order: the store reads entries by column position.
+                schema("the table \(table) has columns \(columns.joined(separator: ", ")); expected \(expected.joined(separator: ", ")) in this order")
             }
         }
         let triggers = try Row.fetchAll(

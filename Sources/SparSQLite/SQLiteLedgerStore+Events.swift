@@ -5,7 +5,7 @@ import SparStorage
 extension SQLiteLedgerStore: LedgerEventReader {
     public func events(_ filter: LedgerEventFilter, after: LedgerEventPosition?, limit: Int) async throws -> [LedgerEntry] {
         guard !filter.units.isEmpty, limit > 0 else { return [] }
-        var sql = "SELECT * FROM ledger WHERE kind = 'event' AND unit IN (\(Self.marks(filter.units.count))) AND ts >= ? AND ts < ?"
+        var sql = "SELECT * FROM ledger WHERE +kind = 'event' AND unit IN (\(Self.marks(filter.units.count))) AND ts >= ? AND ts < ?"
         var arguments: [(any DatabaseValueConvertible)?] = filter.units.map { $0 }
         arguments += [filter.from.milliseconds, filter.to.milliseconds]
         if let types = filter.types {
@@ -32,19 +32,37 @@ extension SQLiteLedgerStore: LedgerEventReader {
         }
     }
 
+    /// States through the unique state index; orders, labor and maintenance through `ledger_unit_activity`; any
+    /// other type by reading the unit's events backwards from `time`.
     public func events(unit: String, types: [String], before time: Timestamp, limit: Int) async throws -> [LedgerEntry] {
         guard !types.isEmpty, limit > 0 else { return [] }
-        let sql = """
-            SELECT * FROM ledger WHERE unit = ? AND ts < ? AND kind = 'event' AND type IN (\(Self.marks(types.count)))
-            ORDER BY ts DESC, seq DESC LIMIT ?
-            """
-        var arguments: [(any DatabaseValueConvertible)?] = [unit, time.milliseconds]
-        arguments += types.map { $0 }
-        arguments.append(limit)
         let path = path
-        let statementArguments = StatementArguments(arguments)
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { try SQLiteLedgerStore.entry($0, ledger: path) }
+            var out: [LedgerEntry] = []
+            for type in Set(types) {
+                let sql: String
+                switch type {
+                case "state":
+                    sql = """
+                        SELECT * FROM ledger WHERE kind = 'event' AND type = 'state' AND unit = ? AND ts < ? AND type = ?
+                        ORDER BY ts DESC, seq DESC LIMIT ?
+                        """
+                case "order", "labor", "maintenance":
+                    sql = """
+                        SELECT * FROM ledger WHERE unit = ? AND ts < ? AND type = ?
+                          AND type IN ('order', 'labor', 'maintenance') AND +kind = 'event'
+                        ORDER BY ts DESC, seq DESC LIMIT ?
+                        """
+                default:
+                    sql = """
+                        SELECT * FROM ledger WHERE unit = ? AND ts < ? AND type = ? AND +kind = 'event'
+                        ORDER BY ts DESC, seq DESC LIMIT ?
+                        """
+                }
+                out += try Row.fetchAll(db, sql: sql, arguments: [unit, time.milliseconds, type, limit])
+                    .map { try SQLiteLedgerStore.entry($0, ledger: path) }
+            }
+            return Array(out.sorted { LedgerEventPosition($0) > LedgerEventPosition($1) }.prefix(limit))
         }
     }
 
@@ -55,7 +73,7 @@ extension SQLiteLedgerStore: LedgerEventReader {
             var out: [LedgerEntry] = []
             for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
                 let sql = """
-                    SELECT *, json_extract(body, '$.corrects') AS target FROM ledger WHERE type = 'correction' AND kind = 'event'
+                    SELECT *, json_extract(body, '$.corrects') AS target FROM ledger WHERE type = 'correction' AND +kind = 'event'
                       AND json_extract(body, '$.corrects') IN (\(Self.marks(chunk.count))) ORDER BY seq
                     """
                 out += try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)).map {

@@ -143,6 +143,15 @@ public final class SQLiteLedgerStore: LedgerStore {
         m.registerMigration("v5-ledger-activity") { db in
             try db.execute(sql: KPIProjectionSchema.activityMigration)
         }
+        // The lineage of a value finds the orders, labor and maintenance open at a window start without reading a
+        // unit's whole history (`LedgerEventReader`).
+        m.registerMigration("v6-unit-activity-index") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX ledger_unit_activity ON ledger(unit, type, ts)
+                        WHERE type IN ('order', 'labor', 'maintenance')
+                    """)
+        }
         return m
     }()
 
@@ -361,18 +370,19 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    /// An entry from a `SELECT * FROM ledger` row, read by column position (``LedgerSchema/ledgerColumns`` order,
+    /// which the migrations keep): looking columns up by name costs more than the rest of the decoding.
     static func entry(_ row: Row, ledger: String) throws -> LedgerEntry {
-        let seq: Int64 = row["seq"]
-        guard let hash = Data.fromDatabaseValue(row["hash"]).flatMap(LedgerHash.init(bytes:)) else {
+        let seq: Int64 = row[0]
+        guard let hash = Data.fromDatabaseValue(row[10]).flatMap(LedgerHash.init(bytes:)) else {
             throw StorageError("ledger \(ledger), seq \(seq), field 'hash': not a 32-byte hash; run spar verify")
         }
         return LedgerEntry(
             seq: seq,
             entry: PendingEntry(
-                id: row["id"], kind: LedgerEntryKind(rawValue: row["kind"]) ?? .event,
-                ts: Timestamp(milliseconds: row["ts"]), unit: row["unit"], type: row["type"], source: row["source"],
-                body: row["body"]),
-            recordedAt: Timestamp(milliseconds: row["recorded_at"]), recordedBy: row["recorded_by"], hash: hash)
+                id: row[1], kind: LedgerEntryKind(rawValue: row[2]) ?? .event, ts: Timestamp(milliseconds: row[3]),
+                unit: row[4], type: row[5], source: row[6], body: row[7]),
+            recordedAt: Timestamp(milliseconds: row[8]), recordedBy: row[9], hash: hash)
     }
 }
 
