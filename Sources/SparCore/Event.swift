@@ -62,6 +62,9 @@ public enum EventPayload: Hashable, Sendable {
 }
 
 /// The unit is in this state from the event's time until its next state event.
+/// A unit's state from an instant until its next state: a category, a reason code (whose category the plant model
+/// gives), both, or neither — the unknown state (`"state": "unknown"`), which counts like the time before a unit's
+/// first state: inside PBT and in no other element.
 public struct StateChange: Hashable, Sendable {
     public var category: TimeCategory?
     public var reason: String?
@@ -69,6 +72,12 @@ public struct StateChange: Hashable, Sendable {
         self.category = category
         self.reason = reason
     }
+
+    /// The wire value of the unknown state.
+    public static let unknownName = "unknown"
+
+    /// True for the unknown state: no category and no reason.
+    public var isUnknown: Bool { category == nil && reason == nil }
 }
 
 public enum StartEnd: String, Hashable, Sendable, CaseIterable { case start, end }

@@ -225,9 +225,26 @@ public enum EventCoding {
         let payload: EventPayload
         switch type {
         case "state":
-            let category = try w.state.map { _ in try f.choice("state", w.state, TimeCategory.self) }
             let reason = try f.optionalString("reason", w.reason)
-            if category == nil, reason == nil { throw FieldError(prefix + "state", "missing (give state, reason or both)") }
+            if w.state == StateChange.unknownName {
+                // The source cannot tell (MTConnect UNAVAILABLE, a connector gap): no category until the next state.
+                if reason != nil {
+                    throw FieldError(prefix + "reason", "an unknown state takes no reason (the reason would give it a category)")
+                }
+                payload = .state(StateChange())
+                break
+            }
+            let category = try w.state.map { text in
+                guard let c = TimeCategory(rawValue: text) else {
+                    throw FieldError(
+                        prefix + "state",
+                        "'\(text)' is not one of \((TimeCategory.allCases.map(\.rawValue) + [StateChange.unknownName]).joined(separator: ", "))")
+                }
+                return c
+            }
+            if category == nil, reason == nil {
+                throw FieldError(prefix + "state", "missing (give state, reason or both; or state unknown)")
+            }
             payload = .state(StateChange(category: category, reason: reason))
         case "order":
             let action = try f.choice("action", w.action, StartEnd.self)
@@ -324,7 +341,7 @@ public enum EventCoding {
         func put(_ k: String, _ v: Double?) { if let v { o[k] = .number(v) } }
         switch e.payload {
         case .state(let s):
-            put("state", s.category?.rawValue)
+            put("state", s.category?.rawValue ?? (s.isUnknown ? StateChange.unknownName : nil))
             put("reason", s.reason)
         case .order(let x):
             put("order", x.order)

@@ -117,6 +117,26 @@ struct KPIEngineTests {
         #expect(r.warnings.contains { $0.contains("3600 s of planned busy time have no known state") })
     }
 
+    @Test("an unknown state (the source cannot tell) counts like no state: in PBT, in no other element")
+    func unknownStateEvent() throws {
+        var s = EventScript()
+        s.state("2026-06-10T00:00:00Z", .production)
+        s.add("2026-06-10T01:00:00Z", .state(StateChange()))
+        s.state("2026-06-10T02:30:00Z", reason: "spindle")
+        s.state("2026-06-10T03:00:00Z", .production)
+        let r = try compute(Fixtures.plant(), s.events, from: "2026-06-10T00:00:00Z", to: "2026-06-10T04:00:00Z")
+        // Production 00:00–01:00 and 03:00–04:00 (7,200 s); unknown 01:00–02:30 (5,400 s); down 02:30–03:00 (1,800 s).
+        #expect(r.element("PBT") == 14400)
+        #expect(r.element("APT") == 7200)
+        #expect(r.element("ADOT") == 1800)
+        #expect(r.element("ADET") == 0 && r.element("AUST") == 0)
+        #expect(r.elements.unknown == 5_400_000)
+        #expect(approx(r.number("availability"), 0.5))
+        #expect(r.warnings.contains { $0.contains("5400 s of planned busy time have no known state") })
+        // The failure at 02:30 is repaired at 03:00: TTR 1,800 s.
+        #expect(r.element("FE") == 1)
+    }
+
     @Test("a night shift crossing midnight, and the shift filter")
     func shiftAcrossMidnight() throws {
         let cal = WorkCalendar(id: "two", shifts: [Fixtures.shift("A", "06:00", "14:00"), Fixtures.shift("N", "22:00", "06:00")])

@@ -16,6 +16,33 @@ struct IngestEventsTests {
         texts.enumerated().map { ($0.offset + 1, Substring($0.element)) }
     }
 
+    @Test("state unknown is accepted (and stored as such); with a reason, or another word, it is refused by field")
+    func unknownState() async throws {
+        let store = InMemoryLedgerStore()
+        let u = "e/s/a/w/u1"
+        let report = try await Self.ingest(store).ingest(lines: Self.lines([
+            #"{"id":"u1","ts":"2026-06-10T01:00:00Z","source":"mes","unit":"\#(u)","type":"state","state":"unknown"}"#,
+            #"{"id":"u2","ts":"2026-06-10T02:00:00Z","source":"mes","unit":"\#(u)","type":"state","state":"unknown","reason":"run"}"#,
+            #"{"id":"u3","ts":"2026-06-10T03:00:00Z","source":"mes","unit":"\#(u)","type":"state","state":"unavailable"}"#,
+        ]))
+        #expect(report.accepted == 1)
+        #expect(report.rejections.map(\.description) == [
+            "line 2, id 'u2', field 'reason': an unknown state takes no reason (the reason would give it a category)",
+            "line 3, id 'u3', field 'state': 'unavailable' is not one of production, setup, delay, down, plannedDown, idle, unknown",
+        ])
+        let bodies = await store.bodies(ids: ["u1"])
+        let body = try #require(bodies["u1"])
+        #expect(body.contains(#""state":"unknown""#))
+        guard case .success(let e) = EventCoding.decode(data: Data(body.utf8), lineNumber: nil),
+            case .state(let s) = e.payload
+        else {
+            Issue.record("the stored body does not decode as a state")
+            return
+        }
+        #expect(s.isUnknown)
+        #expect(EventCoding.canonical(e) == body)
+    }
+
     @Test("corrections must name an accepted, non-correction event")
     func correctionTargets() async throws {
         let store = InMemoryLedgerStore()

@@ -22,7 +22,7 @@ struct PersistedProjectionTests {
         return (try SQLiteLedgerStore(path: path), dir.path)
     }
 
-    /// Demo events with extra (repeated) failures, corrections that move, change and void events (some corrected
+    /// Demo events with extra (repeated) failures, some followed 90 s later by an unknown state, corrections that move, change and void events (some corrected
     /// twice, the older correction arriving last), delivered in random batches in random order with duplicates.
     static func scenario(seed: UInt64) -> (batches: [[Event]], corrections: Int) {
         var rng = SeededRandom(seed: seed)
@@ -37,7 +37,7 @@ struct PersistedProjectionTests {
                     guard stateInstants.insert("\(unit.path)|\(ts)").inserted else { continue }
                     all.append(
                         Event(id: EventID("f-\(i)-\(k)-\(n)"), ts: ts, source: "mes-opcenter", unit: unit.path,
-                              payload: .state(StateChange(reason: failure))))
+                              payload: .state(n == 1 ? StateChange() : StateChange(reason: failure))))
                 }
             }
         }
