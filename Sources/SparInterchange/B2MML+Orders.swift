@@ -87,6 +87,10 @@ extension Reader {
             skip(m, "\(label): material used as '\(m.value("MaterialUse") ?? "?")' is not kept (only the produced quantity is)")
         }
         guard let q = output.child("Quantity") else { return refuse(output, "\(label): the produced material has no Quantity") }
+        // An order start names its material (events.md); without it the event could not be read back.
+        guard let material = output.value("MaterialDefinitionID"), !material.isEmpty else {
+            return refuse(output, "\(label): the produced material has no MaterialDefinitionID")
+        }
         let planned: Double
         switch Reader.quantity(q) {
         case .success(let v): planned = v
@@ -131,7 +135,7 @@ extension Reader {
             id: eventID("order", order, segmentID, "start"), ts: start, source: source, unit: unit.path,
             payload: .order(
                 OrderAction(
-                    order: order, action: .start, material: output.value("MaterialDefinitionID"),
+                    order: order, action: .start, material: material,
                     plannedRunTimePerUnit: pru, plannedQuantity: planned, plannedSetupTime: setup,
                     plannedScrapQuantity: scrap, operation: operation)))
         reading.events.append(.init(event: event, path: s.path, line: s.line))

@@ -183,6 +183,31 @@ struct B2MMLImportTests {
             ])
     }
 
+    @Test("a produced material without a MaterialDefinitionID refuses its segment: an order start names its material")
+    func producedMaterialWithoutID() throws {
+        let doc = """
+            <ProductionSchedule xmlns="http://www.mesa.org/xml/B2MML-V0600">
+              <ID>S</ID>
+              <Location><EquipmentID>wic</EquipmentID><EquipmentElementLevel>Site</EquipmentElementLevel></Location>
+              <ProductionRequest>
+                <ID>WO-9</ID>
+                <SegmentRequirement>
+                  <EarliestStartTime>2026-03-02T06:00:00</EarliestStartTime>
+                  <EquipmentRequirement><EquipmentID>cnc-1</EquipmentID></EquipmentRequirement>
+                  <MaterialProducedRequirement><MaterialDefiniqionID>M</MaterialDefiniqionID>
+                    <Quantity><QuantityString>10</QuantityString></Quantity></MaterialProducedRequirement>
+                  <SegmentParameter><ID>PRU</ID><Value><ValueString>2</ValueString><UnitOfMeasure>min</UnitOfMeasure></Value></SegmentParameter>
+                </SegmentRequirement>
+              </ProductionRequest>
+            </ProductionSchedule>
+            """
+        let r = try B2MML.read(Data(doc.utf8), model: b2mmlPlant, source: "erp")
+        #expect(r.events.isEmpty)
+        #expect(r.problems.count == 1)
+        #expect(r.problems.first?.reason.contains("the produced material has no MaterialDefinitionID") == true, "\(r.problems)")
+        #expect(r.problems.first?.line == 9)
+    }
+
     @Test("a document of another namespace, or none, is refused as not B2MML")
     func notB2MML() throws {
         for doc in [
