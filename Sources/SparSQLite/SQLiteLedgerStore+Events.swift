@@ -3,8 +3,19 @@ import SparCore
 import SparStorage
 
 extension SQLiteLedgerStore: LedgerEventReader {
+    /// Up to 64 units are read one by one in index order and merged, so that no query sorts a whole window of
+    /// events to return one page; more units are read by one query that sorts.
     public func events(_ filter: LedgerEventFilter, after: LedgerEventPosition?, limit: Int) async throws -> [LedgerEntry] {
         guard !filter.units.isEmpty, limit > 0 else { return [] }
+        if filter.units.count > 1 && filter.units.count <= 64 {
+            var merged: [LedgerEntry] = []
+            for unit in filter.units {
+                var one = filter
+                one.units = [unit]
+                merged += try await events(one, after: after, limit: limit)
+            }
+            return Array(merged.sorted { LedgerEventPosition($0) < LedgerEventPosition($1) }.prefix(limit))
+        }
         var sql = "SELECT * FROM ledger WHERE +kind = 'event' AND unit IN (\(Self.marks(filter.units.count))) AND ts >= ? AND ts < ?"
         var arguments: [(any DatabaseValueConvertible)?] = filter.units.map { $0 }
         arguments += [filter.from.milliseconds, filter.to.milliseconds]
