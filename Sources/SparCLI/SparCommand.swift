@@ -8,7 +8,7 @@ public struct SparCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, IngestCommand.self, ImportCommand.self, ExportCommand.self, KPICommand.self, RebuildCommand.self, BenchCommand.self, MapCommand.self,
             VerifyCommand.self, CheckpointCommand.self, ProofCommand.self, ServeCommand.self, AuditCommand.self,
-            UserCommand.self, SignCommand.self, ChangeCommand.self, OQCommand.self,
+            UserCommand.self, SignCommand.self, ChangeCommand.self, OQCommand.self, ConnectCommand.self,
         ]
     )
 
