@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "SparCore", swiftSettings: strict),
@@ -48,6 +49,17 @@ let package = Package(
             name: "SparInterchange",
             dependencies: [
                 "SparCore", .product(name: "Yams", package: "Yams"), .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .target(
+            name: "SparConnectors",
+            dependencies: [
+                "SparCore", "SparStorage", "SparInterchange", "SparEngine", "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -91,7 +103,7 @@ let package = Package(
             name: "SparServer",
             dependencies: [
                 "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo", "SparGovernance",
-                "SparCSV",
+                "SparCSV", "SparConnectors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -111,7 +123,7 @@ let package = Package(
             name: "SparCLI",
             dependencies: [
                 "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
-                "SparLedgerIntegrity", "SparServer", "SparGovernance", "SparQualification", "SparCSV",
+                "SparLedgerIntegrity", "SparServer", "SparGovernance", "SparQualification", "SparCSV", "SparConnectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -139,6 +151,15 @@ let package = Package(
         .testTarget(
             name: "SparInterchangeTests",
             dependencies: ["SparInterchange", "SparCore"],
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SparConnectorsTests",
+            dependencies: [
+                "SparConnectors", "SparInterchange", "SparCore", "SparStorage", "SparSQLite", "SparEngine", "SparTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),

@@ -1,0 +1,127 @@
+import CoreMetrics
+import Foundation
+import SparCore
+import Synchronization
+
+/// What one machine connector reports about itself: whether it reaches its source, when it last heard from it
+/// (by the wall clock of this process, so a silent machine shows as stale even when its last event was recent),
+/// how far it runs behind the source, and what it accepted and refused.
+public struct ConnectorHealth: Sendable, Hashable {
+    public var id: String
+    /// `mtconnect` or `mqtt`.
+    public var kind: String
+    public var site: String
+    /// The source system its events carry.
+    public var source: String
+    /// The agent URL or broker address (never a password).
+    public var endpoint: String
+    public var connected = false
+    /// Wall-clock time the last document or message arrived.
+    public var lastMessageAt: Timestamp?
+    /// The source's own time of the newest observation read.
+    public var lastObservationAt: Timestamp?
+    /// Arrival minus source time of the newest observation, milliseconds.
+    public var lagMilliseconds: Int64?
+    /// Sequences the source holds beyond what was read (MTConnect: the agent's last sequence minus the one read).
+    public var lagSequences: Int64?
+    /// Documents or messages read.
+    public var messages = 0
+    public var accepted = 0
+    public var duplicates = 0
+    /// Events the ledger refused plus messages that could not be read.
+    public var rejected = 0
+    /// Restarts, overruns, refusals and gaps, newest last (at most ``keptNotices``).
+    public var notices: [Notice] = []
+    /// The last failure to reach or read the source, cleared by the next success.
+    public var lastError: String?
+    /// Failed attempts in a row; the retry delay grows with it.
+    public var failures = 0
+    public var nextAttemptAt: Timestamp?
+
+    public static let keptNotices = 20
+
+    /// One thing worth an engineer's attention, with the wall-clock time it was seen.
+    public struct Notice: Sendable, Hashable {
+        public var at: Timestamp
+        public var text: String
+        public init(at: Timestamp, text: String) {
+            self.at = at
+            self.text = text
+        }
+    }
+
+    public init(id: String, kind: String, site: String, source: String, endpoint: String) {
+        self.id = id
+        self.kind = kind
+        self.site = site
+        self.source = source
+        self.endpoint = endpoint
+    }
+
+    public mutating func notice(_ text: String, at: Timestamp) {
+        notices.append(Notice(at: at, text: text))
+        if notices.count > Self.keptNotices { notices.removeFirst(notices.count - Self.keptNotices) }
+    }
+
+    /// True when nothing has arrived for longer than `after` milliseconds of wall-clock time (or ever).
+    public func isStale(now: Timestamp, after: Int64) -> Bool {
+        guard let last = lastMessageAt else { return true }
+        return now.milliseconds - last.milliseconds > after
+    }
+
+    /// Milliseconds since the last message by the wall clock, nil before the first.
+    public func silence(now: Timestamp) -> Int64? { lastMessageAt.map { max(0, now.milliseconds - $0.milliseconds) } }
+}
+
+/// The health of every connector of a process, shared between the connectors that write it and the pages, the
+/// metrics and `spar connect status` that read it.
+public final class ConnectorHealthBoard: Sendable {
+    private let entries = Mutex<[String: ConnectorHealth]>([:])
+
+    public init() {}
+
+    public func register(_ health: ConnectorHealth) { entries.withLock { $0[health.id] = health } }
+
+    @discardableResult
+    public func update<T>(_ id: String, _ body: (inout ConnectorHealth) -> T) -> T? {
+        entries.withLock { all -> T? in
+            guard var h = all[id] else { return nil }
+            let r = body(&h)
+            all[id] = h
+            return r
+        }
+    }
+
+    public func health(_ id: String) -> ConnectorHealth? { entries.withLock { $0[id] } }
+
+    /// Every connector, by id.
+    public func snapshot() -> [ConnectorHealth] { entries.withLock { $0.values.sorted { $0.id < $1.id } } }
+
+    /// Sets the connector gauges of a metrics factory from the board, with silence measured at `now`:
+    /// `spar_connector_connected`, `spar_connector_silence_seconds`, `spar_connector_lag_seconds`,
+    /// `spar_connector_lag_sequences` and `spar_connector_events{outcome}`, `spar_connector_messages`,
+    /// `spar_connector_failures`, each labelled with the connector, its kind and site.
+    public func publish(to factory: any MetricsFactory, now: Timestamp) {
+        for h in snapshot() {
+            let dims = [("connector", h.id), ("kind", h.kind), ("site", h.site)]
+            func gauge(_ label: String, _ value: Double, _ extra: [(String, String)] = []) {
+                Gauge(label: label, dimensions: dims + extra, factory: factory).record(value)
+            }
+            gauge("spar_connector_connected", h.connected ? 1 : 0)
+            gauge("spar_connector_silence_seconds", h.silence(now: now).map { Double($0) / 1000 } ?? -1)
+            gauge("spar_connector_lag_seconds", h.lagMilliseconds.map { Double($0) / 1000 } ?? -1)
+            gauge("spar_connector_lag_sequences", h.lagSequences.map(Double.init) ?? -1)
+            gauge("spar_connector_messages", Double(h.messages))
+            gauge("spar_connector_failures", Double(h.failures))
+            gauge("spar_connector_events", Double(h.accepted), [("outcome", "accepted")])
+            gauge("spar_connector_events", Double(h.duplicates), [("outcome", "duplicate")])
+            gauge("spar_connector_events", Double(h.rejected), [("outcome", "rejected")])
+        }
+    }
+}
+
+/// The delay before the next attempt after `failures` failures in a row: 1 s doubling to at most `cap` seconds.
+public func connectorBackoff(failures: Int, cap: Double = 60) -> Double {
+    guard failures > 0 else { return 0 }
+    return min(cap, pow(2, Double(min(failures - 1, 16))))
+}
