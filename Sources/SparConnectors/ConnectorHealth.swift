@@ -6,7 +6,7 @@ import Synchronization
 /// What one machine connector reports about itself: whether it reaches its source, when it last heard from it
 /// (by the wall clock of this process, so a silent machine shows as stale even when its last event was recent),
 /// how far it runs behind the source, and what it accepted and refused.
-public struct ConnectorHealth: Sendable, Hashable {
+public struct ConnectorHealth: Sendable, Hashable, Codable {
     public var id: String
     /// `mtconnect` or `mqtt`.
     public var kind: String
@@ -41,13 +41,77 @@ public struct ConnectorHealth: Sendable, Hashable {
     public static let keptNotices = 20
 
     /// One thing worth an engineer's attention, with the wall-clock time it was seen.
-    public struct Notice: Sendable, Hashable {
+    public struct Notice: Sendable, Hashable, Codable {
         public var at: Timestamp
         public var text: String
         public init(at: Timestamp, text: String) {
             self.at = at
             self.text = text
         }
+        enum CodingKeys: String, CodingKey { case at, text }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            at = Timestamp(milliseconds: try c.decode(Int64.self, forKey: .at))
+            text = try c.decode(String.self, forKey: .text)
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(at.milliseconds, forKey: .at)
+            try c.encode(text, forKey: .text)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, site, source, endpoint, connected, lastMessageAt, lastObservationAt, lagMilliseconds, lagSequences
+        case messages, accepted, duplicates, rejected, notices, lastError, failures, nextAttemptAt
+    }
+
+    /// Times are milliseconds since the epoch.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func time(_ k: CodingKeys) throws -> Timestamp? {
+            try c.decodeIfPresent(Int64.self, forKey: k).map(Timestamp.init(milliseconds:))
+        }
+        id = try c.decode(String.self, forKey: .id)
+        kind = try c.decode(String.self, forKey: .kind)
+        site = try c.decode(String.self, forKey: .site)
+        source = try c.decode(String.self, forKey: .source)
+        endpoint = try c.decode(String.self, forKey: .endpoint)
+        connected = try c.decode(Bool.self, forKey: .connected)
+        lastMessageAt = try time(.lastMessageAt)
+        lastObservationAt = try time(.lastObservationAt)
+        lagMilliseconds = try c.decodeIfPresent(Int64.self, forKey: .lagMilliseconds)
+        lagSequences = try c.decodeIfPresent(Int64.self, forKey: .lagSequences)
+        messages = try c.decode(Int.self, forKey: .messages)
+        accepted = try c.decode(Int.self, forKey: .accepted)
+        duplicates = try c.decode(Int.self, forKey: .duplicates)
+        rejected = try c.decode(Int.self, forKey: .rejected)
+        notices = try c.decode([Notice].self, forKey: .notices)
+        lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
+        failures = try c.decode(Int.self, forKey: .failures)
+        nextAttemptAt = try time(.nextAttemptAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(site, forKey: .site)
+        try c.encode(source, forKey: .source)
+        try c.encode(endpoint, forKey: .endpoint)
+        try c.encode(connected, forKey: .connected)
+        try c.encodeIfPresent(lastMessageAt?.milliseconds, forKey: .lastMessageAt)
+        try c.encodeIfPresent(lastObservationAt?.milliseconds, forKey: .lastObservationAt)
+        try c.encodeIfPresent(lagMilliseconds, forKey: .lagMilliseconds)
+        try c.encodeIfPresent(lagSequences, forKey: .lagSequences)
+        try c.encode(messages, forKey: .messages)
+        try c.encode(accepted, forKey: .accepted)
+        try c.encode(duplicates, forKey: .duplicates)
+        try c.encode(rejected, forKey: .rejected)
+        try c.encode(notices, forKey: .notices)
+        try c.encodeIfPresent(lastError, forKey: .lastError)
+        try c.encode(failures, forKey: .failures)
+        try c.encodeIfPresent(nextAttemptAt?.milliseconds, forKey: .nextAttemptAt)
     }
 
     public init(id: String, kind: String, site: String, source: String, endpoint: String) {

@@ -31,6 +31,19 @@ public struct ConnectorsFile: Sendable, Hashable {
         public var agent: URL
         public var pollSeconds: Double
         public var devices: [MTConnectDeviceMap]
+
+        public init(
+            id: String, kind: String, site: String, source: String, agent: URL, pollSeconds: Double,
+            devices: [MTConnectDeviceMap]
+        ) {
+            self.id = id
+            self.kind = kind
+            self.site = site
+            self.source = source
+            self.agent = agent
+            self.pollSeconds = pollSeconds
+            self.devices = devices
+        }
     }
 
     public var connectors: [Connector]

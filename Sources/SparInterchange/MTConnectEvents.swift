@@ -98,8 +98,8 @@ public struct MTConnectTracker: Sendable {
     }
 
     public let devices: [MTConnectDeviceMap]
-    public private(set) var instanceId: String?
-    public private(set) var nextSequence: Int64?
+    public internal(set) var instanceId: String?
+    public internal(set) var nextSequence: Int64?
     var state: [String: Device] = [:]
 
     public init(devices: [MTConnectDeviceMap]) { self.devices = devices }
