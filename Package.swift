@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "SparCore", "SparStorage", "SparInterchange", "SparEngine", "CMosquitto",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
@@ -158,7 +159,9 @@ let package = Package(
             name: "SparConnectorsTests",
             dependencies: [
                 "SparConnectors", "SparInterchange", "SparCore", "SparStorage", "SparSQLite", "SparEngine", "SparTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "SparServer", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: strict

@@ -8,8 +8,8 @@ import SparSQLite
 struct ConnectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connect",
-        abstract: "Machine connectors (MTConnect): check a connectors file and print the mapping it would apply.",
-        subcommands: [Check.self])
+        abstract: "Machine connectors: check a connectors file, run its MTConnect connectors, show their health.",
+        subcommands: [Check.self, MTConnect.self, Status.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -70,6 +70,12 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "name=file"))
     var csvMaps: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "A connectors file whose MTConnect connectors run inside the server (default: SPAR_CONNECTORS).",
+            valueName: "connectors.yaml"))
+    var connectors: String?
+
     func run() async throws {
         do {
             try await ServeCommand.serve(
@@ -78,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
                 loginAttemptsPerMinute: loginAttemptsPerMinute,
                 allowedHosts: allowedHosts.isEmpty
                     ? ServeCommand.hosts(ProcessInfo.processInfo.environment["SPAR_ALLOWED_HOSTS"]) : allowedHosts,
-                csvMaps: try ServeCommand.loadMaps(csvMaps))
+                csvMaps: try ServeCommand.loadMaps(csvMaps),
+                connectors: connectors ?? ProcessInfo.processInfo.environment["SPAR_CONNECTORS"])
         } catch {
             throw ExitCode(Console.fail(error).code)
         }
@@ -110,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
     static func serve(
         db: String, key: String?, plant: String?, host: String, port: Int, staleAfterHours: Double,
         sessionIdleMinutes: Double = 30, sessionMaxHours: Double = 12, loginAttemptsPerMinute: Int = 10,
-        allowedHosts: [String] = [], csvMaps: [String: CSVMap] = [:]
+        allowedHosts: [String] = [], csvMaps: [String: CSVMap] = [:], connectors: String? = nil
     ) async throws {
         guard (0...65_535).contains(port) else { throw CLIError("--port must be from 0 to 65535") }
         guard staleAfterHours > 0 else { throw CLIError("--stale-after-hours must be positive") }
@@ -135,6 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
                 loginAttemptsPerMinute: loginAttemptsPerMinute),
             allowedHosts: allowedHosts)
         configuration.csvMaps = csvMaps
+        configuration.connectorsPath = connectors
         configuration.requestDeadline = .seconds(30)
         configuration.cancelReadsWhenClientLeaves = true
         let app = try await buildApplication(configuration)

@@ -37,6 +37,8 @@ public struct ConnectorHealth: Sendable, Hashable, Codable {
     /// Failed attempts in a row; the retry delay grows with it.
     public var failures = 0
     public var nextAttemptAt: Timestamp?
+    /// Wall-clock silence after which the connector shows as stale, milliseconds.
+    public var staleAfter: Int64 = 60_000
 
     public static let keptNotices = 20
 
@@ -63,7 +65,7 @@ public struct ConnectorHealth: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, kind, site, source, endpoint, connected, lastMessageAt, lastObservationAt, lagMilliseconds, lagSequences
-        case messages, accepted, duplicates, rejected, notices, lastError, failures, nextAttemptAt
+        case messages, accepted, duplicates, rejected, notices, lastError, failures, nextAttemptAt, staleAfter
     }
 
     /// Times are milliseconds since the epoch.
@@ -90,6 +92,7 @@ public struct ConnectorHealth: Sendable, Hashable, Codable {
         lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
         failures = try c.decode(Int.self, forKey: .failures)
         nextAttemptAt = try time(.nextAttemptAt)
+        staleAfter = try c.decodeIfPresent(Int64.self, forKey: .staleAfter) ?? 60_000
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,6 +115,7 @@ public struct ConnectorHealth: Sendable, Hashable, Codable {
         try c.encodeIfPresent(lastError, forKey: .lastError)
         try c.encode(failures, forKey: .failures)
         try c.encodeIfPresent(nextAttemptAt?.milliseconds, forKey: .nextAttemptAt)
+        try c.encode(staleAfter, forKey: .staleAfter)
     }
 
     public init(id: String, kind: String, site: String, source: String, endpoint: String) {
@@ -132,6 +136,9 @@ public struct ConnectorHealth: Sendable, Hashable, Codable {
         guard let last = lastMessageAt else { return true }
         return now.milliseconds - last.milliseconds > after
     }
+
+    /// Stale by the connector's own threshold.
+    public func isStale(now: Timestamp) -> Bool { isStale(now: now, after: staleAfter) }
 
     /// Milliseconds since the last message by the wall clock, nil before the first.
     public func silence(now: Timestamp) -> Int64? { lastMessageAt.map { max(0, now.milliseconds - $0.milliseconds) } }
@@ -162,7 +169,7 @@ public final class ConnectorHealthBoard: Sendable {
     public func snapshot() -> [ConnectorHealth] { entries.withLock { $0.values.sorted { $0.id < $1.id } } }
 
     /// Sets the connector gauges of a metrics factory from the board, with silence measured at `now`:
-    /// `spar_connector_connected`, `spar_connector_silence_seconds`, `spar_connector_lag_seconds`,
+    /// `spar_connector_connected`, `spar_connector_stale`, `spar_connector_silence_seconds`, `spar_connector_lag_seconds`,
     /// `spar_connector_lag_sequences` and `spar_connector_events{outcome}`, `spar_connector_messages`,
     /// `spar_connector_failures`, each labelled with the connector, its kind and site.
     public func publish(to factory: any MetricsFactory, now: Timestamp) {
@@ -172,6 +179,7 @@ public final class ConnectorHealthBoard: Sendable {
                 Gauge(label: label, dimensions: dims + extra, factory: factory).record(value)
             }
             gauge("spar_connector_connected", h.connected ? 1 : 0)
+            gauge("spar_connector_stale", h.isStale(now: now) ? 1 : 0)
             gauge("spar_connector_silence_seconds", h.silence(now: now).map { Double($0) / 1000 } ?? -1)
             gauge("spar_connector_lag_seconds", h.lagMilliseconds.map { Double($0) / 1000 } ?? -1)
             gauge("spar_connector_lag_sequences", h.lagSequences.map(Double.init) ?? -1)

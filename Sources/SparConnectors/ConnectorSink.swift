@@ -23,11 +23,12 @@ public protocol ConnectorSink: Sendable {
 }
 
 extension Principal {
-    /// A connector acting as its source system on its site only.
-    public static func connector(source: String, site: String, connector: String) -> Principal {
+    /// A connector acting as its source system on its site only; `station` says which process runs it (and who
+    /// started it), recorded with every entry.
+    public static func connector(source: String, site: String, connector: String, station: String? = nil) -> Principal {
         Principal(
-            kind: .system, name: source, roles: [], sites: .sites([site]), station: "connector \(connector)",
-            tokenID: "connector:\(connector)")
+            kind: .system, name: source, roles: [], sites: .sites([site]),
+            station: "connector \(connector)" + (station.map { " (\($0))" } ?? ""), tokenID: "connector:\(connector)")
     }
 }
 

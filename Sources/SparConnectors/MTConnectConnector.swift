@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import SparCore
 import SparEngine
 import SparInterchange
@@ -13,7 +14,7 @@ import SparInterchange
 /// a restart of the agent nor of Spar duplicates or loses an event. A failure to reach or read the agent is
 /// retried with a doubling delay and never stops the connector.
 public actor MTConnectConnector {
-    public let connector: ConnectorsFile.Connector
+    nonisolated public let connector: ConnectorsFile.Connector
     let agent: MTConnectAgent
     let sink: any ConnectorSink
     let board: ConnectorHealthBoard
@@ -29,7 +30,7 @@ public actor MTConnectConnector {
 
     public init(
         connector: ConnectorsFile.Connector, sink: any ConnectorSink, board: ConnectorHealthBoard,
-        stateFile: ConnectorStateFile?, now: @escaping @Sendable () -> Timestamp = { .now },
+        stateFile: ConnectorStateFile?, station: String? = nil, now: @escaping @Sendable () -> Timestamp = { .now },
         logger: Logger = Logger(label: "spar.connector"), retryUnit: Duration = .seconds(1), sampleCount: Int = 1000,
         requestTimeout: Double = 10
     ) throws {
@@ -37,7 +38,7 @@ public actor MTConnectConnector {
         agent = MTConnectAgent(base: connector.agent, timeout: requestTimeout)
         self.sink = sink
         self.board = board
-        principal = .connector(source: connector.source, site: connector.site, connector: connector.id)
+        principal = .connector(source: connector.source, site: connector.site, connector: connector.id, station: station)
         self.stateFile = stateFile
         self.now = now
         self.logger = logger
@@ -47,6 +48,7 @@ public actor MTConnectConnector {
             id: connector.id, kind: "mtconnect", site: connector.site, source: connector.source,
             endpoint: connector.agent.absoluteString)
         tracker = MTConnectTracker(devices: connector.devices)
+        let staleAfter = Self.staleAfter(pollSeconds: connector.pollSeconds)
         if let saved = try stateFile?.load(MTConnectTracker.Snapshot.self) {
             health = saved.health
             health.connected = false
@@ -58,11 +60,15 @@ public actor MTConnectConnector {
                 }
             }
         }
+        health.staleAfter = staleAfter
         board.register(health)
     }
 
+    /// A connector is stale after five polling intervals without a document, and never sooner than 10 s.
+    public static func staleAfter(pollSeconds: Double) -> Int64 { max(10_000, Int64(pollSeconds * 5_000)) }
+
     /// Polls until the task is cancelled.
-    public func run() async {
+    public func pollUntilCancelled() async {
         let interval = Duration.milliseconds(Int64(max(0.05, connector.pollSeconds) * 1000))
         while !Task.isCancelled {
             do {
@@ -172,5 +178,12 @@ public actor MTConnectConnector {
         } catch {
             logger.error("spar.connector.state", metadata: ["connector": "\(connector.id)", "error": "\(error)"])
         }
+    }
+}
+
+extension MTConnectConnector: Service {
+    /// Runs until the task is cancelled or the service group shuts down.
+    nonisolated public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.pollUntilCancelled() }
     }
 }

@@ -51,11 +51,18 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     configuration.logger.info(
         "spar.hosts.allowed", metadata: ["spar.hosts": "\(allowed.descriptions.joined(separator: ", "))"])
     let router = try buildRouter(live: live, configuration: configuration, authenticator: authenticator)
+    let connectors = try connectorServices(live: live, configuration: configuration)
+    if !connectors.isEmpty {
+        configuration.logger.info(
+            "spar.connectors.started",
+            metadata: ["spar.connectors": "\(connectors.map(\.connector.id).joined(separator: ", "))"])
+    }
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "spar"),
+        services: connectors,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: configuration.logger)
 }
@@ -130,7 +137,15 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
     }
     router.get("/metrics") { _, context in
         try context.caller.authorizeMetrics()
+        live.connectors.publish(to: live.metrics.factory, now: configuration.now())
         return JSONText(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+    router.get("/api/connectors") { _, context in
+        try context.caller.authorizeRead()
+        let now = configuration.now()
+        let list = live.connectors.snapshot().filter { context.caller.mayRead(site: $0.site) }.map { connectorJSON($0, now: now) }
+        let data = try JSONSerialization.data(withJSONObject: ["connectors": list], options: [.sortedKeys])
+        return JSONText(String(decoding: data, as: UTF8.self), contentType: "application/json")
     }
     return router
 }

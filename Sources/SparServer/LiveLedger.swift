@@ -1,4 +1,5 @@
 import Foundation
+import SparConnectors
 import Synchronization
 import SparCore
 import SparEngine
@@ -198,6 +199,8 @@ actor LiveLedger {
     nonisolated let startedAt: Timestamp
     nonisolated let now: @Sendable () -> Timestamp
     nonisolated let recordedBy: String
+    /// The health of the machine connectors running in this server.
+    nonisolated let connectors: ConnectorHealthBoard
     private let maxFutureSkew: Int64
 
     /// The reader over the projection, for the plant model served.
@@ -244,6 +247,7 @@ actor LiveLedger {
         now = configuration.now
         startedAt = configuration.now()
         recordedBy = configuration.recordedBy
+        connectors = configuration.connectorBoard
         maxFutureSkew = configuration.maxFutureSkew
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SparConnectors
 import Hummingbird
 import Mustache
 import SparCore
@@ -73,7 +74,11 @@ struct PageController {
             try context.caller.authorizeRead()
             let started = ContinuousClock.now
             let s = await live.snapshot().scoped(to: context.caller.sites)
-            return try render(started, "ingest", ingest(s), caller: context.caller)
+            var model = ingest(s)
+            let connectors = connectorRows(live.connectors.snapshot().filter { context.caller.mayRead(site: $0.site) })
+            model["connectors"] = connectors
+            model["hasConnectors"] = !connectors.isEmpty
+            return try render(started, "ingest", model, caller: context.caller)
         }
         router.get("/assets/style.css") { _, _ in
             JSONText(String(decoding: PackageResources.style_css, as: UTF8.self), contentType: "text/css; charset=utf-8")
@@ -493,6 +498,36 @@ struct PageController {
             "rebuildMs": String(format: "%.0f", s.lastRebuildMilliseconds),
             "events": Format.grouped(Double(s.eventCount)),
         ]
+    }
+}
+
+extension PageController {
+    /// The connectors table of the ingest page: silence and staleness by the server's wall clock.
+    func connectorRows(_ list: [ConnectorHealth]) -> [[String: Any]] {
+        let now = live.now()
+        return list.map { h -> [String: Any] in
+            var row: [String: Any] = [
+                "id": h.id, "kind": h.kind, "site": h.site, "source": h.source, "endpoint": h.endpoint,
+                "connected": h.connected, "stale": h.isStale(now: now),
+            ]
+            row["last"] = h.lastMessageAt.map { Format.time($0, zone: nil) } ?? "never"
+            row["silence"] = h.silence(now: now).map { Format.duration(milliseconds: $0) } ?? "–"
+            row["lag"] = h.lagMilliseconds.map { Format.duration(milliseconds: max(0, $0)) } ?? "–"
+            row["lagSequences"] = h.lagSequences.map { Format.grouped(Double($0)) } ?? "–"
+            row["accepted"] = h.accepted
+            row["duplicates"] = h.duplicates
+            row["rejected"] = h.rejected
+            row["hasRejected"] = h.rejected > 0
+            row["error"] = h.lastError ?? ""
+            row["hasError"] = h.lastError != nil
+            row["retry"] = h.nextAttemptAt.map { Format.time($0, zone: nil) } ?? ""
+            row["staleAfter"] = Format.duration(milliseconds: h.staleAfter)
+            let notices: [[String: String]] = h.notices.suffix(5).reversed().map { n in
+                ["at": Format.time(n.at, zone: nil), "text": n.text]
+            }
+            row["notices"] = notices
+            return row
+        }
     }
 }
 

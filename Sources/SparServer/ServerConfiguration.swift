@@ -1,4 +1,5 @@
 import Foundation
+import SparConnectors
 import SparCSV
 import Logging
 import Prometheus
@@ -44,6 +45,13 @@ public struct ServerConfiguration: Sendable {
     public var allowedHosts: [String]
     /// Column maps for `POST /api/import/csv?map=NAME`, by name (`spar serve --csv-map NAME=MAP.yaml`).
     public var csvMaps: [String: CSVMap] = [:]
+    /// Machine connectors to run inside the server (`spar serve --connectors connectors.yaml`), checked against the
+    /// ledger's plant model at start.
+    public var connectorsPath: String?
+    /// The connectors' health, shown on `/ingest`, `/api/connectors` and `/metrics`.
+    public var connectorBoard = ConnectorHealthBoard()
+    /// The unit of the connectors' retry delay.
+    public var connectorRetryUnit: Duration = .seconds(1)
 
     /// Creates a configuration; only the database is required.
     public init(

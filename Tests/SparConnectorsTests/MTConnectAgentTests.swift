@@ -181,7 +181,7 @@ struct MTConnectAgentTests {
             let c = try MTConnectConnector(
                 connector: Self.connector(url, devices: [MTConnectDeviceMap(device: "VMC-1", unit: Self.unit, source: "mes")]),
                 sink: ledger.sink, board: board, stateFile: nil, now: { t("2026-03-03T00:00:00Z") }, retryUnit: .milliseconds(20))
-            let task = Task { await c.run() }
+            let task = Task { await c.pollUntilCancelled() }
             defer { task.cancel() }
             // Delays of 1, 2, 4 units: three failures within about 140 ms.
             try await Self.eventually { (board.health("cell-1")?.failures ?? 0) >= 3 }
