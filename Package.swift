@@ -159,7 +159,7 @@ let package = Package(
             name: "SparConnectorsTests",
             dependencies: [
                 "SparConnectors", "SparInterchange", "SparCore", "SparStorage", "SparSQLite", "SparEngine", "SparTestSupport",
-                "SparServer", .product(name: "Hummingbird", package: "hummingbird"),
+                "SparServer", "spar", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -101,7 +101,7 @@ extension ConnectCommand {
             discussion: """
                 Reads what the connectors running on the ledger (spar connect or spar serve --connectors) last saved \
                 beside it. A connector is stale when nothing has arrived for longer than its threshold by this \
-                machine's clock. Exits 3 when a connector is stale or not connected.
+                machine's clock. Exits 3 when a connector is stale, or not connected without having been stopped.
                 """)
 
         @Option(help: "The SQLite ledger the connectors append to.")
@@ -134,7 +134,9 @@ extension ConnectCommand {
             } else {
                 Console.out(Self.table(list, now: now))
             }
-            if list.contains(where: { $0.health.isStale(now: now) || !$0.health.connected }) { throw ExitCode(3) }
+            if list.contains(where: { $0.health.isStale(now: now) || (!$0.health.connected && !$0.health.isStopped) }) {
+                throw ExitCode(3)
+            }
         }
 
         static func table(_ list: [(health: ConnectorHealth, savedAt: Int64)], now: Timestamp) -> String {
@@ -144,7 +146,7 @@ extension ConnectCommand {
             }
             var lines: [String] = []
             for (h, _) in list {
-                let status = (h.connected ? "connected" : "NOT CONNECTED") + (h.isStale(now: now) ? ", STALE" : "")
+                let status = (h.connected ? "connected" : h.isStopped ? "stopped" : "NOT CONNECTED") + (h.isStale(now: now) ? ", STALE" : "")
                 lines.append("\(h.id) (\(h.kind), site \(h.site), source \(h.source)) \(h.endpoint): \(status)")
                 lines.append(
                     "  last message \(age(h.silence(now: now))); behind the source "

@@ -41,6 +41,11 @@ public struct ConnectorHealth: Sendable, Hashable, Codable {
     public var staleAfter: Int64 = 60_000
 
     public static let keptNotices = 20
+    /// The notice a connector leaves when it stops on purpose.
+    public static let stoppedNotice = "stopped"
+
+    /// True when the connector's last word was that it stopped on purpose.
+    public var isStopped: Bool { !connected && notices.last?.text == Self.stoppedNotice }
 
     /// One thing worth an engineer's attention, with the wall-clock time it was seen.
     public struct Notice: Sendable, Hashable, Codable {

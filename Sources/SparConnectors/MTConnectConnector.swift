@@ -67,16 +67,15 @@ public actor MTConnectConnector {
     /// A connector is stale after five polling intervals without a document, and never sooner than 10 s.
     public static func staleAfter(pollSeconds: Double) -> Int64 { max(10_000, Int64(pollSeconds * 5_000)) }
 
-    /// Polls until the task is cancelled.
+    /// Polls until the task is cancelled, then records that the connector stopped.
     public func pollUntilCancelled() async {
         let interval = Duration.milliseconds(Int64(max(0.05, connector.pollSeconds) * 1000))
-        while !Task.isCancelled {
+        loop: while !Task.isCancelled {
             do {
                 let more = try await poll()
                 if !more { try await Task.sleep(for: interval) }
-            } catch is CancellationError {
-                return
             } catch {
+                if Task.isCancelled || error is CancellationError { break loop }
                 let failures = board.update(connector.id) { h -> Int in
                     h.failures += 1
                     h.connected = false
@@ -87,14 +86,20 @@ public actor MTConnectConnector {
                 } ?? 1
                 logger.warning("spar.connector.failed", metadata: ["connector": "\(connector.id)", "error": "\(error)"])
                 save()
-                let delay = connectorBackoff(failures: failures)
                 do {
-                    try await Task.sleep(for: retryUnit * delay)
+                    try await Task.sleep(for: retryUnit * connectorBackoff(failures: failures))
                 } catch {
-                    return
+                    break loop
                 }
             }
         }
+        let at = now()
+        board.update(connector.id) { h in
+            h.connected = false
+            h.nextAttemptAt = nil
+            h.notice(ConnectorHealth.stoppedNotice, at: at)
+        }
+        save()
     }
 
     /// Reads once: the probe and the current state when the connector starts afresh, otherwise the next samples.

@@ -1,4 +1,5 @@
 import Foundation
+import SparTestSupport
 import Testing
 
 @Suite("Durability of acknowledged events")

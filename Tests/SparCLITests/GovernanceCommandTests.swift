@@ -1,4 +1,5 @@
 import Foundation
+import SparTestSupport
 import Testing
 
 /// A two-site ledger (sites `a` and `b`) with an admin and site-a users, driven through the real `spar` binary.

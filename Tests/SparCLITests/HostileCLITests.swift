@@ -1,4 +1,5 @@
 import Foundation
+import SparTestSupport
 import Testing
 
 /// Repros of a hostile test campaign through the real `spar` binary.

@@ -1,4 +1,5 @@
 import Foundation
+import SparTestSupport
 import Testing
 
 @Suite("spar import b2mml and spar export b2mml, end to end")

@@ -1,4 +1,5 @@
 import Foundation
+import SparTestSupport
 import Testing
 
 @testable import SparCLI

@@ -1,4 +1,5 @@
 import Foundation
+import SparTestSupport
 import Testing
 
 @Suite("spar ingest and spar kpi --db, end to end")

@@ -1,4 +1,5 @@
 import Foundation
+import SparTestSupport
 import Testing
 
 /// `spar kpi --definition spar-kpi-1` against the JSON that `spar kpi --format json` printed for the same reference

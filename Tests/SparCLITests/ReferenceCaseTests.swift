@@ -1,4 +1,5 @@
 import Foundation
+import SparTestSupport
 import Testing
 
 /// Every reference case (plant.yaml, events.jsonl, query.json, expected.json) through the real `spar kpi`.

@@ -1,14 +1,14 @@
 import Foundation
 
 /// Runs the built `spar` executable, as a user would.
-struct SparProcess {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public struct SparProcess {
+    public struct Output {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
-    static var executable: URL? {
+    public static var executable: URL? {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
             Bundle.main.bundleURL.deletingLastPathComponent(),
@@ -21,7 +21,7 @@ struct SparProcess {
         return nil
     }
 
-    static func run(
+    public static func run(
         _ arguments: [String], stdin: String? = nil, cwd: URL? = nil, environment: [String: String] = [:]
     ) throws -> Output {
         guard let exe = executable else { throw CocoaError(.fileNoSuchFile) }
@@ -51,7 +51,7 @@ struct SparProcess {
     }
 
     /// Runs another program (a reference tool such as `sha256sum`) and returns its standard output.
-    static func runTool(_ path: String, _ arguments: [String]) throws -> String {
+    public static func runTool(_ path: String, _ arguments: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = arguments
@@ -63,7 +63,7 @@ struct SparProcess {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func temporaryDirectory() throws -> URL {
+    public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("spar-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
