@@ -15,14 +15,17 @@ import SparCore
 ///   next birth's value counts what was made meanwhile.
 /// - NDEATH ends the session whose `bdSeq` it carries (another `bdSeq` is the will of an earlier session and is
 ///   ignored): the node's and its devices' states become unknown from when Spar received it (a will's timestamp
-///   is from the node's connect, not its death). DDEATH makes one device's state unknown from its timestamp.
+///   is from the node's connect, not its death). DDEATH makes one device's state unknown from its timestamp. An NBIRTH
+///   of another `bdSeq` while a session had no NDEATH ends that session unseen: unknown from just after its last
+///   message.
 /// - Times are milliseconds since the epoch; a payload or metric time that is plausibly seconds is refused
 ///   (``SparkplugPayload/time(_:_:)``). Historical metrics (`is_historical`) are not read.
 /// - A counter's first value is its baseline; an increase counts the difference; a lower value is a reset and counts
 ///   the new value. Baselines are kept across births.
 /// - Event ids are `sparkplug:<group>/<edge node>[/<device>]:b<bdSeq>:s<seq>:<metric timestamp>:<metric>`, so the
-///   same message read again, by this tracker or another, gives the same ids. A message delivered twice in a row
-///   gives its events again (same ids; the ledger keeps one).
+///   same message read again, by this tracker or another, gives the same ids (the unknowns a death or gap causes:
+///   `…:b<bdSeq>:ndeath:<received>`, `…:s<seq>:<time>:ddeath`, `…:s<seq>:<time>:gap`, `…:b<bdSeq>:<time>:ended`).
+///   A message delivered twice in a row gives its events again (same ids; the ledger keeps one).
 /// - Two states of one unit at one instant: the later follows the earlier by a millisecond.
 /// - STATE, NCMD and DCMD are host traffic, ignored with a notice; other topics and undecodable payloads are refused
 ///   with the reason.
@@ -174,12 +177,16 @@ public struct SparkplugTracker: Sendable {
             }
         }
         var notices: [String] = []
+        var events: [Event] = []
         if let previous = nodes[node], previous.alive, previous.bdSeq != bdSeq {
             notices.append(
-                "\(label): bdSeq \(bdSeq) begins a session while session bdSeq \(previous.bdSeq) had no NDEATH")
+                "\(label): bdSeq \(bdSeq) begins a session while session bdSeq \(previous.bdSeq) had no NDEATH; its units are unknown from just after its last message"
+            )
+            unknown(node, from: previous.lastTime.adding(milliseconds: 1), &events) {
+                "sparkplug:\($0):b\(previous.bdSeq):\($1.milliseconds):ended"
+            }
         }
         var n = Node(bdSeq: bdSeq, lastTime: payloadTime ?? receivedAt)
-        var events: [Event] = []
         var rebirth = false
         readMetrics(
             payload, scope: &n.metrics, key: SparkplugDeviceMap.Key(node: node, device: nil), birth: true, bdSeq: bdSeq,
@@ -214,12 +221,7 @@ public struct SparkplugTracker: Sendable {
         n.last = nil
         nodes[node] = n
         var events: [Event] = []
-        for m in devices where m.key.node == node && m.stateMetric != nil {
-            guard let s = units[m.key]?.state, !s.isUnknown else { continue }
-            emitState(
-                m, StateChange(), at: receivedAt, id: "sparkplug:\(m.key):b\(bdSeq):ndeath:\(receivedAt.milliseconds)",
-                &events)
-        }
+        unknown(node, from: receivedAt, &events) { "sparkplug:\($0):b\(bdSeq):ndeath:\($1.milliseconds)" }
         return Output(events: events, notices: [], disposition: .read, rebirth: nil)
     }
 
@@ -253,14 +255,8 @@ public struct SparkplugTracker: Sendable {
             n.last = nil
             nodes[node] = n
             var events: [Event] = []
-            let from = n.lastTime.adding(milliseconds: 1)
-            for m in devices where m.key.node == node && m.stateMetric != nil {
-                guard let s = units[m.key]?.state, !s.isUnknown else { continue }
-                emitState(
-                    m, StateChange(), at: from,
-                    id:
-                        "sparkplug:\(m.key):b\(n.bdSeq):s\(payload.seq.map(String.init) ?? "-"):\(from.milliseconds):gap",
-                    &events)
+            unknown(node, from: n.lastTime.adding(milliseconds: 1), &events) {
+                "sparkplug:\($0):b\(n.bdSeq):s\(payload.seq.map(String.init) ?? "-"):\($1.milliseconds):gap"
             }
             return Self.rejected(why, rebirth: node, events: events)
         }
@@ -406,6 +402,18 @@ public struct SparkplugTracker: Sendable {
                 u.counters[name] = v
                 units[key] = u
             }
+        }
+    }
+
+    /// Makes every mapped unit of the node whose state is known unknown from `time` (or just after its last state);
+    /// `id` gives the event id from the map's key and `time`.
+    mutating func unknown(
+        _ node: SparkplugEdgeNode, from time: Timestamp, _ events: inout [Event],
+        id: (SparkplugDeviceMap.Key, Timestamp) -> String
+    ) {
+        for m in devices where m.key.node == node && m.stateMetric != nil && maps[m.key] == m {
+            guard let s = units[m.key]?.state, !s.isUnknown else { continue }
+            emitState(m, StateChange(), at: time, id: id(m.key, time), &events)
         }
     }
 

@@ -551,6 +551,30 @@ struct SparkplugTests {
         #expect(tracker.onlineNodes.isEmpty)
     }
 
+    @Test("an NBIRTH of a new bdSeq while the old session had no NDEATH: unknown from just after its last message")
+    func sessionWithoutDeath() throws {
+        var tracker = SparkplugTracker(devices: [Self.pressMap])
+        let now = Timestamp(milliseconds: Int64(Self.t0))
+        for (topic, p) in try Self.births() { _ = tracker.read(topic: topic, payload: p, receivedAt: now) }
+        let data = try Self.data(seq: 2, at: Self.t0 + 1000, [(2, .longValue(103))])
+        #expect(tracker.read(topic: Self.ddata, payload: data, receivedAt: now).events.count == 1)
+        // bdSeq 4 at +60 s: session 3 ended unseen after its last message (+1 s); press-3 is unknown from +1.001 s,
+        // then the DBIRTH says production again and good 110 counts 110 − 103 = 7.
+        let out = try Self.births(bdSeq: 4, at: Self.t0 + 60_000, good: 110).map {
+            tracker.read(topic: $0.0, payload: $0.1, receivedAt: now)
+        }
+        #expect(
+            out[0].notices == [
+                "NBIRTH plant-1/gateway-7: bdSeq 4 begins a session while session bdSeq 3 had no NDEATH; its units are unknown from just after its last message"
+            ])
+        #expect(
+            out.flatMap(\.events).map(Self.describe) == [
+                "\(Self.pressID):b3:1764864001001:ended 2025-12-04T16:00:01.001Z press-3 state unknown",
+                "\(Self.pressID):b4:s1:1764864060000:Status/State 2025-12-04T16:01:00Z press-3 state production",
+                "\(Self.pressID):b4:s1:1764864060000:Counts/Good 2025-12-04T16:01:00Z press-3 count good 7 scrap 0",
+            ])
+    }
+
     @Test("the rebirth request is an NCMD setting Node Control/Rebirth to true")
     func rebirthRequest() throws {
         let request = try Self.press.rebirthRequest(at: Timestamp(milliseconds: Int64(Self.t0)))
