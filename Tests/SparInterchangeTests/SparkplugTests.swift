@@ -528,6 +528,9 @@ struct SparkplugTests {
             receivedAt: now)
         let why2 = "STATE of host application 'scada-1': a host's online state, not machine data; ignored"
         #expect(state.disposition == .ignored(why2) && state.notices == [why2] && state.events.isEmpty)
+        // Before Sparkplug 3.0 the STATE topic had no namespace, and its payload was ONLINE or OFFLINE.
+        let legacy = tracker.read(topic: "STATE/scada-1", payload: Array("OFFLINE".utf8), receivedAt: now)
+        #expect(legacy.disposition == .ignored(why2))
     }
 
     @Test("an NBIRTH must have seq 0 and a bdSeq; data before any birth is refused with a rebirth asked for")
