@@ -19,7 +19,10 @@ import SparCore
 ///   of another `bdSeq` while a session had no NDEATH ends that session unseen: unknown from just after its last
 ///   message.
 /// - Times are milliseconds since the epoch; a payload or metric time that is plausibly seconds is refused
-///   (``SparkplugPayload/time(_:_:)``). Historical metrics (`is_historical`) are not read.
+///   (``SparkplugPayload/time(_:_:)``).
+/// - A historical value (`is_historical`, store and forward) of the state metric is a state at its own time that
+///   leaves the current state as it is; a counter's historical values are not counted (its next current value
+///   counts what they add).
 /// - A counter's first value is its baseline; an increase counts the difference; a lower value is a reset and counts
 ///   the new value. Baselines are kept across births.
 /// - Event ids are `sparkplug:<group>/<edge node>[/<device>]:b<bdSeq>:s<seq>:<metric timestamp>:<metric>`, so the
@@ -351,10 +354,8 @@ public struct SparkplugTracker: Sendable {
                 name = n
             }
             guard let name, let map, map.reads(name) else { continue }
-            if metric.isHistorical {
-                notices.append("\(label): '\(name)' is a historical value; historical values are not read")
-                continue
-            }
+            // A counter's past values: its next current value counts what they add.
+            if metric.isHistorical && name != map.stateMetric { continue }
             guard let raw = metric.timestamp ?? payload.timestamp else {
                 notices.append("\(label): '\(name)' has no timestamp (nor has the payload); skipped")
                 continue
@@ -382,7 +383,11 @@ public struct SparkplugTracker: Sendable {
                         notices.append("\(label): '\(name)' is not a number, Boolean or string: unknown state")
                     }
                 }
-                emitState(map, state, at: ts, id: id, &events)
+                if metric.isHistorical {
+                    events.append(Event(id: id, ts: ts, source: map.source, unit: map.unit, payload: .state(state)))
+                } else {
+                    emitState(map, state, at: ts, id: id, &events)
+                }
             } else if !metric.isNull, let value = metric.value {
                 guard let v = value.number(as: dataType), v.isFinite, v >= 0 else {
                     notices.append("\(label): '\(name)' is not a count (a non-negative number); skipped")

@@ -578,6 +578,33 @@ struct SparkplugTests {
             ])
     }
 
+    @Test("store and forward: a historical state is a state at its own time; historical counter values are not counted")
+    func historicalValues() throws {
+        var tracker = SparkplugTracker(devices: [Self.pressMap])
+        let now = Timestamp(milliseconds: Int64(Self.t0))
+        for (topic, p) in try Self.births() { _ = tracker.read(topic: topic, payload: p, receivedAt: now) }
+        // seq 2 at +1 s carries what the node buffered: down at −30 s and good 102 at −20 s (historical), then the
+        // current good 105.
+        var down = Self.metric(nil, alias: 1, ts: Self.t0 - 30_000, nil, .intValue(UInt32(bitPattern: -1)))
+        down.isHistorical = true
+        var goodThen = Self.metric(nil, alias: 2, ts: Self.t0 - 20_000, nil, .longValue(102))
+        goodThen.isHistorical = true
+        let goodNow = Self.metric(nil, alias: 2, ts: Self.t0 + 1000, nil, .longValue(105))
+        let p = try Self.bytes(timestamp: Self.t0 + 1000, seq: 2, metrics: [down, goodThen, goodNow])
+        let out = tracker.read(topic: Self.ddata, payload: p, receivedAt: now)
+        // The baseline 100 → 105 counts 5; the historical 102 adds nothing of its own.
+        #expect(
+            out.events.map(Self.describe) == [
+                "\(Self.pressID):b3:s2:1764863970000:Status/State 2025-12-04T15:59:30Z press-3 state down",
+                "\(Self.pressID):b3:s2:1764864001000:Counts/Good 2025-12-04T16:00:01Z press-3 count good 5 scrap 0",
+            ])
+        #expect(out.notices.isEmpty)
+        // The current state is still production: state 1 again gives nothing.
+        let same = tracker.read(
+            topic: Self.ddata, payload: try Self.data(seq: 3, at: Self.t0 + 2000, [(1, .intValue(1))]), receivedAt: now)
+        #expect(same.events.isEmpty)
+    }
+
     @Test("the rebirth request is an NCMD setting Node Control/Rebirth to true")
     func rebirthRequest() throws {
         let request = try Self.press.rebirthRequest(at: Timestamp(milliseconds: Int64(Self.t0)))
