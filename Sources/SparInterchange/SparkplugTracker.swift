@@ -201,9 +201,7 @@ public struct SparkplugTracker: Sendable {
 
     mutating func nodeDeath(
         _ node: SparkplugEdgeNode, _ payload: SparkplugPayload, label: String, receivedAt: Timestamp
-    )
-        -> Output
-    {
+    ) -> Output {
         guard let bdSeq = Self.bdSeq(payload) else {
             return Self.rejected(
                 "\(label): no bdSeq metric (an integer); an NDEATH cannot be matched to a birth without it")
@@ -269,7 +267,7 @@ public struct SparkplugTracker: Sendable {
             switch SparkplugPayload.time(raw, "payload timestamp") {
             case .success(let t): payloadTime = t
             case .failure(let r):
-                n.last = nil
+                n.last = Delivery(topic: topic, payload: bytes, events: [])
                 nodes[node] = n
                 return Self.rejected("\(label): \(r.reason)")
             }

@@ -467,6 +467,9 @@ struct SparkplugTests {
         }
         #expect(why.contains("payload timestamp 1764864002 is plausibly seconds"))
         #expect(tracker.staleNodes.isEmpty)
+        // Delivered again: nothing again, and still no gap.
+        let twice = tracker.read(topic: Self.ddata, payload: payloadSeconds, receivedAt: now)
+        #expect(twice.disposition == .redelivered && twice.events.isEmpty && tracker.staleNodes.isEmpty)
         // Microseconds: beyond the year 9999.
         let micro = try Self.data(seq: 4, at: Self.t0 * 1000, [(2, .longValue(122))])
         guard
