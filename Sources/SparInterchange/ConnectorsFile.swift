@@ -20,6 +20,7 @@ import Yams
 ///         controllerMode: { MANUAL: { state: setup } }
 ///         faultReasons: { MOT-OVR: spindle-fail }
 ///         partCountItems: [pc]
+///         orderFrom: PartId          # the counts carry the current PartId as their order
 /// ```
 public struct ConnectorsFile: Sendable, Hashable {
     /// One agent.
@@ -197,7 +198,7 @@ public struct ConnectorsFile: Sendable, Hashable {
                 var dpath = "\(path).devices[\(j)]"
                 guard
                     let dv = object(
-                        d, dpath, known: ["device", "unit", "execution", "controllerMode", "emergencyStop", "fault", "faultReasons", "partCountItems"])
+                        d, dpath, known: ["device", "unit", "execution", "controllerMode", "emergencyStop", "fault", "faultReasons", "partCountItems", "orderFrom"])
                 else { continue }
                 let device = string(dv, "device", dpath)
                 if let device {
@@ -233,6 +234,14 @@ public struct ConnectorsFile: Sendable, Hashable {
                 if let pc = dv["partCountItems"] {
                     if let l = pc as? [String] { items = Set(l) } else { fail("\(dpath).partCountItems", "expected a list of data item ids") }
                 }
+                var orderFrom: String?
+                if let of = dv["orderFrom"] {
+                    if let t = of as? String, !t.trimmingCharacters(in: .whitespaces).isEmpty {
+                        orderFrom = t
+                    } else {
+                        fail("\(dpath).orderFrom", "expected an event element (PartId, Program, …) or a data item id")
+                    }
+                }
                 let estop = dv["emergencyStop"].flatMap { state($0, "\(dpath).emergencyStop") } ?? StateChange(category: .down)
                 let fault = dv["fault"].flatMap { state($0, "\(dpath).fault") } ?? StateChange(category: .down)
                 guard let device, let unit, let source else { continue }
@@ -242,7 +251,8 @@ public struct ConnectorsFile: Sendable, Hashable {
                         execution: vocabulary(dv["execution"], "\(dpath).execution", defaults: MTConnectDeviceMap.defaultExecution),
                         controllerMode: vocabulary(
                             dv["controllerMode"], "\(dpath).controllerMode", defaults: MTConnectDeviceMap.defaultControllerMode),
-                        emergencyStop: estop, fault: fault, faultReasons: faultReasons, partCountItems: items))
+                        emergencyStop: estop, fault: fault, faultReasons: faultReasons, partCountItems: items,
+                        orderFrom: orderFrom))
             }
             if let id, let kind, let site, let source, let agent {
                 connectors.append(
@@ -275,7 +285,8 @@ public struct ConnectorsFile: Sendable, Hashable {
                 }
                 lines.append(
                     "    PartCount: " + (d.partCountItems.map { "items \($0.sorted().joined(separator: ", "))" } ?? "every item")
-                        + " (the first value is a baseline; BAD or REJECT subType counts as scrap)")
+                        + " (the first value is a baseline; BAD or REJECT subType counts as scrap)"
+                        + (d.orderFrom.map { "; counts carry the order in \($0)" } ?? ""))
             }
         }
         return lines.joined(separator: "\n")

@@ -22,6 +22,10 @@ public struct MTConnectDeviceMap: Sendable, Hashable {
     public var faultReasons: [String: String]
     /// `PartCount` data items to count (nil: every one; `subType` BAD or REJECT counts as scrap, others as good).
     public var partCountItems: Set<String>?
+    /// Where the order context of the counts comes from: an event element (`PartId`, `Program`,
+    /// `ProgramHeader`, `PartNumber`…) or a data item id. Its current value becomes each count's `order`;
+    /// UNAVAILABLE or empty leaves the order out. Nil: counts carry no order.
+    public var orderFrom: String?
 
     public static let defaultExecution: [String: StateChange] = [
         "ACTIVE": StateChange(category: .production), "READY": StateChange(category: .idle),
@@ -42,8 +46,9 @@ public struct MTConnectDeviceMap: Sendable, Hashable {
         execution: [String: StateChange] = MTConnectDeviceMap.defaultExecution,
         controllerMode: [String: StateChange] = MTConnectDeviceMap.defaultControllerMode,
         emergencyStop: StateChange = StateChange(category: .down), fault: StateChange = StateChange(category: .down),
-        faultReasons: [String: String] = [:], partCountItems: Set<String>? = nil
+        faultReasons: [String: String] = [:], partCountItems: Set<String>? = nil, orderFrom: String? = nil
     ) {
+        self.orderFrom = orderFrom
         self.device = device
         self.unit = unit
         self.source = source
@@ -83,6 +88,8 @@ public struct MTConnectTracker: Sendable {
         /// Active fault codes by data item.
         var faults: [String: Set<String>] = [:]
         var partCounts: [String: Double] = [:]
+        /// The current value of ``MTConnectDeviceMap/orderFrom``.
+        var order: String?
         var lastState: StateChange??
         var lastTime: Timestamp?
         var stateSeen = false
@@ -134,7 +141,7 @@ public struct MTConnectTracker: Sendable {
                 d.lastState = .some(StateChange())
                 d.lastTime = at
                 // What was known before the gap no longer holds.
-                d = Device(partCounts: d.partCounts, lastState: d.lastState, lastTime: d.lastTime, stateSeen: true)
+                d = Device(partCounts: d.partCounts, order: nil, lastState: d.lastState, lastTime: d.lastTime, stateSeen: true)
                 state[m.device] = d
             }
         }
@@ -145,6 +152,10 @@ public struct MTConnectTracker: Sendable {
             var d = state[m.device] ?? Device()
             let id = "mtconnect:\(h.instanceId):\(o.sequence)"
             var stateRelevant = false
+            if let from = m.orderFrom, o.category == .event, o.element == from || o.dataItemId == from {
+                let v = o.value.trimmingCharacters(in: .whitespaces)
+                d.order = o.isUnavailable || v.isEmpty ? nil : v
+            }
             switch (o.category, o.element) {
             case (.event, "Availability"):
                 d.availability = o.value
@@ -189,7 +200,7 @@ public struct MTConnectTracker: Sendable {
                                 Event(
                                     id: EventID(id), ts: o.timestamp, source: m.source, unit: m.unit,
                                     payload: .count(
-                                        Count(good: scrap ? 0 : delta, scrap: scrap ? delta : 0, rework: 0, order: nil))))
+                                        Count(good: scrap ? 0 : delta, scrap: scrap ? delta : 0, rework: 0, order: d.order))))
                         }
                     }
                     d.partCounts[o.dataItemId] = value

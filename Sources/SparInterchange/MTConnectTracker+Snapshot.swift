@@ -23,6 +23,7 @@ extension MTConnectTracker {
             var executions: [[String]]
             var faults: [String: [String]]
             var partCounts: [String: Double]
+            var order: String?
             /// Absent: no state derived yet.
             var lastState: State?
             var lastTime: Int64?
@@ -40,7 +41,7 @@ extension MTConnectTracker {
                 Snapshot.Device(
                     availability: d.availability, emergencyStop: d.emergencyStop, mode: d.mode,
                     executions: d.executions.map { [$0.item, $0.value] },
-                    faults: d.faults.mapValues { $0.sorted() }, partCounts: d.partCounts,
+                    faults: d.faults.mapValues { $0.sorted() }, partCounts: d.partCounts, order: d.order,
                     lastState: d.lastState.map { s in Snapshot.State(category: s?.category?.rawValue, reason: s?.reason) },
                     lastTime: d.lastTime?.milliseconds, stateSeen: d.stateSeen)
             })
@@ -63,6 +64,7 @@ extension MTConnectTracker {
             }
             device.faults = d.faults.mapValues(Set.init)
             device.partCounts = d.partCounts
+            device.order = d.order
             if let l = d.lastState {
                 var change = StateChange(reason: l.reason)
                 if let c = l.category {

@@ -17,7 +17,7 @@ struct ConnectCommandTests {
         #expect(lines.contains("    Execution FEED_HOLD → delay, reason minor-stop"))
         #expect(lines.contains("    Execution INTERRUPTED → reason no-material"))
         #expect(lines.contains("    Fault condition → down (MOT-OVR → reason spindle-fail)"))
-        #expect(lines.contains("    PartCount: items pc (the first value is a baseline; BAD or REJECT subType counts as scrap)"))
+        #expect(lines.contains("    PartCount: items pc (the first value is a baseline; BAD or REJECT subType counts as scrap); counts carry the order in PartId"))
         // Defaults where nothing is overridden (VMC-2 keeps INTERRUPTED as delay, changes MANUAL only).
         let vmc2 = lines.drop { !$0.hasPrefix("  device VMC-2") }
         #expect(vmc2.contains("    Execution INTERRUPTED → delay"))

@@ -152,6 +152,38 @@ struct MTConnectTests {
         #expect(tracker.nextSequence == 52)
     }
 
+    @Test("orderFrom PartId: each count carries the part id current when it was made; UNAVAILABLE leaves the order out; the snapshot resumes it")
+    func orderContext() throws {
+        let map = MTConnectDeviceMap(device: "VMC-1", unit: Self.unit, source: "mtc-agent", orderFrom: "PartId")
+        var tracker = MTConnectTracker(devices: [map])
+        let doc = try MTConnectStreams.parse(
+            Self.sample(instance: "9", first: 1, next: 7, [
+                (1, "2026-03-02T06:00:00Z", "PartId", "P-7731"),
+                (2, "2026-03-02T06:00:01Z", "PartCount", "4"),
+                (3, "2026-03-02T06:10:00Z", "PartCount", "6"),
+                (4, "2026-03-02T06:20:00Z", "PartId", "UNAVAILABLE"),
+                (5, "2026-03-02T06:30:00Z", "PartCount", "7"),
+                (6, "2026-03-02T06:40:00Z", "PartId", "P-8000"),
+            ]))
+        let out = tracker.read(doc)
+        #expect(out.events.map { e -> String in
+            guard case .count(let c) = e.payload else { return "\(e.id) \(e.type)" }
+            return "\(e.id) good \(JSONValue.format(c.good)) order \(c.order ?? "none")"
+        } == ["mtconnect:9:3 good 2 order P-7731", "mtconnect:9:5 good 1 order none"])
+        // A tracker resumed from the snapshot still knows P-8000 and the counter's 7.
+        var resumed = try MTConnectTracker(devices: [map], resuming: tracker.snapshot)
+        let next = try MTConnectStreams.parse(Self.sample(instance: "9", first: 1, next: 8, [(7, "2026-03-02T06:50:00Z", "PartCount", "10")]))
+        let counts = resumed.read(next).events.compactMap { e -> String? in
+            guard case .count(let c) = e.payload else { return nil }
+            return "\(JSONValue.format(c.good)) \(c.order ?? "none")"
+        }
+        #expect(counts == ["3 P-8000"])
+        // The snapshot survives JSON, as the connector's state file keeps it.
+        let json = try JSONEncoder().encode(resumed.snapshot)
+        #expect(try JSONDecoder().decode(MTConnectTracker.Snapshot.self, from: json) == resumed.snapshot)
+        #expect(resumed.nextSequence == 8)
+    }
+
     @Test("not MTConnectStreams, an agent error, a missing sequence: refused with the line and element")
     func refusals() {
         func problem(_ text: String) -> String {
