@@ -35,12 +35,12 @@ struct ConnectCLITests {
                     devices:
                       - { device: VMC-1, unit: e/s/a/w/u1 }
                 """.write(to: config, atomically: true, encoding: .utf8)
-            let first = try SparProcess.run(["connect", "mtconnect", "--config", config.path, "--db", db, "--duration", "1"])
+            let first = try await Self.spar(["connect", "mtconnect", "--config", config.path, "--db", db, "--duration", "2"])
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stdout.contains("cell-1 (mtconnect, site s, source mes) \(url.absoluteString): stopped"), "\(first.stdout)")
             #expect(first.stdout.contains("2 events accepted, 0 duplicates, 0 rejected"), "\(first.stdout)")
             await agent.append("2026-03-02T06:10:00Z", "PartCount", "8")
-            let second = try SparProcess.run(["connect", "mtconnect", "--config", config.path, "--db", db, "--duration", "1"])
+            let second = try await Self.spar(["connect", "mtconnect", "--config", config.path, "--db", db, "--duration", "2"])
             #expect(second.status == 0, "\(second.stderr)")
             // The saved health carries over: one more event (3 parts), none read twice.
             #expect(second.stdout.contains("3 events accepted, 0 duplicates, 0 rejected"), "\(second.stdout)")
@@ -66,5 +66,15 @@ struct ConnectCLITests {
         #expect(lost.stdout.contains("NOT CONNECTED") && lost.stdout.contains("last failure (0 in a row): http://127.0.0.1:1/sample: connection refused"), "\(lost.stdout)")
         let none = try SparProcess.run(["connect", "status", "--db", dir.appendingPathComponent("other.sqlite").path])
         #expect(none.status == 0 && none.stdout.contains("No connector has run on"))
+    }
+
+    /// Runs `spar` on a thread of its own: waiting for the process must not hold a thread of the concurrency pool,
+    /// which the fake agent's handlers need while the process talks to it.
+    static func spar(_ arguments: [String]) async throws -> SparProcess.Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try SparProcess.run(arguments) })
+            }
+        }
     }
 }

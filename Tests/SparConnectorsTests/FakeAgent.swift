@@ -120,11 +120,25 @@ actor FakeAgent {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
+            // The agent answers on threads of its own: a test that waits for a `spar` process, or other suites
+            // doing so, must not leave it without a thread of the concurrency pool.
+            group.addTask { try await withTaskExecutorPreference(AgentExecutor.shared) { try await app.runService() } }
             var iterator = stream.makeAsyncIterator()
             guard let bound = await iterator.next() else { return }
             try await body(URL(string: "http://127.0.0.1:\(bound)")!)
             group.cancelAll()
         }
+    }
+}
+
+/// Runs the fake agent's tasks on a Dispatch queue, outside the concurrency pool.
+final class AgentExecutor: TaskExecutor {
+    static let shared = AgentExecutor()
+    let queue = DispatchQueue(label: "fake-agent", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
