@@ -60,6 +60,7 @@ let package = Package(
                 "SparCore", "SparStorage", "SparInterchange", "SparEngine", "CMosquitto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -1,0 +1,300 @@
+import Foundation
+import SparConnectors
+import SparCore
+import SparEngine
+import SparInterchange
+import SparSQLite
+import SparStorage
+import SparTestSupport
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real mosquitto broker on a free loopback port, with persistence in a temporary directory, that the test
+/// can kill (SIGKILL) and start again on the same port with the same persistence.
+final class MosquittoBroker: Sendable {
+    static let executable = "/usr/sbin/mosquitto"
+    let port: Int
+    let directory: URL
+    private let process = Mutex<Process?>(nil)
+
+    /// `saveOnEveryChange`: mosquitto writes its persistence file after every change (`autosave_on_changes`)
+    /// rather than every second; only then does a message it acknowledged survive a SIGKILL before it was
+    /// delivered.
+    init(saveOnEveryChange: Bool = true) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
+            throw BrokerError("mosquitto is not installed at \(Self.executable) (apt-get install mosquitto); this test needs a real broker")
+        }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("spar-mqtt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        let conf = """
+            user \(String(cString: getpwuid(getuid()).pointee.pw_name))
+            listener \(port) 127.0.0.1
+            allow_anonymous true
+            persistence true
+            persistence_location \(directory.path)/
+            autosave_interval 1
+            autosave_on_changes \(saveOnEveryChange)
+            max_queued_messages 0
+            log_dest file \(directory.path)/mosquitto.log
+            log_type all
+
+            """
+        try conf.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+    }
+
+    struct BrokerError: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BrokerError("socket() failed") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0 else { throw BrokerError("bind() failed") }
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        guard named == 0 else { throw BrokerError("getsockname() failed") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Whether something accepts TCP connections on the port.
+    func accepting() -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } } == 0
+    }
+
+    func start() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.executable)
+        p.arguments = ["-c", directory.appendingPathComponent("mosquitto.conf").path]
+        try p.run()
+        process.withLock { $0 = p }
+        guard try await eventually(seconds: 10, { self.accepting() }) else {
+            throw BrokerError("mosquitto did not listen on 127.0.0.1:\(port) (see \(directory.path)/mosquitto.log)")
+        }
+    }
+
+    /// SIGKILL: no clean shutdown, no final save of the persistence file.
+    func kill9() {
+        guard let p = process.withLock({ $0 }) else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        process.withLock { $0 = nil }
+    }
+
+    deinit {
+        if let p = process.withLock({ $0 }), p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `seconds` pass; whether it held.
+func eventually(seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+/// The connector against a real broker, into a real SQLite ledger.
+@Suite("MQTT connector against a real mosquitto broker", .serialized)
+struct MQTTBrokerTests {
+    static let topic = "ia/e/s/u1/count"
+    static let clock: @Sendable () -> Timestamp = { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
+
+    struct Rig {
+        let broker: MosquittoBroker
+        let store: SQLiteLedgerStore
+        let connector: MQTTConnector
+        let board: ConnectorHealthBoard
+        let model: PlantModel
+    }
+
+    static func rig() async throws -> Rig {
+        let broker = try MosquittoBroker()
+        try await broker.start()
+        let model = Fixtures.plant()
+        let store = try SQLiteLedgerStore(path: broker.directory.appendingPathComponent("ledger.sqlite").path)
+        let yaml = """
+            connectors:
+              - id: press-umh
+                kind: mqtt
+                site: s
+                source: mes
+                broker: { host: 127.0.0.1, port: \(broker.port) }
+                clientId: spar-test-\(UUID().uuidString.prefix(8))
+                topics:
+                  - { topic: ia/e/s/u1, unit: e/s/a/w/u1 }
+            """
+        let file = try ConnectorsFile.decode(Data(yaml.utf8), name: "connectors.yaml", plant: model)
+        let board = ConnectorHealthBoard()
+        let connector = try MQTTConnector(
+            connector: file.connectors[0], sink: LedgerSink(model: model, store: store, now: clock), board: board,
+            clock: clock, batchSize: 50)
+        return Rig(broker: broker, store: store, connector: connector, board: board, model: model)
+    }
+
+    static func publisher(_ broker: MosquittoBroker) throws -> MosquittoClient {
+        let p = try MosquittoClient(
+            options: MosquittoClient.Options(host: "127.0.0.1", port: broker.port, clientID: "pub-\(UUID().uuidString.prefix(8))"))
+        try p.start()
+        return p
+    }
+
+    /// The payload of count message `i` and the id Spar gives its event.
+    static func message(_ i: Int, base: Int64) -> (payload: [UInt8], id: String) {
+        let payload = Array(#"{"timestamp_ms":\#(base + Int64(i)),"count":1,"scrap":0}"#.utf8)
+        var reader = MQTTUMH(source: "mes", assets: [MQTTUMH.Asset(topic: "ia/e/s/u1", unit: EquipmentPath("e/s/a/w/u1"))])
+        let id = (try? reader.read(topic: topic, payload: payload, receivedAt: clock()).get().first?.id.rawValue) ?? ""
+        return (payload, id)
+    }
+
+    static func ledgerIDs(_ store: SQLiteLedgerStore) async throws -> [String] {
+        try await store.entries(kind: .event).map(\.entry.id)
+    }
+
+    /// The messages a test published: message id → event id, and the warm-up messages' event ids.
+    final class Published {
+        var mids: [Int32: String] = [:]
+        var warm: Set<String> = []
+        let client: MosquittoClient
+        let base: Int64
+        init(_ client: MosquittoClient, base: Int64) {
+            self.client = client
+            self.base = base
+        }
+
+        /// Publishes `range` at QoS 1.
+        func publish(_ range: Range<Int>) throws {
+            for i in range {
+                let m = message(i, base: base)
+                mids[try client.publish(topic: topic, payload: m.payload, qos: 1)] = m.id
+            }
+        }
+
+        var acknowledgedCount: Int { mids.keys.filter { client.isAcknowledged($0) }.count }
+        var acknowledged: Set<String> { Set(mids.filter { client.isAcknowledged($0.key) }.values) }
+        var all: Set<String> { Set(mids.values) }
+
+        /// Publishes warm-up messages (`100000…`) until one reaches the ledger: the subscription is live from then
+        /// on. Earlier ones may have reached the broker before the subscription and are not expected anywhere.
+        func warmUp(_ rig: Rig) async throws {
+            let deadline = Date().addingTimeInterval(20)
+            var k = 100_000
+            while Date() < deadline {
+                let m = message(k, base: base)
+                _ = try client.publish(topic: topic, payload: m.payload, qos: 1)
+                warm.insert(m.id)
+                k += 1
+                if try await eventually(seconds: 0.2, { try await rig.store.count(kind: .event) > 0 }) { return }
+            }
+            Issue.record("the connector never delivered a message: \(String(describing: rig.board.health("press-umh")))")
+            throw CancellationError()
+        }
+    }
+
+    /// Runs the connector until the body returns, then cancels it.
+    static func running(_ rig: Rig, _ body: () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do { try await rig.connector.run() } catch is CancellationError {}
+            }
+            try await body()
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+    }
+
+    @Test("kill -9 the broker in the middle of a QoS 1 stream and restart it: every acknowledged message is in the ledger exactly once")
+    func brokerKilledMidStream() async throws {
+        let rig = try await Self.rig()
+        let p = try Self.publisher(rig.broker)
+        defer { p.stop() }
+        let sent = Published(p, base: Self.clock().milliseconds - 3_600_000)
+        try await Self.running(rig) { () async throws in
+            try await sent.warmUp(rig)
+            // 300 messages in flight; the broker is killed once 100 of them are acknowledged.
+            try sent.publish(0..<300)
+            _ = try await eventually(seconds: 20) { sent.acknowledgedCount >= 100 }
+            rig.broker.kill9()
+            let ackedAtKill = sent.acknowledgedCount
+            #expect(ackedAtKill < 300, "the broker was killed after the whole stream; the test proves less than it claims")
+            #expect(try await eventually(seconds: 10) { rig.board.health("press-umh")?.connected == false })
+            try await rig.broker.start()
+            #expect(try await eventually(seconds: 30) { p.isConnected && rig.board.health("press-umh")?.connected == true })
+            try sent.publish(300..<500)
+            _ = try await eventually(seconds: 30) { sent.acknowledgedCount == sent.mids.count }
+            let acknowledged = sent.acknowledged
+            #expect(acknowledged.count > ackedAtKill)
+            let complete = try await eventually(seconds: 30) {
+                Set(try await Self.ledgerIDs(rig.store)).isSuperset(of: acknowledged)
+            }
+            let ids = try await Self.ledgerIDs(rig.store)
+            // Exactly once: no id twice, nothing that was not published, every acknowledged message present.
+            let lostIDs = acknowledged.subtracting(ids)
+            let lostIndexes = sent.mids.filter { lostIDs.contains($0.value) }.keys.sorted()
+            #expect(complete, "lost: \(lostIDs.count) of \(acknowledged.count) acknowledged (message ids \(lostIndexes), \(ackedAtKill) acknowledged at the kill); \(String(describing: rig.board.health("press-umh")))")
+            #expect(ids.count == Set(ids).count)
+            #expect(Set(ids).isSubset(of: sent.all.union(sent.warm)))
+            let h = try #require(rig.board.health("press-umh"))
+            #expect(h.accepted == ids.count)
+            #expect(h.rejected == 0)
+            #expect(h.notices.contains { $0.text.hasPrefix("disconnected") })
+        }
+    }
+
+    @Test("a connector away from the broker gets what it missed from its persistent session; a redelivered message is a duplicate, kept once")
+    func persistentSessionAndDuplicates() async throws {
+        let rig = try await Self.rig()
+        let p = try Self.publisher(rig.broker)
+        defer { p.stop() }
+        let sent = Published(p, base: Self.clock().milliseconds - 7_200_000)
+        let first = Self.message(0, base: sent.base)
+        try await Self.running(rig) { () async throws in
+            try await sent.warmUp(rig)
+            try sent.publish(0..<1)
+            #expect(try await eventually(seconds: 10) { try await Self.ledgerIDs(rig.store).contains(first.id) })
+        }
+        let before = Set(try await Self.ledgerIDs(rig.store))
+        // While the connector is away: 50 new messages, and message 0 again (a device sending it twice).
+        try sent.publish(1..<51)
+        let resent = try p.publish(topic: Self.topic, payload: first.payload, qos: 1)
+        #expect(try await eventually(seconds: 10) { sent.acknowledgedCount == sent.mids.count && p.isAcknowledged(resent) })
+        #expect(Set(try await Self.ledgerIDs(rig.store)) == before)
+        // Back with the same client id: the broker hands over what it kept for the session.
+        try await Self.running(rig) { () async throws in
+            #expect(try await eventually(seconds: 30) { Set(try await Self.ledgerIDs(rig.store)).isSuperset(of: sent.all) })
+            #expect(try await eventually(seconds: 10) { (rig.board.health("press-umh")?.duplicates ?? 0) >= 1 })
+        }
+        let ids = try await Self.ledgerIDs(rig.store)
+        #expect(ids.count == Set(ids).count)
+        #expect(Set(ids).isSubset(of: sent.all.union(sent.warm)))
+        #expect(ids.filter { $0 == first.id }.count == 1)
+        #expect(rig.board.health("press-umh")?.rejected == 0)
+    }
+}
