@@ -1,4 +1,6 @@
 import Foundation
+import SparConnectors
+import SparTestSupport
 import Testing
 
 @Suite("spar connect check")
@@ -161,5 +163,52 @@ struct ConnectCommandTests {
         ] {
             #expect(r.stderr.contains(expected), "missing: \(expected)\n\(r.stderr)")
         }
+    }
+
+    @Test("spar connect mqtt against a real broker: the retained messages read into the ledger, a refused one counted and shown")
+    func mqttRun() async throws {
+        let broker = try MosquittoBroker()
+        try await broker.start()
+        let publisher = try MosquittoClient(
+            options: MosquittoClient.Options(
+                host: "127.0.0.1", port: broker.port, clientID: "cli-pub-\(UUID().uuidString.prefix(8))", cleanSession: true))
+        try publisher.start()
+        defer { publisher.stop() }
+        #expect(try await eventually(seconds: 10) { publisher.isConnected })
+        let t = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
+        let asset = "ia/aerostar/wichita/cnc-01"
+        var mids: [Int32] = []
+        for (message, payload) in [
+            ("state", #"{"timestamp_ms":\#(t),"state":10000}"#),
+            ("count", #"{"timestamp_ms":\#(t + 1),"count":5,"scrap":1}"#),
+            ("scrapCount", #"{"timestamp_ms":\#(t + 2),"scrap":1}"#),
+        ] {
+            // Retained, so the connector gets them when it subscribes.
+            mids.append(try publisher.publish(topic: "\(asset)/\(message)", payload: Array(payload.utf8), qos: 1, retain: true))
+        }
+        #expect(try await eventually(seconds: 10) { mids.allSatisfy(publisher.isAcknowledged) })
+        let dir = try SparProcess.temporaryDirectory()
+        let config = dir.appendingPathComponent("connectors.yaml")
+        try """
+        connectors:
+          - id: cli-umh
+            kind: mqtt
+            site: wichita
+            source: mes-opcenter
+            broker: { host: 127.0.0.1, port: \(broker.port) }
+            clientId: spar-cli-\(UUID().uuidString.prefix(8))
+            topics:
+              - { topic: \(asset), unit: aerostar/wichita/machining/5axis-line/cnc-01 }
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let r = try SparProcess.run([
+            "connect", "mqtt", "--config", config.path, "--db", dir.appendingPathComponent("ledger.sqlite").path,
+            "--plant", MapCommandTests.example("plant.yaml"), "--duration", "3",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("cli-umh: subscribing to \(asset)/# on mqtt://127.0.0.1:\(broker.port)") == true, "\(r.stdout)")
+        // The state and the count (good 5 − 1 = 4, scrap 1) are accepted; scrapCount is refused with its reason.
+        #expect(lines.contains("cli-umh: 3 messages, 2 events accepted, 0 duplicates, 1 rejected in 3.0 s"), "\(r.stdout)")
+        #expect(lines.contains { $0.contains("rejected: topic '\(asset)/scrapCount': scrapCount turns items already counted as good into scrap") })
     }
 }
