@@ -86,7 +86,18 @@ public struct MQTTConnector: Service {
         defer { client.stop() }
         var reader = MQTTUMH(source: source, assets: settings.assets, states: settings.states)
         var batch: [Event] = []
-        for await message in client.messages.cancelOnGracefulShutdown() {
+        // On graceful shutdown the client disconnects and finishes its stream: what libmosquitto already
+        // acknowledged and buffered is still read and delivered before the service returns.
+        try await withGracefulShutdownHandler {
+            try await consume(client, &reader, &batch)
+        } onGracefulShutdown: {
+            client.stop()
+        }
+        if !batch.isEmpty { try await deliver(&batch) }
+    }
+
+    func consume(_ client: MosquittoClient, _ reader: inout MQTTUMH, _ batch: inout [Event]) async throws {
+        for await message in client.messages {
             client.taken()
             let now = clock()
             switch reader.read(topic: message.topic, payload: message.payload, receivedAt: now) {
@@ -114,7 +125,6 @@ public struct MQTTConnector: Service {
                 try await deliver(&batch)
             }
         }
-        if !batch.isEmpty { try await deliver(&batch) }
     }
 
     /// Delivers `batch` until the sink takes it, retrying with backoff; empties it.
