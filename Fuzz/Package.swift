@@ -45,5 +45,6 @@ let package = Package(
         fuzzTarget("FuzzBlueprint", resources: [.embedInCode("Resources/plant.yaml")]),
         fuzzTarget("FuzzB2MML", resources: [.embedInCode("Resources/plant.yaml")]),
         fuzzTarget("FuzzKPIML"),
+        fuzzTarget("FuzzMQTTUMH"),
     ]
 )
