@@ -23,7 +23,28 @@ struct MQTTBrokerTests {
         let model: PlantModel
     }
 
-    static func rig() async throws -> Rig {
+    /// A sink that fails its first `failures` deliveries, then hands over to the ledger.
+    final class FlakySink: ConnectorSink {
+        let inner: LedgerSink
+        let remaining: Mutex<Int>
+        init(inner: LedgerSink, failures: Int) {
+            self.inner = inner
+            remaining = Mutex(failures)
+        }
+        struct Refused: Error, CustomStringConvertible {
+            var description: String { "database is locked" }
+        }
+        func deliver(_ events: [Event], as principal: Principal) async throws -> ConnectorDelivery {
+            let fail = remaining.withLock { r -> Bool in
+                defer { r -= 1 }
+                return r > 0
+            }
+            if fail { throw Refused() }
+            return try await inner.deliver(events, as: principal)
+        }
+    }
+
+    static func rig(failingDeliveries: Int = 0) async throws -> Rig {
         let broker = try MosquittoBroker()
         try await broker.start()
         let model = Fixtures.plant()
@@ -41,9 +62,10 @@ struct MQTTBrokerTests {
             """
         let file = try ConnectorsFile.decode(Data(yaml.utf8), name: "connectors.yaml", plant: model)
         let board = ConnectorHealthBoard()
-        let connector = try MQTTConnector(
-            connector: file.connectors[0], sink: LedgerSink(model: model, store: store, now: clock), board: board,
-            clock: clock, batchSize: 50)
+        let ledger = LedgerSink(model: model, store: store, now: clock)
+        let sink: any ConnectorSink =
+            failingDeliveries > 0 ? FlakySink(inner: ledger, failures: failingDeliveries) : ledger
+        let connector = try MQTTConnector(connector: file.connectors[0], sink: sink, board: board, clock: clock, batchSize: 50)
         return Rig(broker: broker, store: store, connector: connector, board: board, model: model)
     }
 
@@ -92,6 +114,11 @@ struct MQTTBrokerTests {
         /// Publishes warm-up messages (`100000…`) until one reaches the ledger: the subscription is live from then
         /// on. Earlier ones may have reached the broker before the subscription and are not expected anywhere.
         func warmUp(_ rig: Rig) async throws {
+            try await warmUp(rig, until: { try await rig.store.count(kind: .event) > 0 })
+        }
+
+        /// Publishes warm-up messages until `live` holds.
+        func warmUp(_ rig: Rig, until live: () async throws -> Bool) async throws {
             let deadline = Date().addingTimeInterval(20)
             var k = 100_000
             while Date() < deadline {
@@ -99,7 +126,7 @@ struct MQTTBrokerTests {
                 _ = try client.publish(topic: topic, payload: m.payload, qos: 1)
                 warm.insert(m.id)
                 k += 1
-                if try await eventually(seconds: 0.2, { try await rig.store.count(kind: .event) > 0 }) { return }
+                if try await eventually(seconds: 0.2, live) { return }
             }
             Issue.record("the connector never delivered a message: \(String(describing: rig.board.health("press-umh")))")
             throw CancellationError()
@@ -184,5 +211,34 @@ struct MQTTBrokerTests {
         #expect(Set(ids).isSubset(of: sent.all.union(sent.warm)))
         #expect(ids.filter { $0 == first.id }.count == 1)
         #expect(rig.board.health("press-umh")?.rejected == 0)
+    }
+
+    @Test("a ledger that refuses deliveries: the batch is retried with backoff while messages keep arriving, then every one is kept; lag and last message shown")
+    func deliveryRetriedWithBackoff() async throws {
+        let rig = try await Self.rig(failingDeliveries: 2)
+        let p = try Self.publisher(rig.broker)
+        defer { p.stop() }
+        let sent = Published(p, base: Self.clock().milliseconds - 3_600_000)
+        try await Self.running(rig) { () async throws in
+            // Live once a message is read (its delivery is the first to fail).
+            try await sent.warmUp(rig, until: { (rig.board.health("press-umh")?.messages ?? 0) > 0 })
+            // Two refusals: retried after 1 s, then 2 s (connectorBackoff); meanwhile 100 more messages arrive.
+            try sent.publish(0..<100)
+            #expect(try await eventually(seconds: 30) { sent.acknowledgedCount == sent.mids.count })
+            #expect(try await eventually(seconds: 30) { Set(try await Self.ledgerIDs(rig.store)).isSuperset(of: sent.all) })
+            let h = try #require(rig.board.health("press-umh"))
+            #expect(
+                h.notices.map(\.text).filter { $0.hasPrefix("delivery failed") } == [
+                    "delivery failed, retrying in 1 s: database is locked",
+                    "delivery failed, retrying in 2 s: database is locked",
+                ])
+            #expect(h.lastError == nil)
+            // Payload times are an hour behind their arrival.
+            #expect((h.lagMilliseconds ?? 0) >= 3_600_000)
+            #expect(h.lastMessageAt != nil)
+            let ids = try await Self.ledgerIDs(rig.store)
+            #expect(ids.count == Set(ids).count)
+            #expect(h.accepted == ids.count)
+        }
     }
 }
