@@ -82,7 +82,7 @@ public struct MQTTConnector: Service {
                     change.connected ? "mqtt connected" : "mqtt disconnected",
                     metadata: ["spar.connector": "\(id)", "spar.reason": "\(change.reason ?? "")"])
             })
-        try client.start()
+        try await client.start()
         defer { client.stop() }
         var reader = MQTTUMH(source: source, assets: settings.assets, states: settings.states)
         var batch: [Event] = []

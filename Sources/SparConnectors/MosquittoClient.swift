@@ -159,12 +159,20 @@ public final class MosquittoClient: Sendable {
         mosquitto_destroy(handle.raw)
     }
 
-    /// Connects in the background and starts the network thread; a broker that cannot be reached yet is retried
-    /// with the reconnect backoff.
-    public func start() throws {
-        let rc = mosquitto_connect_async(handle.raw, options.host, Int32(options.port), Int32(options.keepAliveSeconds))
-        if rc != 0 {
+    /// Connects and starts the network thread, which reconnects by itself from then on. A broker that refuses
+    /// the first connection is tried again after the reconnect delay, doubling to its maximum, until it answers
+    /// or the task is cancelled.
+    public func start() async throws {
+        var failures = 0
+        while true {
+            let rc = mosquitto_connect_async(handle.raw, options.host, Int32(options.port), Int32(options.keepAliveSeconds))
+            if rc == 0 { break }
+            failures += 1
             context.changes(ConnectionChange(connected: false, reason: String(cString: mosquitto_strerror(rc))))
+            let delay = min(
+                Double(max(options.reconnectDelayMax, options.reconnectDelay)),
+                Double(max(1, options.reconnectDelay)) * pow(2, Double(min(failures - 1, 16))))
+            try await Task.sleep(for: .seconds(delay))
         }
         let loop = mosquitto_loop_start(handle.raw)
         guard loop == 0 else { throw MosquittoError(operation: "mosquitto_loop_start", code: loop) }

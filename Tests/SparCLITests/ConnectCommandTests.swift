@@ -172,7 +172,7 @@ struct ConnectCommandTests {
         let publisher = try MosquittoClient(
             options: MosquittoClient.Options(
                 host: "127.0.0.1", port: broker.port, clientID: "cli-pub-\(UUID().uuidString.prefix(8))", cleanSession: true))
-        try publisher.start()
+        try await publisher.start()
         defer { publisher.stop() }
         #expect(try await eventually(seconds: 10) { publisher.isConnected })
         let t = Int64(Date().timeIntervalSince1970 * 1000) - 60_000

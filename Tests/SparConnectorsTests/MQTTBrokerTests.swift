@@ -44,9 +44,9 @@ struct MQTTBrokerTests {
         }
     }
 
-    static func rig(failingDeliveries: Int = 0) async throws -> Rig {
+    static func rig(failingDeliveries: Int = 0, startBroker: Bool = true) async throws -> Rig {
         let broker = try MosquittoBroker()
-        try await broker.start()
+        if startBroker { try await broker.start() }
         let model = Fixtures.plant()
         let store = try SQLiteLedgerStore(path: broker.directory.appendingPathComponent("ledger.sqlite").path)
         let yaml = """
@@ -69,10 +69,10 @@ struct MQTTBrokerTests {
         return Rig(broker: broker, store: store, connector: connector, board: board, model: model)
     }
 
-    static func publisher(_ broker: MosquittoBroker) throws -> MosquittoClient {
+    static func publisher(_ broker: MosquittoBroker) async throws -> MosquittoClient {
         let p = try MosquittoClient(
             options: MosquittoClient.Options(host: "127.0.0.1", port: broker.port, clientID: "pub-\(UUID().uuidString.prefix(8))"))
-        try p.start()
+        try await p.start()
         return p
     }
 
@@ -148,7 +148,7 @@ struct MQTTBrokerTests {
     @Test("kill -9 the broker in the middle of a QoS 1 stream and restart it: every acknowledged message is in the ledger exactly once")
     func brokerKilledMidStream() async throws {
         let rig = try await Self.rig()
-        let p = try Self.publisher(rig.broker)
+        let p = try await Self.publisher(rig.broker)
         defer { p.stop() }
         let sent = Published(p, base: Self.clock().milliseconds - 3_600_000)
         try await Self.running(rig) { () async throws in
@@ -186,7 +186,7 @@ struct MQTTBrokerTests {
     @Test("a connector away from the broker gets what it missed from its persistent session; a redelivered message is a duplicate, kept once")
     func persistentSessionAndDuplicates() async throws {
         let rig = try await Self.rig()
-        let p = try Self.publisher(rig.broker)
+        let p = try await Self.publisher(rig.broker)
         defer { p.stop() }
         let sent = Published(p, base: Self.clock().milliseconds - 7_200_000)
         let first = Self.message(0, base: sent.base)
@@ -216,7 +216,7 @@ struct MQTTBrokerTests {
     @Test("a ledger that refuses deliveries: the batch is retried with backoff while messages keep arriving, then every one is kept; lag and last message shown")
     func deliveryRetriedWithBackoff() async throws {
         let rig = try await Self.rig(failingDeliveries: 2)
-        let p = try Self.publisher(rig.broker)
+        let p = try await Self.publisher(rig.broker)
         defer { p.stop() }
         let sent = Published(p, base: Self.clock().milliseconds - 3_600_000)
         try await Self.running(rig) { () async throws in
@@ -239,6 +239,27 @@ struct MQTTBrokerTests {
             let ids = try await Self.ledgerIDs(rig.store)
             #expect(ids.count == Set(ids).count)
             #expect(h.accepted == ids.count)
+        }
+    }
+
+    @Test("a broker that is not up yet: the connector shows the refusal, retries with backoff, and reads once it answers")
+    func brokerNotUpYet() async throws {
+        let rig = try await Self.rig(startBroker: false)
+        try await Self.running(rig) { () async throws in
+            #expect(try await eventually(seconds: 10) { (rig.board.health("press-umh")?.failures ?? 0) >= 1 })
+            let refused = try #require(rig.board.health("press-umh"))
+            #expect(!refused.connected)
+            #expect(refused.lastError == "Connection refused")
+            #expect(refused.nextAttemptAt != nil)
+            try await rig.broker.start()
+            #expect(try await eventually(seconds: 30) { rig.board.health("press-umh")?.connected == true })
+            let p = try await Self.publisher(rig.broker)
+            defer { p.stop() }
+            let sent = Published(p, base: Self.clock().milliseconds - 3_600_000)
+            try await sent.warmUp(rig)
+            try sent.publish(0..<10)
+            #expect(try await eventually(seconds: 10) { Set(try await Self.ledgerIDs(rig.store)).isSuperset(of: sent.all) })
+            #expect(rig.board.health("press-umh")?.lastError == nil)
         }
     }
 }
