@@ -110,10 +110,12 @@ struct ConnectCommand: AsyncParsableCommand {
             for s in services {
                 Console.out("\(s.id): subscribing to \(s.settings.subscriptions.joined(separator: ", ")) on \(s.endpoint) as \(s.settings.clientID)")
             }
-            let group = ServiceGroup(
-                configuration: ServiceGroupConfiguration(
-                    services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
-                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            var lifecycle = ServiceGroupConfiguration(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // A ledger that does not take the last batch does not hold the shutdown for ever.
+            lifecycle.maximumGracefulShutdownDuration = .seconds(30)
+            let group = ServiceGroup(configuration: lifecycle)
             let started = Date()
             let activity = Activity()
             try await withThrowingTaskGroup(of: Bool.self) { tasks in

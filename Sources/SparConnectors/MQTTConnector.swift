@@ -82,8 +82,12 @@ public struct MQTTConnector: Service {
                     change.connected ? "mqtt connected" : "mqtt disconnected",
                     metadata: ["spar.connector": "\(id)", "spar.reason": "\(change.reason ?? "")"])
             })
-        try await client.start()
         defer { client.stop() }
+        do {
+            try await cancelWhenGracefulShutdown { try await client.start() }
+        } catch is CancellationError where !Task.isCancelled {
+            return  // shut down before the broker ever answered
+        }
         var reader = MQTTUMH(source: source, assets: settings.assets, states: settings.states)
         var batch: [Event] = []
         // On graceful shutdown the client disconnects and finishes its stream: what libmosquitto already
