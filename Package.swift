@@ -188,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SparCLITests",
-            dependencies: ["SparCLI", "spar", "SparCore", "SparTestSupport"],
+            dependencies: ["SparCLI", "spar", "SparCore", "SparTestSupport", "SparConnectors"],
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),

@@ -47,5 +47,6 @@ let package = Package(
         fuzzTarget("FuzzKPIML"),
         fuzzTarget("FuzzMTConnect"),
         fuzzTarget("FuzzSparkplug"),
+        fuzzTarget("FuzzMQTTUMH"),
     ]
 )

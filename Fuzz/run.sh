@@ -22,7 +22,7 @@ esac
 FUZZ="$(cd "$(dirname "$0")" && pwd)"
 BUILD="$FUZZ/.build"
 ARTIFACTS="$FUZZ/artifacts"
-ALL_TARGETS="FuzzEventLine FuzzJSONValue FuzzPlantModel FuzzBlueprint FuzzB2MML FuzzKPIML FuzzMTConnect FuzzSparkplug"
+ALL_TARGETS="FuzzEventLine FuzzJSONValue FuzzPlantModel FuzzBlueprint FuzzB2MML FuzzKPIML FuzzMTConnect FuzzSparkplug FuzzMQTTUMH"
 TARGETS="${FUZZ_TARGETS:-$ALL_TARGETS}"
 
 # -sanitize=fuzzer,address instruments every Swift module (Spar's and Yams') for coverage and ASan and links

@@ -75,7 +75,7 @@ extension ConnectCommand {
                     connector: c, sink: sink, board: board, stateFile: ConnectorStateFile(directory: directory, connector: c.id),
                     station: "spar connect by \(ledger.principal.id) \(IdentityOptions.station)", logger: logger)
             }
-            Console.out("Reading \(chosen.map { "\($0.id) (\($0.agent.absoluteString))" }.joined(separator: ", ")) into \(db); Ctrl-C stops.")
+            Console.out("Reading \(chosen.map { "\($0.id) (\($0.agent?.absoluteString ?? ""))" }.joined(separator: ", ")) into \(db); Ctrl-C stops.")
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
                     services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

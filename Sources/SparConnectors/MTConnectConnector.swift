@@ -34,8 +34,11 @@ public actor MTConnectConnector {
         logger: Logger = Logger(label: "spar.connector"), retryUnit: Duration = .seconds(1), sampleCount: Int = 1000,
         requestTimeout: Double = 10
     ) throws {
+        guard connector.kind == "mtconnect", let base = connector.agent else {
+            throw NotMTConnect(description: "connector \(connector.id) is of kind \(connector.kind), not an MTConnect agent")
+        }
         self.connector = connector
-        agent = MTConnectAgent(base: connector.agent, timeout: requestTimeout)
+        agent = MTConnectAgent(base: base, timeout: requestTimeout)
         self.sink = sink
         self.board = board
         principal = .connector(source: connector.source, site: connector.site, connector: connector.id, station: station)
@@ -46,7 +49,7 @@ public actor MTConnectConnector {
         self.sampleCount = sampleCount
         var health = ConnectorHealth(
             id: connector.id, kind: "mtconnect", site: connector.site, source: connector.source,
-            endpoint: connector.agent.absoluteString)
+            endpoint: base.absoluteString)
         tracker = MTConnectTracker(devices: connector.devices)
         let staleAfter = Self.staleAfter(pollSeconds: connector.pollSeconds)
         if let saved = try stateFile?.load(MTConnectTracker.Snapshot.self) {
@@ -62,6 +65,11 @@ public actor MTConnectConnector {
         }
         health.staleAfter = staleAfter
         board.register(health)
+    }
+
+    /// A connector given to ``MTConnectConnector`` that has no agent.
+    public struct NotMTConnect: Error, Sendable, CustomStringConvertible {
+        public var description: String
     }
 
     /// A connector is stale after five polling intervals without a document, and never sooner than 10 s.

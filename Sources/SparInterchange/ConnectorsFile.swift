@@ -2,9 +2,9 @@ import Foundation
 import SparCore
 import Yams
 
-/// A plant's machine connectors (`connectors.yaml`): per site, which MTConnect agent feeds which work units, as
-/// which source system, and how the machines' vocabulary maps onto Spar states (overrides of the documented
-/// defaults of ``MTConnectDeviceMap``).
+/// A plant's machine connectors (`connectors.yaml`): per site, which MTConnect agent or MQTT broker feeds which
+/// work units, as which source system, and how the machines' vocabulary maps onto Spar states (overrides of the
+/// documented defaults of ``MTConnectDeviceMap`` and ``MQTTUMH/StateTable``).
 ///
 /// ```yaml
 /// connectors:
@@ -21,21 +21,38 @@ import Yams
 ///         faultReasons: { MOT-OVR: spindle-fail }
 ///         partCountItems: [pc]
 ///         orderFrom: PartId          # the counts carry the current PartId as their order
+///   - id: wichita-umh
+///     kind: mqtt
+///     site: wichita
+///     source: umh-wichita
+///     broker: { host: 10.20.0.7, port: 1883 }
+///     clientId: spar-wichita-umh      # fixed: the broker keeps this client's session and QoS 1 messages
+///     subscribe: [umh/v1/aerostar/wichita/#]   # optional; default: each topic below + /#
+///     topics:
+///       - topic: umh/v1/aerostar/wichita/machining/5axis-line/cnc-03
+///         unit: aerostar/wichita/machining/5axis-line/cnc-03
+///       - topic: ia/aerostar/wichita/lathe-01
+///         unit: aerostar/wichita/machining/turning-cell/lathe-01
+///     states: { "180000-189999": { reason: spindle-fail }, "40000-49999": { state: delay } }
 /// ```
 public struct ConnectorsFile: Sendable, Hashable {
-    /// One agent.
+    /// One agent or broker.
     public struct Connector: Sendable, Hashable {
         public var id: String
+        /// `mtconnect` or `mqtt`.
         public var kind: String
         public var site: String
         public var source: String
-        public var agent: URL
+        /// The MTConnect agent (kind `mtconnect`).
+        public var agent: URL?
         public var pollSeconds: Double
         public var devices: [MTConnectDeviceMap]
+        /// The broker, its topics and the state table (kind `mqtt`).
+        public var mqtt: MQTTSettings?
 
         public init(
-            id: String, kind: String, site: String, source: String, agent: URL, pollSeconds: Double,
-            devices: [MTConnectDeviceMap]
+            id: String, kind: String, site: String, source: String, agent: URL?, pollSeconds: Double,
+            devices: [MTConnectDeviceMap], mqtt: MQTTSettings? = nil
         ) {
             self.id = id
             self.kind = kind
@@ -44,6 +61,29 @@ public struct ConnectorsFile: Sendable, Hashable {
             self.agent = agent
             self.pollSeconds = pollSeconds
             self.devices = devices
+            self.mqtt = mqtt
+        }
+    }
+
+    /// An MQTT connector's broker, client id, subscriptions, topic-to-unit mapping and UMH state table.
+    public struct MQTTSettings: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        public var clientID: String
+        /// Topic filters subscribed at QoS 1.
+        public var subscriptions: [String]
+        public var assets: [MQTTUMH.Asset]
+        public var states: MQTTUMH.StateTable
+        public init(
+            host: String, port: Int, clientID: String, subscriptions: [String], assets: [MQTTUMH.Asset],
+            states: MQTTUMH.StateTable = MQTTUMH.StateTable()
+        ) {
+            self.host = host
+            self.port = port
+            self.clientID = clientID
+            self.subscriptions = subscriptions
+            self.assets = assets
+            self.states = states
         }
     }
 
@@ -152,18 +192,114 @@ public struct ConnectorsFile: Sendable, Hashable {
         var connectors: [Connector] = []
         var ids = Set<String>()
         var devicesSeen: [String: String] = [:]
+        var topicsSeen: [String: String] = [:]
+        var clientIDs: [String: String] = [:]
         let units = Set(plant.resolvedWorkUnits.map(\.path.description))
+        func unitProblem(_ unit: String, site: String?) -> String? {
+            if !units.contains(unit) { return "unknown work unit '\(unit)' (not in the plant model)" }
+            if let site, EquipmentPath(unit).components.count > 1, EquipmentPath(unit).components[1] != site {
+                return "'\(unit)' is not at site \(site), which the connector's token is scoped to"
+            }
+            return nil
+        }
+        func mqtt(_ o: [String: Any], _ path: String, site: String?, connector: String) -> MQTTSettings? {
+            var host: String?
+            var port = 1883
+            if let b = o["broker"] {
+                if let bo = object(b, "\(path).broker", known: ["host", "port"]) {
+                    host = string(bo, "host", "\(path).broker")
+                    if let p = bo["port"] {
+                        if let n = p as? Int, (1...65535).contains(n) { port = n } else { fail("\(path).broker.port", "expected a port from 1 to 65535") }
+                    }
+                }
+            } else {
+                fail("\(path).broker", "missing (host and port of the MQTT broker)")
+            }
+            let clientID = string(o, "clientId", path)
+            if let clientID {
+                if clientID.contains(where: { "+#/".contains($0) }) || clientID.utf8.count > 65535 {
+                    fail("\(path).clientId", "'\(clientID)' may not contain +, # or /")
+                } else if let other = clientIDs[clientID] {
+                    fail("\(path).clientId", "client id '\(clientID)' is already used by connector \(other): the broker would disconnect one for the other")
+                }
+                clientIDs[clientID] = connector
+            }
+            var assets: [MQTTUMH.Asset] = []
+            if let list = o["topics"] as? [Any], !list.isEmpty {
+                for (j, t) in list.enumerated() {
+                    var tpath = "\(path).topics[\(j)]"
+                    guard let to = object(t, tpath, known: ["topic", "unit", "stateTag", "countTag", "scrapTag"]) else { continue }
+                    let topic = string(to, "topic", tpath)
+                    if let topic {
+                        tpath = "\(path).topics[\(topic)]"
+                        if let problem = Self.assetTopicProblem(topic) { fail("\(tpath).topic", problem) }
+                        if let other = topicsSeen[topic] { fail("\(tpath).topic", "topic '\(topic)' is already mapped by connector \(other)") }
+                        topicsSeen[topic] = connector
+                    }
+                    let unit = string(to, "unit", tpath)
+                    if let unit, let problem = unitProblem(unit, site: site) { fail("\(tpath).unit", problem) }
+                    var tags: [String: String] = [:]
+                    for k in ["stateTag", "countTag", "scrapTag"] where to[k] != nil {
+                        if let v = string(to, k, tpath) { tags[k] = v }
+                    }
+                    guard let topic, let unit else { continue }
+                    assets.append(
+                        MQTTUMH.Asset(
+                            topic: topic, unit: EquipmentPath(unit), stateTag: tags["stateTag"] ?? "state",
+                            countTag: tags["countTag"] ?? "count", scrapTag: tags["scrapTag"] ?? "scrap"))
+                }
+            } else {
+                fail("\(path).topics", "expected a non-empty list of topics (topic, unit)")
+            }
+            var subscriptions = assets.map { "\($0.topic)/#" }
+            if let sub = o["subscribe"] {
+                if let l = sub as? [String], !l.isEmpty {
+                    subscriptions = l
+                    for (j, f) in l.enumerated() {
+                        if let problem = Self.filterProblem(f) { fail("\(path).subscribe[\(j)]", problem) }
+                    }
+                    for a in assets where !l.contains(where: { Self.filter($0, matches: a.topic + "/_historian") || Self.filter($0, matches: a.topic + "/state") }) {
+                        fail("\(path).subscribe", "no filter receives the messages of topic '\(a.topic)'")
+                    }
+                } else {
+                    fail("\(path).subscribe", "expected a non-empty list of topic filters")
+                }
+            }
+            var table = MQTTUMH.StateTable()
+            if let st = o["states"] {
+                if let m = st as? [String: Any] {
+                    for (key, v) in m.sorted(by: { $0.key < $1.key }) {
+                        let spath = "\(path).states.\(key)"
+                        let bounds = key.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                        guard (1...2).contains(bounds.count), let lo = bounds.first ?? nil, let hi = bounds.last ?? nil, lo >= 0, lo <= hi else {
+                            fail(spath, "expected a UMH state code (180000) or a range of codes (180000-189999)")
+                            continue
+                        }
+                        if let s = state(v, spath) { table.override(lo...hi, with: s) }
+                    }
+                } else {
+                    fail("\(path).states", "expected a mapping of UMH state codes or ranges to states")
+                }
+            }
+            guard let host, let clientID else { return nil }
+            return MQTTSettings(host: host, port: port, clientID: clientID, subscriptions: subscriptions, assets: assets, states: table)
+        }
         for (i, item) in list.enumerated() {
             var path = "connectors[\(i)]"
-            guard let o = object(item, path, known: ["id", "kind", "site", "source", "agent", "pollSeconds", "devices"]) else { continue }
+            let isMQTT = (item as? [String: Any])?["kind"] as? String == "mqtt"
+            let known =
+                isMQTT
+                ? ["id", "kind", "site", "source", "broker", "clientId", "subscribe", "topics", "states"]
+                : ["id", "kind", "site", "source", "agent", "pollSeconds", "devices"]
+            guard let o = object(item, path, known: known) else { continue }
             let id = string(o, "id", path)
             if let id {
                 path = "connectors[\(id)]"
                 if !ids.insert(id).inserted { fail("\(path).id", "duplicate connector id") }
             }
             let kind = string(o, "kind", path)
-            if let kind, kind != "mtconnect" {
-                fail("\(path).kind", "'\(kind)' is not a connector kind Spar has (mtconnect; MQTT is not built yet)")
+            if let kind, kind != "mtconnect", kind != "mqtt" {
+                fail("\(path).kind", "'\(kind)' is not a connector kind Spar has (mtconnect, mqtt)")
             }
             let site = string(o, "site", path)
             if let site, !plant.sites.contains(where: { $0.id == site }) {
@@ -172,6 +308,16 @@ public struct ConnectorsFile: Sendable, Hashable {
             let source = string(o, "source", path)
             if let source, !plant.systems.contains(where: { $0.id == source }) {
                 fail("\(path).source", "unknown system '\(source)' (not in the plant model's systems)")
+            }
+            if isMQTT {
+                let settings = mqtt(o, path, site: site, connector: id ?? path)
+                if let id, let kind, let site, let source, let settings {
+                    connectors.append(
+                        Connector(
+                            id: id, kind: kind, site: site, source: source, agent: nil, pollSeconds: 0, devices: [],
+                            mqtt: settings))
+                }
+                continue
             }
             var agent: URL?
             if let text = string(o, "agent", path) {
@@ -209,13 +355,7 @@ public struct ConnectorsFile: Sendable, Hashable {
                     devicesSeen[device] = id ?? path
                 }
                 let unit = string(dv, "unit", dpath)
-                if let unit {
-                    if !units.contains(unit) {
-                        fail("\(dpath).unit", "unknown work unit '\(unit)' (not in the plant model)")
-                    } else if let site, EquipmentPath(unit).components.count > 1, EquipmentPath(unit).components[1] != site {
-                        fail("\(dpath).unit", "'\(unit)' is not at site \(site), which the connector's token is scoped to")
-                    }
-                }
+                if let unit, let problem = unitProblem(unit, site: site) { fail("\(dpath).unit", problem) }
                 var faultReasons: [String: String] = [:]
                 if let fr = dv["faultReasons"] {
                     if let m = fr as? [String: Any] {
@@ -256,10 +396,52 @@ public struct ConnectorsFile: Sendable, Hashable {
             }
             if let id, let kind, let site, let source, let agent {
                 connectors.append(
-                    Connector(id: id, kind: kind, site: site, source: source, agent: agent, pollSeconds: poll, devices: devices))
+                    Connector(
+                        id: id, kind: kind, site: site, source: source, agent: agent, pollSeconds: poll, devices: devices,
+                        mqtt: nil))
             }
         }
         return ConnectorsFile(connectors: connectors)
+    }
+
+    /// Why `topic` is not an asset topic: `umh/v1/<enterprise>[/…]` without the schema, or `ia/<customerID>/<location>/<AssetID>`.
+    static func assetTopicProblem(_ topic: String) -> String? {
+        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.contains(where: { $0.isEmpty || $0.contains("+") || $0.contains("#") }) {
+            return "'\(topic)' must be a topic without wildcards or empty levels"
+        }
+        if parts.count >= 3, parts[0] == "umh", parts[1] == "v1" {
+            if parts.contains(where: { $0.hasPrefix("_") }) {
+                return "'\(topic)' must end before the schema (_historian, _analytics): it names the asset"
+            }
+            return nil
+        }
+        if parts.first == "ia" {
+            return parts.count == 4 ? nil : "'\(topic)' must be ia/<customerID>/<location>/<AssetID>"
+        }
+        return "'\(topic)' is not a UMH topic (umh/v1/<enterprise>/… or ia/<customerID>/<location>/<AssetID>)"
+    }
+
+    /// Why `filter` is not an MQTT topic filter (`#` only as the last level, `+` only as a whole level).
+    static func filterProblem(_ filter: String) -> String? {
+        let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
+        for (i, l) in levels.enumerated() {
+            if l.contains("#"), l != "#" || i != levels.count - 1 { return "'\(filter)': # must be the whole last level" }
+            if l.contains("+"), l != "+" { return "'\(filter)': + must be a whole level" }
+        }
+        return filter.isEmpty ? "an empty topic filter" : nil
+    }
+
+    /// Whether the MQTT filter matches the topic.
+    static func filter(_ filter: String, matches topic: String) -> Bool {
+        let f = filter.split(separator: "/", omittingEmptySubsequences: false)
+        let t = topic.split(separator: "/", omittingEmptySubsequences: false)
+        for (i, level) in f.enumerated() {
+            if level == "#" { return true }
+            guard i < t.count else { return false }
+            if level != "+", level != t[i] { return false }
+        }
+        return f.count == t.count
     }
 
     /// The mapping each connector would apply, as text (`spar connect check`).
@@ -270,7 +452,23 @@ public struct ConnectorsFile: Sendable, Hashable {
         }
         var lines: [String] = []
         for c in connectors {
-            lines.append("\(c.id): MTConnect agent \(c.agent.absoluteString), site \(c.site), source \(c.source), every \(JSONValue.format(c.pollSeconds)) s")
+            if let m = c.mqtt {
+                lines.append("\(c.id): MQTT broker \(m.host):\(m.port), client id \(m.clientID) (persistent session, QoS 1), site \(c.site), source \(c.source)")
+                lines.append("  subscribe \(m.subscriptions.joined(separator: ", "))")
+                for a in m.assets {
+                    lines.append("  topic \(a.topic)/… → \(a.unit)")
+                    if a.topic.hasPrefix("umh/") {
+                        lines.append("    _historian tags: state \(a.stateTag), count \(a.countTag), scrap \(a.scrapTag)")
+                    }
+                }
+                lines.append("  UMH states (the narrowest range holding a code decides):")
+                for e in m.states.entries.sorted(by: { ($0.codes.lowerBound, -$0.codes.count) < ($1.codes.lowerBound, -$1.codes.count) }) {
+                    let codes = e.codes.count == 1 ? "\(e.codes.lowerBound)" : "\(e.codes.lowerBound)-\(e.codes.upperBound)"
+                    lines.append("    \(codes) \(e.name) → \(s(e.state))")
+                }
+                continue
+            }
+            lines.append("\(c.id): MTConnect agent \(c.agent?.absoluteString ?? ""), site \(c.site), source \(c.source), every \(JSONValue.format(c.pollSeconds)) s")
             for d in c.devices {
                 lines.append("  device \(d.device) → \(d.unit)")
                 lines.append("    Availability UNAVAILABLE, or no Execution available → unknown")
