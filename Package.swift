@@ -161,6 +161,7 @@ let package = Package(
             dependencies: [
                 "SparConnectors", "SparInterchange", "SparCore", "SparStorage", "SparSQLite", "SparEngine", "SparTestSupport",
                 "SparServer", "spar", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],

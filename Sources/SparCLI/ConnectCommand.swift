@@ -105,7 +105,10 @@ struct ConnectCommand: AsyncParsableCommand {
             let now: @Sendable () -> Timestamp = { .now }
             let sink = LedgerSink(model: ingest.model, store: ledger.store, now: now)
             let services = try chosen.map { c in
-                try MQTTConnector(connector: c, sink: sink, board: board, clock: now, batchSize: options.batchSize, logger: logger)
+                try MQTTConnector(
+                    connector: c, sink: sink, board: board, clock: now, batchSize: options.batchSize,
+                    stateFile: ConnectorStateFile(directory: ConnectorStateFile.directory(forLedger: options.db), connector: c.id),
+                    logger: logger)
             }
             for s in services {
                 Console.out("\(s.id): subscribing to \(s.settings.subscriptions.joined(separator: ", ")) on \(s.endpoint) as \(s.settings.clientID)")

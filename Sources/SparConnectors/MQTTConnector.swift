@@ -22,13 +22,18 @@ public struct MQTTConnector: Service {
     public let board: ConnectorHealthBoard
     public let clock: @Sendable () -> Timestamp
     public let batchSize: Int
+    /// Where the connector's health is saved after each delivery, for `spar connect status` (the broker keeps the
+    /// position: the persistent session).
+    public let stateFile: ConnectorStateFile?
+    /// Shortest time between two rebirth requests to one Sparkplug edge node, milliseconds.
+    public let rebirthInterval: Int64
     let logger: Logger
 
     /// A connector of kind `mqtt` from a connectors file.
     public init(
         connector: ConnectorsFile.Connector, sink: any ConnectorSink, board: ConnectorHealthBoard,
-        clock: @escaping @Sendable () -> Timestamp, batchSize: Int = 200,
-        logger: Logger = Logger(label: "spar.connector.mqtt")
+        clock: @escaping @Sendable () -> Timestamp, batchSize: Int = 200, stateFile: ConnectorStateFile? = nil,
+        rebirthInterval: Int64 = 10_000, logger: Logger = Logger(label: "spar.connector.mqtt")
     ) throws {
         guard let settings = connector.mqtt else {
             throw NotMQTT(description: "connector \(connector.id) is of kind \(connector.kind), not mqtt")
@@ -41,6 +46,8 @@ public struct MQTTConnector: Service {
         self.board = board
         self.clock = clock
         self.batchSize = max(1, batchSize)
+        self.stateFile = stateFile
+        self.rebirthInterval = rebirthInterval
         self.logger = logger
     }
 
@@ -88,46 +95,112 @@ public struct MQTTConnector: Service {
         } catch is CancellationError where !Task.isCancelled {
             return  // shut down before the broker ever answered
         }
-        var reader = MQTTUMH(source: source, assets: settings.assets, states: settings.states)
+        var readers = Readers(
+            umh: MQTTUMH(source: source, assets: settings.assets, states: settings.states),
+            sparkplug: SparkplugTracker(devices: settings.sparkplug))
         var batch: [Event] = []
         // On graceful shutdown the client disconnects and finishes its stream: what libmosquitto already
         // acknowledged and buffered is still read and delivered before the service returns.
         try await withGracefulShutdownHandler {
-            try await consume(client, &reader, &batch)
+            try await consume(client, &readers, &batch)
         } onGracefulShutdown: {
             client.stop()
         }
         if !batch.isEmpty { try await deliver(&batch) }
+        let now = clock()
+        board.update(id) { h in
+            h.connected = false
+            h.notice(ConnectorHealth.stoppedNotice, at: now)
+        }
+        save()
     }
 
-    func consume(_ client: MosquittoClient, _ reader: inout MQTTUMH, _ batch: inout [Event]) async throws {
+    /// What reads the messages: UMH and `ia/` topics, and Sparkplug B (`spBv1.0/…`) with the last rebirth request
+    /// sent to each edge node.
+    struct Readers {
+        var umh: MQTTUMH
+        var sparkplug: SparkplugTracker
+        var rebirths: [SparkplugEdgeNode: Timestamp] = [:]
+    }
+
+    func consume(_ client: MosquittoClient, _ readers: inout Readers, _ batch: inout [Event]) async throws {
         for await message in client.messages {
             client.taken()
             let now = clock()
-            switch reader.read(topic: message.topic, payload: message.payload, receivedAt: now) {
-            case .success(let events):
-                let newest = events.map(\.ts).max()
-                board.update(id) { h in
-                    h.messages += 1
-                    h.lastMessageAt = now
-                    if let newest {
-                        h.lastObservationAt = max(h.lastObservationAt ?? newest, newest)
-                        h.lagMilliseconds = now.milliseconds - newest.milliseconds
-                    }
-                }
-                batch.append(contentsOf: events)
-            case .failure(let rejection):
-                board.update(id) { h in
-                    h.messages += 1
-                    h.lastMessageAt = now
-                    h.rejected += 1
-                    h.notice("rejected: \(rejection)", at: now)
-                }
-                logger.notice("mqtt message rejected", metadata: ["spar.connector": "\(id)", "spar.reason": "\(rejection)"])
+            if message.topic.hasPrefix(SparkplugTopic.namespace + "/") {
+                readSparkplug(message, &readers, &batch, client: client, now: now)
+            } else {
+                readUMH(message, &readers.umh, &batch, now: now)
             }
             if batch.count >= batchSize || (client.pending == 0 && !batch.isEmpty) {
                 try await deliver(&batch)
             }
+        }
+    }
+
+    func readSparkplug(_ message: MQTTMessage, _ readers: inout Readers, _ batch: inout [Event], client: MosquittoClient, now: Timestamp) {
+        let out = readers.sparkplug.read(topic: message.topic, payload: message.payload, receivedAt: now)
+        let newest = out.events.map(\.ts).max()
+        board.update(id) { h in
+            h.messages += 1
+            h.lastMessageAt = now
+            if let newest {
+                h.lastObservationAt = max(h.lastObservationAt ?? newest, newest)
+                h.lagMilliseconds = now.milliseconds - newest.milliseconds
+            }
+            switch out.disposition {
+            case .read, .redelivered: break
+            case .ignored(let why): h.notice("ignored \(message.topic): \(why)", at: now)
+            case .rejected(let why):
+                h.rejected += 1
+                h.notice("rejected \(message.topic): \(why)", at: now)
+            }
+            for n in out.notices { h.notice(n, at: now) }
+        }
+        batch.append(contentsOf: out.events)
+        guard let node = out.rebirth else { return }
+        if let last = readers.rebirths[node], now.milliseconds - last.milliseconds < rebirthInterval { return }
+        readers.rebirths[node] = now
+        do {
+            let request = try node.rebirthRequest(at: now)
+            _ = try client.publish(topic: request.topic, payload: request.payload, qos: 0)
+            board.update(id) { $0.notice("asked \(node) to rebirth (\(request.topic))", at: now) }
+        } catch {
+            board.update(id) { $0.notice("could not ask \(node) to rebirth: \(error)", at: now) }
+        }
+    }
+
+    func readUMH(_ message: MQTTMessage, _ reader: inout MQTTUMH, _ batch: inout [Event], now: Timestamp) {
+        switch reader.read(topic: message.topic, payload: message.payload, receivedAt: now) {
+        case .success(let events):
+            let newest = events.map(\.ts).max()
+            board.update(id) { h in
+                h.messages += 1
+                h.lastMessageAt = now
+                if let newest {
+                    h.lastObservationAt = max(h.lastObservationAt ?? newest, newest)
+                    h.lagMilliseconds = now.milliseconds - newest.milliseconds
+                }
+            }
+            batch.append(contentsOf: events)
+        case .failure(let rejection):
+            board.update(id) { h in
+                h.messages += 1
+                h.lastMessageAt = now
+                h.rejected += 1
+                h.notice("rejected: \(rejection)", at: now)
+            }
+            logger.notice("mqtt message rejected", metadata: ["spar.connector": "\(id)", "spar.reason": "\(rejection)"])
+        }
+    }
+
+    func save() {
+        guard let stateFile, let health = board.health(id) else { return }
+        let contents = ConnectorStateFile.Contents<String>(health: health, cursor: nil, savedAt: clock().milliseconds)
+        do {
+            try stateFile.save(contents)
+        } catch {
+            logger.error("spar.connector.state", metadata: ["spar.connector": "\(id)", "spar.error": "\(error)"])
         }
     }
 
@@ -146,6 +219,7 @@ public struct MQTTConnector: Service {
                     if failures > 0 { h.lastError = nil }
                 }
                 batch.removeAll(keepingCapacity: true)
+                save()
                 return
             } catch is CancellationError {
                 throw CancellationError()

@@ -74,9 +74,11 @@ public struct ConnectorsFile: Sendable, Hashable {
         public var subscriptions: [String]
         public var assets: [MQTTUMH.Asset]
         public var states: MQTTUMH.StateTable
+        /// Sparkplug B edge nodes and devices (`spBv1.0/…` topics) mapped to work units.
+        public var sparkplug: [SparkplugDeviceMap]
         public init(
             host: String, port: Int, clientID: String, subscriptions: [String], assets: [MQTTUMH.Asset],
-            states: MQTTUMH.StateTable = MQTTUMH.StateTable()
+            states: MQTTUMH.StateTable = MQTTUMH.StateTable(), sparkplug: [SparkplugDeviceMap] = []
         ) {
             self.host = host
             self.port = port
@@ -84,6 +86,7 @@ public struct ConnectorsFile: Sendable, Hashable {
             self.subscriptions = subscriptions
             self.assets = assets
             self.states = states
+            self.sparkplug = sparkplug
         }
     }
 
@@ -248,10 +251,71 @@ public struct ConnectorsFile: Sendable, Hashable {
                             topic: topic, unit: EquipmentPath(unit), stateTag: tags["stateTag"] ?? "state",
                             countTag: tags["countTag"] ?? "count", scrapTag: tags["scrapTag"] ?? "scrap"))
                 }
-            } else {
-                fail("\(path).topics", "expected a non-empty list of topics (topic, unit)")
+            } else if o["topics"] != nil || o["sparkplug"] == nil {
+                fail("\(path).topics", "expected a non-empty list of topics (topic, unit)" + (o["sparkplug"] == nil ? ", or sparkplug devices" : ""))
+            }
+            var sparkplug: [SparkplugDeviceMap] = []
+            if let sp = o["sparkplug"] {
+                if let list = sp as? [Any], !list.isEmpty {
+                    var seen = Set<SparkplugDeviceMap.Key>()
+                    for (j, entry) in list.enumerated() {
+                        var spath = "\(path).sparkplug[\(j)]"
+                        guard
+                            let so = object(
+                                entry, spath,
+                                known: ["group", "edgeNode", "device", "unit", "stateMetric", "stateValues", "partCountMetrics", "scrapCountMetrics"])
+                        else { continue }
+                        let group = string(so, "group", spath)
+                        let edge = string(so, "edgeNode", spath)
+                        let device = so["device"] == nil ? nil : string(so, "device", spath)
+                        for (k, v) in [("group", group), ("edgeNode", edge), ("device", device)] {
+                            if let v, v.contains(where: { "+#/".contains($0) }) { fail("\(spath).\(k)", "'\(v)' may not contain +, # or /") }
+                        }
+                        if let group, let edge {
+                            spath = "\(path).sparkplug[\(group)/\(edge)\(device.map { "/" + $0 } ?? "")]"
+                        }
+                        let unit = string(so, "unit", spath)
+                        if let unit, let problem = unitProblem(unit, site: site) { fail("\(spath).unit", problem) }
+                        let stateMetric = so["stateMetric"] == nil ? nil : string(so, "stateMetric", spath)
+                        var values = SparkplugDeviceMap.defaultStateValues
+                        if let sv = so["stateValues"] {
+                            if let m = sv as? [AnyHashable: Any] {
+                                values = [:]
+                                for (key, v) in m.sorted(by: { "\($0.key)" < "\($1.key)" }) {
+                                    // A bare category name is short for { state: name }.
+                                    let given: Any = (v as? String).map { ["state": $0] as [String: Any] } ?? v
+                                    if let st = state(given, "\(spath).stateValues.\(key)") { values["\(key)"] = st }
+                                }
+                            } else {
+                                fail("\(spath).stateValues", "expected a mapping of metric values to states")
+                            }
+                        }
+                        func metrics(_ k: String) -> Set<String> {
+                            guard let v = so[k] else { return [] }
+                            guard let l = v as? [String], !l.isEmpty else {
+                                fail("\(spath).\(k)", "expected a list of metric names")
+                                return []
+                            }
+                            return Set(l)
+                        }
+                        let parts = metrics("partCountMetrics")
+                        let scrap = metrics("scrapCountMetrics")
+                        if stateMetric == nil, parts.isEmpty, scrap.isEmpty {
+                            fail(spath, "maps nothing: give stateMetric, partCountMetrics or scrapCountMetrics")
+                        }
+                        guard let group, let edge, let unit else { continue }
+                        let map = SparkplugDeviceMap(
+                            group: group, edgeNode: edge, device: device, unit: EquipmentPath(unit), source: "",
+                            stateMetric: stateMetric, stateValues: values, partCountMetrics: parts, scrapCountMetrics: scrap)
+                        if !seen.insert(map.key).inserted { fail(spath, "\(map.key) is mapped twice") }
+                        sparkplug.append(map)
+                    }
+                } else {
+                    fail("\(path).sparkplug", "expected a non-empty list of Sparkplug edge nodes or devices (group, edgeNode, device, unit)")
+                }
             }
             var subscriptions = assets.map { "\($0.topic)/#" }
+            for group in Set(sparkplug.map(\.group)).sorted() { subscriptions.append("\(SparkplugTopic.namespace)/\(group)/#") }
             if let sub = o["subscribe"] {
                 if let l = sub as? [String], !l.isEmpty {
                     subscriptions = l
@@ -260,6 +324,9 @@ public struct ConnectorsFile: Sendable, Hashable {
                     }
                     for a in assets where !l.contains(where: { Self.filter($0, matches: a.topic + "/_historian") || Self.filter($0, matches: a.topic + "/state") }) {
                         fail("\(path).subscribe", "no filter receives the messages of topic '\(a.topic)'")
+                    }
+                    for m in sparkplug where !l.contains(where: { Self.filter($0, matches: "\(SparkplugTopic.namespace)/\(m.group)/NDATA/\(m.edgeNode)") }) {
+                        fail("\(path).subscribe", "no filter receives the Sparkplug messages of \(m.group)/\(m.edgeNode)")
                     }
                 } else {
                     fail("\(path).subscribe", "expected a non-empty list of topic filters")
@@ -282,14 +349,16 @@ public struct ConnectorsFile: Sendable, Hashable {
                 }
             }
             guard let host, let clientID else { return nil }
-            return MQTTSettings(host: host, port: port, clientID: clientID, subscriptions: subscriptions, assets: assets, states: table)
+            return MQTTSettings(
+                host: host, port: port, clientID: clientID, subscriptions: subscriptions, assets: assets, states: table,
+                sparkplug: sparkplug)
         }
         for (i, item) in list.enumerated() {
             var path = "connectors[\(i)]"
             let isMQTT = (item as? [String: Any])?["kind"] as? String == "mqtt"
             let known =
                 isMQTT
-                ? ["id", "kind", "site", "source", "broker", "clientId", "subscribe", "topics", "states"]
+                ? ["id", "kind", "site", "source", "broker", "clientId", "subscribe", "topics", "states", "sparkplug"]
                 : ["id", "kind", "site", "source", "agent", "pollSeconds", "devices"]
             guard let o = object(item, path, known: known) else { continue }
             let id = string(o, "id", path)
@@ -311,7 +380,12 @@ public struct ConnectorsFile: Sendable, Hashable {
             }
             if isMQTT {
                 let settings = mqtt(o, path, site: site, connector: id ?? path)
-                if let id, let kind, let site, let source, let settings {
+                if let id, let kind, let site, let source, var settings {
+                    settings.sparkplug = settings.sparkplug.map { m in
+                        var m = m
+                        m.source = source
+                        return m
+                    }
                     connectors.append(
                         Connector(
                             id: id, kind: kind, site: site, source: source, agent: nil, pollSeconds: 0, devices: [],
@@ -461,6 +535,20 @@ public struct ConnectorsFile: Sendable, Hashable {
                         lines.append("    _historian tags: state \(a.stateTag), count \(a.countTag), scrap \(a.scrapTag)")
                     }
                 }
+                for d in m.sparkplug {
+                    lines.append("  Sparkplug B \(d.key) → \(d.unit)")
+                    if let metric = d.stateMetric {
+                        let values = d.stateValues.sorted { $0.key < $1.key }.map { "\($0.key) → \(s($0.value))" }
+                        lines.append("    state metric \(metric): \(values.joined(separator: ", ")); any other value, null, offline → unknown")
+                    }
+                    if !d.partCountMetrics.isEmpty {
+                        lines.append("    part counters \(d.partCountMetrics.sorted().joined(separator: ", ")) (the first value is a baseline)")
+                    }
+                    if !d.scrapCountMetrics.isEmpty {
+                        lines.append("    scrap counters \(d.scrapCountMetrics.sorted().joined(separator: ", ")) (the first value is a baseline)")
+                    }
+                }
+                if m.assets.isEmpty { continue }
                 lines.append("  UMH states (the narrowest range holding a code decides):")
                 for e in m.states.entries.sorted(by: { ($0.codes.lowerBound, -$0.codes.count) < ($1.codes.lowerBound, -$1.codes.count) }) {
                     let codes = e.codes.count == 1 ? "\(e.codes.lowerBound)" : "\(e.codes.lowerBound)-\(e.codes.upperBound)"

@@ -55,14 +55,14 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     if !connectors.isEmpty {
         configuration.logger.info(
             "spar.connectors.started",
-            metadata: ["spar.connectors": "\(connectors.map(\.connector.id).joined(separator: ", "))"])
+            metadata: ["spar.connectors": "\(connectors.map(\.id).joined(separator: ", "))"])
     }
     let onServerRunning = configuration.onServerRunning
     let port = configuration.port
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "spar"),
-        services: connectors,
+        services: connectors.map(\.service),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: configuration.logger)
 }

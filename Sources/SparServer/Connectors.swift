@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import SparConnectors
 import SparCore
 import SparEngine
@@ -23,8 +24,9 @@ struct LiveLedgerSink: ConnectorSink {
     }
 }
 
-/// The connectors of `--connectors FILE` as services of the server, checked against the ledger's plant model.
-func connectorServices(live: LiveLedger, configuration: ServerConfiguration) throws -> [MTConnectConnector] {
+/// The connectors of `--connectors FILE` as services of the server (MTConnect agents polled, MQTT brokers
+/// subscribed to), checked against the ledger's plant model.
+func connectorServices(live: LiveLedger, configuration: ServerConfiguration) throws -> [(id: String, service: any Service)] {
     guard let path = configuration.connectorsPath else { return [] }
     let data: Data
     do {
@@ -39,13 +41,20 @@ func connectorServices(live: LiveLedger, configuration: ServerConfiguration) thr
         throw ServerStartError("\(error)")
     }
     let directory = ConnectorStateFile.directory(forLedger: configuration.database)
-    return try file.connectors.filter { $0.kind == "mtconnect" }.map { c in
-        try MTConnectConnector(
-            connector: c, sink: LiveLedgerSink(live: live, format: "mtconnect \(c.id)"),
-            board: configuration.connectorBoard,
-            stateFile: ConnectorStateFile(directory: directory, connector: c.id),
+    return try file.connectors.map { c -> (id: String, service: any Service) in
+        let state = ConnectorStateFile(directory: directory, connector: c.id)
+        let sink = LiveLedgerSink(live: live, format: "\(c.kind) \(c.id)")
+        if c.kind == "mqtt" {
+            let mqtt = try MQTTConnector(
+                connector: c, sink: sink, board: configuration.connectorBoard, clock: configuration.now,
+                stateFile: state, logger: configuration.logger)
+            return (c.id, mqtt)
+        }
+        let mtconnect = try MTConnectConnector(
+            connector: c, sink: sink, board: configuration.connectorBoard, stateFile: state,
             station: "spar serve \(ProcessInfo.processInfo.hostName)", now: configuration.now, logger: configuration.logger,
             retryUnit: configuration.connectorRetryUnit)
+        return (c.id, mtconnect)
     }
 }
 

@@ -98,7 +98,7 @@ struct ConnectCommandTests {
         for expected in [
             "connectors[m].broker.port: expected a port from 1 to 65535",
             "connectors[m].clientId: 'a/b' may not contain +, # or /",
-            "connectors[0].agent: unknown field (known: id, kind, site, source, broker, clientId, subscribe, topics, states)",
+            "connectors[0].agent: unknown field (known: id, kind, site, source, broker, clientId, subscribe, topics, states, sparkplug)",
             "connectors[m].subscribe[0]: 'umh/#/x': # must be the whole last level",
             "connectors[m].topics[umh/v1/aerostar/wichita/_historian].topic: 'umh/v1/aerostar/wichita/_historian' must end before the schema",
             "connectors[m].topics[ia/aerostar/wichita].topic: 'ia/aerostar/wichita' must be ia/<customerID>/<location>/<AssetID>",
@@ -210,5 +210,48 @@ struct ConnectCommandTests {
         // The state and the count (good 5 − 1 = 4, scrap 1) are accepted; scrapCount is refused with its reason.
         #expect(lines.contains { $0.hasPrefix("cli-umh: 3 messages, 2 events accepted, 0 duplicates, 1 rejected in ") }, "\(r.stdout)")
         #expect(lines.contains { $0.contains("rejected: topic '\(asset)/scrapCount': scrapCount turns items already counted as good into scrap") })
+    }
+
+    @Test("Sparkplug B devices of an MQTT connector: the example's mapping, and every problem located")
+    func sparkplug() throws {
+        let r = try SparProcess.run([
+            "connect", "check", MapCommandTests.example("connectors.yaml"), "--plant", MapCommandTests.example("plant.yaml"),
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("  subscribe spBv1.0/heat-treat/#"))
+        #expect(lines.contains("  Sparkplug B heat-treat/furnace-gw/furnace-01 → aerostar/wichita/special-processes/heat-treat/furnace-01"))
+        #expect(lines.contains(
+            "    state metric Status/Mode: 1 → production, 2 → idle, 3 → setup, 4 → reason minor-stop, 9 → down; any other value, null, offline → unknown"))
+        #expect(lines.contains("    scrap counters Counts/Rejected (the first value is a baseline)"))
+        let dir = try SparProcess.temporaryDirectory()
+        let file = dir.appendingPathComponent("connectors.yaml")
+        try """
+        connectors:
+          - id: spb
+            kind: mqtt
+            site: wichita
+            source: mes-opcenter
+            broker: { host: 127.0.0.1 }
+            clientId: spar-spb
+            subscribe: [umh/#]
+            sparkplug:
+              - { group: g, edgeNode: n, unit: aerostar/toulouse/composites/layup/ply-cutter-01, stateMetric: S }
+              - { group: g, edgeNode: n, unit: aerostar/wichita/machining/5axis-line/cnc-01, stateMetric: S }
+              - { group: g, edgeNode: m, unit: aerostar/wichita/machining/5axis-line/cnc-02 }
+              - { group: "g/x", edgeNode: n, device: d, unit: aerostar/wichita/machining/5axis-line/cnc-03, partCountMetrics: [P], stateValues: { "1": running } }
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let bad = try SparProcess.run(["connect", "check", file.path, "--plant", MapCommandTests.example("plant.yaml")])
+        #expect(bad.status != 0)
+        for expected in [
+            "connectors[spb].sparkplug[g/n].unit: 'aerostar/toulouse/composites/layup/ply-cutter-01' is not at site wichita",
+            "connectors[spb].sparkplug[g/n]: g/n is mapped twice",
+            "connectors[spb].sparkplug[g/m]: maps nothing: give stateMetric, partCountMetrics or scrapCountMetrics",
+            "connectors[spb].sparkplug[3].group: 'g/x' may not contain +, # or /",
+            "connectors[spb].sparkplug[g/x/n/d].stateValues.1.state: 'running' is not one of",
+            "connectors[spb].subscribe: no filter receives the Sparkplug messages of g/n",
+        ] {
+            #expect(bad.stderr.contains(expected), "missing: \(expected)\n\(bad.stderr)")
+        }
     }
 }
