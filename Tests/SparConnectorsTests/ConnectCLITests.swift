@@ -53,8 +53,12 @@ struct ConnectCLITests {
         let rows = try #require(object["connectors"] as? [[String: Any]])
         let health = try #require(rows.first?["health"] as? [String: Any])
         #expect(health["id"] as? String == "cell-1" && health["accepted"] as? Int == 3 && health["connected"] as? Bool == false)
-        #expect(rows.first?["stale"] as? Bool == false)
-        #expect(status.status == 0)  // stopped on purpose, and heard from a moment ago
+        // Stale by this machine's clock once silent for longer than the threshold (10 s); stopped on purpose is not
+        // a failure, so status exits 3 only for staleness here.
+        let silence = try #require(rows.first?["silenceMilliseconds"] as? Int)
+        let stale = try #require(rows.first?["stale"] as? Bool)
+        #expect(stale == (silence > 10_000))
+        #expect(status.status == (stale ? 3 : 0))
         // A connector that lost its agent (not connected, not stopped) makes status exit 3.
         let file = ConnectorStateFile(directory: URL(fileURLWithPath: db + ".connectors"), connector: "cell-1")
         var saved = try #require(try file.load(MTConnectTracker.Snapshot.self))
