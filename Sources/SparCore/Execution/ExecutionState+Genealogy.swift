@@ -13,7 +13,7 @@ extension ExecutionState {
             throw refusal(event, .onHold, "\(node) is on hold by \(n.id) (\(n.characteristic)) until its disposition")
         }
         if let n = ncrs(on: node).first(where: { $0.disposition == .scrap || $0.disposition == .returnToVendor }),
-            node.isSerial || lotQuantities[node.id] == 0
+            node.isSerial || (lotQuantities[node.id] ?? 0) <= 0
         {
             throw refusal(event, .onHold, "\(node) was dispositioned \(n.disposition?.rawValue ?? "") by \(n.id)")
         }
