@@ -59,7 +59,8 @@ func bracketRouting(_ revision: String = "A", customerApproval: Bool = false) ->
     if revision != "A" {
         ops.append(
             RoutingOperation(
-                sequence: 30, title: "Pack", workCenter: bench, steps: [RoutingStep(sequence: 10, instruction: "Pack")]))
+                sequence: 30, title: "Pack", workCenter: bench, steps: [RoutingStep(sequence: 10, instruction: "Pack")])
+        )
     }
     return Routing(
         partNumber: "PN-100", revision: revision, customerApprovalRequired: customerApproval, operations: ops)
@@ -67,7 +68,8 @@ func bracketRouting(_ revision: String = "A", customerApproval: Bool = false) ->
 
 /// A one-operation, one-step routing of `part` (its step records a weight when `weighed`).
 func simpleRouting(_ part: String, weighed: Bool = false) -> Routing {
-    let weight = DataCollectionItem(id: "weight", name: "weight", type: .number, unit: "g", lowerLimit: 10, upperLimit: 20)
+    let weight = DataCollectionItem(
+        id: "weight", name: "weight", type: .number, unit: "g", lowerLimit: 10, upperLimit: 20)
     return Routing(
         partNumber: part, revision: "1",
         operations: [
@@ -158,13 +160,16 @@ struct ShopFloor {
         try complete(traveler, op, step, at: minute + 1, by: actor)
     }
 
-    mutating func inspect(_ traveler: String, _ op: Int, _ step: Int, at minute: Int64, by inspector: String = "qa-ines")
+    mutating func inspect(
+        _ traveler: String, _ op: Int, _ step: Int, at minute: Int64, by inspector: String = "qa-ines"
+    )
         throws
     {
         try record(
             .holdPointSigned(
                 HoldPointSigned(
-                    traveler: traveler, step: StepRef(op, step), signature: sign(inspector, .quality, .inspected, minute))),
+                    traveler: traveler, step: StepRef(op, step),
+                    signature: sign(inspector, .quality, .inspected, minute))),
             at: minute, by: inspector)
     }
 

@@ -65,10 +65,12 @@ struct RoutingTests {
         try f.finish("T1", from: 110)
         #expect(f.state.travelers["T1"]?.status == .complete(at: at(115)))
         #expect(f.state.travelers["T1"]?.routing.revision == "A")
-        #expect(f.refusal(.stepStarted(StepStarted(traveler: "T1", step: StepRef(30, 10))), at: 120)?.reason
-            == "traveler T1 is complete since 2026-03-02T07:55:00Z")
-        #expect(f.refusal(.stepStarted(StepStarted(traveler: "T2", step: StepRef(40, 10))), at: 120)?.reason
-            == "traveler T2 (routing PN-100 rev B) has no step 40.10")
+        #expect(
+            f.refusal(.stepStarted(StepStarted(traveler: "T1", step: StepRef(30, 10))), at: 120)?.reason
+                == "traveler T1 is complete since 2026-03-02T07:55:00Z")
+        #expect(
+            f.refusal(.stepStarted(StepStarted(traveler: "T2", step: StepRef(40, 10))), at: 120)?.reason
+                == "traveler T2 (routing PN-100 rev B) has no step 40.10")
 
         // As of 06:50 the record has one traveler and revision A in force.
         let early = try ExecutionState.replay(f.log, asOf: at(50))
@@ -89,20 +91,23 @@ struct RoutingTests {
         #expect(onlyEngineering?.rule == .routingApproval)
         #expect(
             onlyEngineering?.reason
-                == "routing PN-100 rev C needs engineering and quality approvals, each by a different person (missing quality)")
+                == "routing PN-100 rev C needs engineering and quality approvals, each by a different person (missing quality)"
+        )
         let samePerson = release(
             bracketRouting("C"), effective: 60,
             [sign("eng-eve", .engineer, .approved, 30), sign("eng-eve", .quality, .approved, 30)])
         #expect(samePerson?.reason.hasSuffix("(missing quality)") == true)
         #expect(
             release(bracketRouting("C"), effective: 20, routingApprovals(30))?.reason
-                == "routing PN-100 rev C cannot take effect at 2026-03-02T06:20:00Z before its last approval at 2026-03-02T06:30:00Z")
+                == "routing PN-100 rev C cannot take effect at 2026-03-02T06:20:00Z before its last approval at 2026-03-02T06:30:00Z"
+        )
         #expect(
             release(bracketRouting("C"), effective: 60, [sign("eng-eve", .engineer, .reviewed, 30)])?.reason
                 == "a routing release needs signatures meaning 'approved', not 'reviewed'")
         #expect(
             release(bracketRouting("C"), effective: 60, [sign("op-ann", .operator, .approved, 30)])?.reason
-                == "signature meaning 'approved' needs role quality or engineer or supervisor or customer, not operator")
+                == "signature meaning 'approved' needs role quality or engineer or supervisor or customer, not operator"
+        )
         #expect(
             release(bracketRouting("A"), effective: 60, routingApprovals(30))?.reason
                 == "routing PN-100 rev A was already released")
@@ -111,25 +116,30 @@ struct RoutingTests {
         #expect(invalid?.reason == "routing PN-100 rev  is invalid: revision: must not be empty")
 
         let unknownPart = f.refusal(
-            .travelerReleased(TravelerReleased(traveler: "T9", workOrder: "WO-9", partNumber: "PN-999", item: .serial("X"))),
+            .travelerReleased(
+                TravelerReleased(traveler: "T9", workOrder: "WO-9", partNumber: "PN-999", item: .serial("X"))),
             at: 100)
         #expect(unknownPart?.rule == .routingNotInForce)
         #expect(unknownPart?.reason == "no routing revision of part PN-999 is in force at 2026-03-02T07:40:00Z")
         try f.traveler("T1", part: "PN-100", .serial("SN-1"), at: 1)
         #expect(
             f.refusal(
-                .travelerReleased(TravelerReleased(traveler: "T2", workOrder: "W", partNumber: "PN-100", item: .serial("SN-1"))),
+                .travelerReleased(
+                    TravelerReleased(traveler: "T2", workOrder: "W", partNumber: "PN-100", item: .serial("SN-1"))),
                 at: 2)?.reason == "serial SN-1 already has traveler T1")
         #expect(
             f.refusal(
-                .travelerReleased(TravelerReleased(traveler: "T3", workOrder: "W", partNumber: "PN-100", item: .lot("L", quantity: 0))),
+                .travelerReleased(
+                    TravelerReleased(traveler: "T3", workOrder: "W", partNumber: "PN-100", item: .lot("L", quantity: 0))
+                ),
                 at: 2)?.rule == .quantity)
 
         var later = ShopFloor()
         try later.release(bracketRouting("A"), effective: 60, approvedAt: 5)
         #expect(
             later.refusal(
-                .travelerReleased(TravelerReleased(traveler: "T1", workOrder: "W", partNumber: "PN-100", item: .serial("S"))),
+                .travelerReleased(
+                    TravelerReleased(traveler: "T1", workOrder: "W", partNumber: "PN-100", item: .serial("S"))),
                 at: 10)?.rule == .routingNotInForce)
     }
 }
@@ -156,21 +166,31 @@ struct TravelerTests {
         #expect(f.state.wip.first?.since == at(2))
         #expect(f.state.wip.first?.workCenter == cnc)
         #expect(try f.data("T1", 10, 10, "od", .number(25.05), at: 3).isEmpty)
-        let again = f.refusal(.dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 10), item: "od", value: .number(25.06))), at: 3)
+        let again = f.refusal(
+            .dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 10), item: "od", value: .number(25.06))), at: 3
+        )
         #expect(again?.rule == .dataCollection)
         #expect(again?.reason == "'outer diameter' of step 10.10 is already recorded: correct it with a reason instead")
         #expect(
-            f.refusal(.dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 10), item: "nope", value: .number(1))), at: 3)?
+            f.refusal(
+                .dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 10), item: "nope", value: .number(1))),
+                at: 3)?
                 .reason == "step 10.10 has no data item 'nope'")
         try f.complete("T1", 10, 10, at: 4)
         #expect(
-            f.refusal(.dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 10), item: "od", value: .number(25))), at: 4)?
+            f.refusal(
+                .dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 10), item: "od", value: .number(25))),
+                at: 4)?
                 .reason == "data for step 10.10 can be recorded only while it is started (it is complete)")
         #expect(
-            f.refusal(.dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 20), item: "bore", value: .number(12.3))), at: 4)?
+            f.refusal(
+                .dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 20), item: "bore", value: .number(12.3))),
+                at: 4)?
                 .reason == "data for step 10.20 can be recorded only while it is started (it is not started)")
         let notStarted = f.refusal(
-            .stepCompleted(StepCompleted(traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .operator, .performed, 4))),
+            .stepCompleted(
+                StepCompleted(
+                    traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .operator, .performed, 4))),
             at: 4)
         #expect(notStarted?.rule == .stepState)
         #expect(notStarted?.reason == "step 10.20 of traveler T1 cannot complete: it is not started")
@@ -180,23 +200,39 @@ struct TravelerTests {
             f.refusal(.stepStarted(StepStarted(traveler: "T1", step: StepRef(10, 20))), at: 5)?.reason
                 == "step 10.20 of traveler T1 was already started at 2026-03-02T06:05:00Z")
         let missing = f.refusal(
-            .stepCompleted(StepCompleted(traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .operator, .performed, 6))),
+            .stepCompleted(
+                StepCompleted(
+                    traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .operator, .performed, 6))),
             at: 6)
         #expect(missing?.rule == .dataCollection)
         #expect(missing?.reason == "step 10.20 cannot complete without 'bore diameter' (mandatory)")
         #expect(
-            f.refusal(.dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 20), item: "bore", value: .text("12.3"))), at: 6)?
+            f.refusal(
+                .dataRecorded(DataRecorded(traveler: "T1", step: StepRef(10, 20), item: "bore", value: .text("12.3"))),
+                at: 6)?
                 .reason == "'bore diameter' takes a number value, not text")
         #expect(try f.data("T1", 10, 20, "bore", .number(12.30), at: 6).isEmpty)
         #expect(
             f.refusal(
-                .stepCompleted(StepCompleted(traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .quality, .inspected, 7))),
+                .stepCompleted(
+                    StepCompleted(
+                        traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .quality, .inspected, 7))),
                 at: 7)?.reason == "a step completion needs signature meaning 'performed', not 'inspected'")
         #expect(
             f.refusal(
-                .stepCompleted(StepCompleted(traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .operator, .performed, 4))),
+                .stepCompleted(
+                    StepCompleted(
+                        traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .operator, .performed, 4))),
                 at: 4)?.reason
                 == "completion of step 10.20 at 2026-03-02T06:04:00Z is before its start at 2026-03-02T06:05:00Z")
+        let forSomeoneElse = f.refusal(
+            .stepCompleted(
+                StepCompleted(
+                    traveler: "T1", step: StepRef(10, 20), signature: sign("op-bob", .operator, .performed, 7))),
+            at: 7)
+        #expect(forSomeoneElse?.rule == .signature)
+        #expect(
+            forSomeoneElse?.reason == "op-ann cannot record a signature of op-bob: each person signs for themselves")
         try f.complete("T1", 10, 20, at: 7)
 
         // Operation 10 is done; its first-article hold point is unsigned.
@@ -210,10 +246,13 @@ struct TravelerTests {
         #expect(held?.rule == .holdPoint)
         #expect(
             held?.reason
-                == "operation 20 is blocked by the first-article hold point of operation 10 (step 10.20) until an inspector signs")
+                == "operation 20 is blocked by the first-article hold point of operation 10 (step 10.20) until an inspector signs"
+        )
 
         func holdSign(_ s: ExecutionSignature, step: Int = 20) -> ExecutionRefusal? {
-            f.refusal(.holdPointSigned(HoldPointSigned(traveler: "T1", step: StepRef(10, step), signature: s)), at: 9)
+            f.refusal(
+                .holdPointSigned(HoldPointSigned(traveler: "T1", step: StepRef(10, step), signature: s)), at: 9,
+                by: s.signer)
         }
         #expect(
             holdSign(sign("op-ann", .quality, .inspected, 9))?.reason
@@ -227,7 +266,9 @@ struct TravelerTests {
         #expect(
             holdSign(sign("qa-ines", .quality, .performed, 9))?.reason
                 == "a hold point needs signature meaning 'inspected' or 'approved', not 'performed'")
-        #expect(holdSign(sign("qa-ines", .quality, .inspected, 9), step: 10)?.reason == "step 10.10 of traveler T1 has no hold point")
+        #expect(
+            holdSign(sign("qa-ines", .quality, .inspected, 9), step: 10)?.reason
+                == "step 10.10 of traveler T1 has no hold point")
         try f.inspect("T1", 10, 20, at: 9)
         #expect(
             holdSign(sign("qa-ines", .quality, .inspected, 9))?.reason
@@ -244,7 +285,9 @@ struct TravelerTests {
         try f.run("T1", 20, 20, at: 12)
         let unqualified = f.refusal(.stepStarted(StepStarted(traveler: "T1", step: StepRef(20, 30))), at: 14)
         #expect(unqualified?.rule == .qualification)
-        #expect(unqualified?.reason == "step 20.30 needs qualification 'INSP-1', which op-ann's training record does not show")
+        #expect(
+            unqualified?.reason
+                == "step 20.30 needs qualification 'INSP-1', which op-ann's training record does not show")
         try f.start("T1", 20, 30, at: 14, qualifications: ["INSP-1"])
         try f.complete("T1", 20, 30, at: 15)
 
@@ -252,6 +295,8 @@ struct TravelerTests {
         #expect(t.status == .complete(at: at(15)))
         #expect(f.state.wip.isEmpty)
         #expect(t.steps[StepRef(10, 20)]?.holdPointSignature?.signer == "qa-ines")
+        // Step 10.10 ran 06:02 → 06:04: 120,000 ms.
+        #expect(t.steps[StepRef(10, 10)]?.duration == 120_000)
         #expect(t.quantities == TravelerQuantities(quantity: 1, inspected: 1, good: 1, goodFirstPass: 1))
         #expect(t.quantities.firstPassYield == 1.0)
     }
@@ -276,7 +321,9 @@ struct TravelerTests {
         var f = ShopFloor()
         try f.release(bracketRouting("A"), effective: 0)
         let first = try #require(f.log.first)
-        #expect(throws: ExecutionRefusal(event: first.id, rule: .duplicateEvent, reason: "event id e1 was already recorded")) {
+        #expect(
+            throws: ExecutionRefusal(event: first.id, rule: .duplicateEvent, reason: "event id e1 was already recorded")
+        ) {
             try f.state.apply(first)
         }
         let refusal = ExecutionRefusal(event: EventID("e7"), rule: .sequence, reason: "step 20.30 before 20.20")
@@ -297,7 +344,10 @@ struct NonconformanceTests {
         try f.start("T1", 10, 20, at: 4)
         let ncr = "NCR-\(f.nextID)"
         let opened = try f.data("T1", 10, 20, "bore", .number(12.7), at: 5)
-        #expect(opened == [.ncrOpened(ncr: ncr, reason: "value 12.70 mm of 'bore diameter' is outside 12.00–12.50 mm: NCR opened")])
+        #expect(
+            opened == [
+                .ncrOpened(ncr: ncr, reason: "value 12.70 mm of 'bore diameter' is outside 12.00–12.50 mm: NCR opened")
+            ])
         let n = try #require(f.state.ncrs[ncr])
         #expect(n.characteristic == "bore diameter")
         #expect(n.foundValue == "12.70 mm")
@@ -311,11 +361,14 @@ struct NonconformanceTests {
         #expect(f.state.wip.first?.since == at(5))
 
         let onHold = f.refusal(
-            .stepCompleted(StepCompleted(traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .operator, .performed, 6))),
+            .stepCompleted(
+                StepCompleted(
+                    traveler: "T1", step: StepRef(10, 20), signature: sign("op-ann", .operator, .performed, 6))),
             at: 6)
         #expect(onHold?.rule == .onHold)
         #expect(onHold?.reason == "traveler T1 is on hold by \(ncr) (bore diameter) until its disposition")
-        let tooEarly = f.refusal(.ncrClosed(NCRClosed(ncr: ncr, signature: sign("qa-ines", .quality, .verified, 6))), at: 6)
+        let tooEarly = f.refusal(
+            .ncrClosed(NCRClosed(ncr: ncr, signature: sign("qa-ines", .quality, .verified, 6))), at: 6)
         #expect(tooEarly?.rule == .closure)
         #expect(tooEarly?.reason == "NCR \(ncr) cannot close before its disposition")
 
@@ -331,26 +384,36 @@ struct NonconformanceTests {
                     ])
             ])
         func dispose(_ d: Disposition, _ ops: [RoutingOperation], _ sigs: [ExecutionSignature]) -> ExecutionRefusal? {
-            f.refusal(.ncrDispositioned(NCRDispositioned(ncr: ncr, disposition: d, addedOperations: ops, signatures: sigs)), at: 20)
+            f.refusal(
+                .ncrDispositioned(NCRDispositioned(ncr: ncr, disposition: d, addedOperations: ops, signatures: sigs)),
+                at: 20)
         }
         let qualityOnly = dispose(.rework, [rebore], [sign("qa-ines", .quality, .approved, 20)])
         #expect(qualityOnly?.rule == .disposition)
         #expect(
             qualityOnly?.reason
-                == "disposition rework needs quality and engineering signatures, each by a different person (missing engineering)")
+                == "disposition rework needs quality and engineering signatures, each by a different person (missing engineering)"
+        )
         #expect(
-            dispose(.rework, [rebore], [sign("qa-ines", .quality, .approved, 20), sign("qa-ines", .engineer, .approved, 20)])?
+            dispose(
+                .rework, [rebore],
+                [sign("qa-ines", .quality, .approved, 20), sign("qa-ines", .engineer, .approved, 20)])?
                 .reason.hasSuffix("(missing engineering)") == true)
         #expect(
             dispose(.rework, [rebore], [sign("qa-ines", .quality, .reviewed, 20)])?.reason
                 == "a disposition needs signatures meaning 'approved', not 'reviewed'")
-        #expect(dispose(.rework, [], mrb(20))?.reason == "disposition rework adds operations to the traveler: it names none")
+        #expect(
+            dispose(.rework, [], mrb(20))?.reason == "disposition rework adds operations to the traveler: it names none"
+        )
         var clash = rebore
         clash.sequence = 10
-        #expect(dispose(.repair, [clash], mrb(20))?.reason == "added operation 10 clashes with an operation of traveler T1")
+        #expect(
+            dispose(.repair, [clash], mrb(20))?.reason == "added operation 10 clashes with an operation of traveler T1")
         var empty = rebore
         empty.steps = []
-        #expect(dispose(.rework, [empty], mrb(20))?.reason == "addedOperations[0].steps: an operation needs at least one step")
+        #expect(
+            dispose(.rework, [empty], mrb(20))?.reason
+                == "addedOperations[0].steps: an operation needs at least one step")
         #expect(dispose(.scrap, [rebore], mrb(20))?.reason == "disposition scrap adds no operations")
         #expect(dispose(.rework, [rebore], mrb(20)) == nil)
 
@@ -368,15 +431,19 @@ struct NonconformanceTests {
         let skip = f.refusal(.stepStarted(StepStarted(traveler: "T1", step: StepRef(20, 10))), at: 23)
         #expect(skip?.reason == "step 20.10 before 15.10: the routing does not allow out-of-sequence")
         #expect(
-            f.refusal(.ncrClosed(NCRClosed(ncr: ncr, signature: sign("qa-ines", .quality, .verified, 23))), at: 23)?.reason
+            f.refusal(.ncrClosed(NCRClosed(ncr: ncr, signature: sign("qa-ines", .quality, .verified, 23))), at: 23)?
+                .reason
                 == "NCR \(ncr) cannot close: added operation 15 of traveler T1 is not complete")
         try f.start("T1", 15, 10, at: 24)
         #expect(try f.data("T1", 15, 10, "bore", .number(12.40), at: 24).isEmpty)
         try f.complete("T1", 15, 10, at: 25)
         #expect(
-            f.refusal(.ncrClosed(NCRClosed(ncr: ncr, signature: sign("op-ann", .operator, .performed, 26))), at: 26)?.reason
-                == "closing NCR \(ncr) needs a quality signature meaning 'approved' or 'verified', not operator 'performed'")
-        try f.record(.ncrClosed(NCRClosed(ncr: ncr, signature: sign("qa-ines", .quality, .verified, 26))), at: 26, by: "qa-ines")
+            f.refusal(.ncrClosed(NCRClosed(ncr: ncr, signature: sign("op-ann", .operator, .performed, 26))), at: 26)?
+                .reason
+                == "closing NCR \(ncr) needs a quality signature meaning 'approved' or 'verified', not operator 'performed'"
+        )
+        try f.record(
+            .ncrClosed(NCRClosed(ncr: ncr, signature: sign("qa-ines", .quality, .verified, 26))), at: 26, by: "qa-ines")
         try f.finish("T1", from: 30)
 
         let done = try #require(f.state.travelers["T1"])
@@ -392,7 +459,10 @@ struct NonconformanceTests {
         let trace = f.state.traceBackward(.serial("SN-1"))
         #expect(trace.ncrs == [ncr])
         #expect(trace.steps.map(\.step.description) == ["10.10", "10.20", "15.10", "20.10", "20.20", "20.30"])
-        #expect(trace.measurements.map(\.characteristic) == ["outer diameter", "bore diameter", "bore diameter", "visual check"])
+        #expect(
+            trace.measurements.map(\.characteristic) == [
+                "outer diameter", "bore diameter", "bore diameter", "visual check",
+            ])
         #expect(trace.measurements.map(\.entry.withinLimits) == [true, false, true, true])
         #expect(trace.people == ["eng-eve", "op-ann", "plan-pat", "qa-ines"])
 
@@ -412,25 +482,31 @@ struct NonconformanceTests {
                 .ncrOpened(
                     NCROpened(
                         ncr: id, traveler: "T1", item: .lot("L-1"), partNumber: "PN-100", quantity: q,
-                        characteristic: "surface finish", foundValue: "Ra 3.2", requirement: "Ra ≤ 1.6", cause: "machining")),
+                        characteristic: "surface finish", foundValue: "Ra 3.2", requirement: "Ra ≤ 1.6",
+                        cause: "machining")),
                 at: 2, by: "qa-ines")
         }
         try open("N1", 1)
-        let noCustomer = f.refusal(.ncrDispositioned(NCRDispositioned(ncr: "N1", disposition: .useAsIs, signatures: mrb(3))), at: 3)
+        let noCustomer = f.refusal(
+            .ncrDispositioned(NCRDispositioned(ncr: "N1", disposition: .useAsIs, signatures: mrb(3))), at: 3)
         #expect(
             noCustomer?.reason
-                == "disposition useAsIs needs quality, engineering and customer signatures, each by a different person (missing customer)")
+                == "disposition useAsIs needs quality, engineering and customer signatures, each by a different person (missing customer)"
+        )
         try f.record(
-            .ncrDispositioned(NCRDispositioned(ncr: "N1", disposition: .useAsIs, signatures: mrb(3) + [customer("cust-carl", 3)])),
+            .ncrDispositioned(
+                NCRDispositioned(ncr: "N1", disposition: .useAsIs, signatures: mrb(3) + [customer("cust-carl", 3)])),
             at: 3)
         try open("N2", 1)
         try f.record(.ncrDispositioned(NCRDispositioned(ncr: "N2", disposition: .scrap, signatures: mrb(4))), at: 4)
         #expect(f.state.travelers["T1"]?.remainingQuantity == 3)
-        #expect(f.state.travelers["T1"]?.quantities == TravelerQuantities(quantity: 4, inspected: 1, scrap: 1, useAsIs: 1))
+        #expect(
+            f.state.travelers["T1"]?.quantities == TravelerQuantities(quantity: 4, inspected: 1, scrap: 1, useAsIs: 1))
         let tooMany = f.refusal(
             .ncrOpened(
                 NCROpened(
-                    ncr: "N3", traveler: "T1", item: .lot("L-1"), partNumber: "PN-100", quantity: 4, characteristic: "c",
+                    ncr: "N3", traveler: "T1", item: .lot("L-1"), partNumber: "PN-100", quantity: 4,
+                    characteristic: "c",
                     foundValue: "f", requirement: "r", cause: "x")),
             at: 5)
         #expect(tooMany?.reason == "NCR N3 holds 4 but traveler T1 has 3")
@@ -447,19 +523,27 @@ struct NonconformanceTests {
         func ncr(_ id: String, _ traveler: String, _ item: GenealogyNode, _ q: Int, _ cause: String) -> ExecutionFact {
             .ncrOpened(
                 NCROpened(
-                    ncr: id, traveler: traveler, item: item, partNumber: "PN-200", quantity: q, characteristic: "surface finish",
+                    ncr: id, traveler: traveler, item: item, partNumber: "PN-200", quantity: q,
+                    characteristic: "surface finish",
                     foundValue: "Ra 3.2", requirement: "Ra ≤ 1.6", cause: cause))
         }
-        #expect(f.refusal(ncr("N5", "A", .serial("X"), 1, "machining"), at: 2)?.reason == "NCR N5 names serial X, but traveler A makes lot LA")
-        #expect(f.refusal(ncr("N4", "C", .serial("SC-1"), 6, "machining"), at: 2)?.reason == "NCR N4 holds 6 but traveler C has 1")
+        #expect(
+            f.refusal(ncr("N5", "A", .serial("X"), 1, "machining"), at: 2)?.reason
+                == "NCR N5 names serial X, but traveler A makes lot LA")
+        #expect(
+            f.refusal(ncr("N4", "C", .serial("SC-1"), 6, "machining"), at: 2)?.reason
+                == "NCR N4 holds 6 but traveler C has 1")
 
         // A: 10 pieces, 2 scrapped (N1), 1 reworked in an added operation 20 (N2).
         try f.record(ncr("N1", "A", .lot("LA"), 2, "machining"), at: 2)
         try f.record(.ncrDispositioned(NCRDispositioned(ncr: "N1", disposition: .scrap, signatures: mrb(3))), at: 3)
         try f.record(ncr("N2", "A", .lot("LA"), 1, "handling"), at: 4)
-        let polish = RoutingOperation(sequence: 20, workCenter: bench, steps: [RoutingStep(sequence: 10, instruction: "Polish")])
+        let polish = RoutingOperation(
+            sequence: 20, workCenter: bench, steps: [RoutingStep(sequence: 10, instruction: "Polish")])
         try f.record(
-            .ncrDispositioned(NCRDispositioned(ncr: "N2", disposition: .rework, addedOperations: [polish], signatures: mrb(5))), at: 5)
+            .ncrDispositioned(
+                NCRDispositioned(ncr: "N2", disposition: .rework, addedOperations: [polish], signatures: mrb(5))), at: 5
+        )
         try f.run("A", 10, 10, at: 6)
         try f.run("A", 20, 10, at: 8)
         try f.record(.ncrClosed(NCRClosed(ncr: "N2", signature: sign("qa-ines", .quality, .approved, 10))), at: 10)
@@ -469,18 +553,24 @@ struct NonconformanceTests {
         try f.record(ncr("N3", "C", .serial("SC-1"), 1, "machining"), at: 12)
         try f.record(.ncrDispositioned(NCRDispositioned(ncr: "N3", disposition: .scrap, signatures: mrb(13))), at: 13)
         #expect(f.state.travelers["C"]?.status == .scrapped(at: at(13)))
-        #expect(f.refusal(.stepStarted(StepStarted(traveler: "C", step: StepRef(10, 10))), at: 14)?.reason == "traveler C is scrapped since 2026-03-02T06:13:00Z")
+        #expect(
+            f.refusal(.stepStarted(StepStarted(traveler: "C", step: StepRef(10, 10))), at: 14)?.reason
+                == "traveler C is scrapped since 2026-03-02T06:13:00Z")
         // D: five pieces in work.
         try f.start("D", 10, 10, at: 14)
 
         let s = f.state
-        #expect(s.travelers["A"]?.quantities == TravelerQuantities(quantity: 10, inspected: 10, good: 8, goodFirstPass: 7, scrap: 2, rework: 1))
-        #expect(s.travelers["B"]?.quantities == TravelerQuantities(quantity: 1, inspected: 1, good: 1, goodFirstPass: 1))
+        #expect(
+            s.travelers["A"]?.quantities
+                == TravelerQuantities(quantity: 10, inspected: 10, good: 8, goodFirstPass: 7, scrap: 2, rework: 1))
+        #expect(
+            s.travelers["B"]?.quantities == TravelerQuantities(quantity: 1, inspected: 1, good: 1, goodFirstPass: 1))
         #expect(s.travelers["C"]?.quantities == TravelerQuantities(quantity: 1, inspected: 1, scrap: 1))
         #expect(s.travelers["D"]?.quantities == TravelerQuantities(quantity: 5))
         // inspected 10 + 1 + 1 + 0 = 12; good first pass 7 + 1 = 8; FPY = 8 / 12 = 0.666…; scrap 2 + 1 = 3; rework 1.
         let total = s.quantities()
-        #expect(total == TravelerQuantities(quantity: 17, inspected: 12, good: 9, goodFirstPass: 8, scrap: 3, rework: 1))
+        #expect(
+            total == TravelerQuantities(quantity: 17, inspected: 12, good: 9, goodFirstPass: 8, scrap: 3, rework: 1))
         #expect(total.firstPassYield == 8.0 / 12.0)
         #expect(s.wip.map(\.traveler) == ["D"])
 

@@ -18,13 +18,20 @@ struct GenealogyTests {
         try f.release(simpleRouting("PN-B", weighed: true), effective: 0)
         try f.release(simpleRouting("PN-A"), effective: 0)
         try f.record(
-            .lotSplit(LotSplit(source: "H1", sourceQuantity: 100, into: [.init(lot: "H1-A", quantity: 60), .init(lot: "H1-B", quantity: 40)])),
+            .lotSplit(
+                LotSplit(
+                    source: "H1", sourceQuantity: 100,
+                    into: [.init(lot: "H1-A", quantity: 60), .init(lot: "H1-B", quantity: 40)])),
             at: 1)
-        try f.record(.lotsMerged(LotsMerged(sources: [.init(lot: "H1-B", quantity: 40), .init(lot: "H2", quantity: 30)], into: "M1")), at: 2)
+        try f.record(
+            .lotsMerged(
+                LotsMerged(sources: [.init(lot: "H1-B", quantity: 40), .init(lot: "H2", quantity: 30)], into: "M1")),
+            at: 2)
         for b in ["B-1", "B-2", "B-3"] { try f.traveler("T\(b)", part: "PN-B", .serial(b), at: 3) }
         for a in ["A-1", "A-2"] { try f.traveler("T\(a)", part: "PN-A", .serial(a), at: 3) }
         func consume(_ lot: String, _ q: Double, _ traveler: String) throws {
-            try f.record(.materialConsumed(MaterialConsumed(traveler: traveler, lot: lot, material: "bar", quantity: q)), at: 4)
+            try f.record(
+                .materialConsumed(MaterialConsumed(traveler: traveler, lot: lot, material: "bar", quantity: q)), at: 4)
         }
         try consume("H1-A", 5, "TB-1")
         try consume("H1-A", 5, "TB-2")
@@ -78,7 +85,8 @@ struct GenealogyTests {
         let a2 = s.traceBackward(.serial("A-2"))
         #expect(
             a2.ancestors == [
-                .serial("B-2"), .serial("B-3"), .lot("F9"), .lot("H1-A"), .lot("M1"), .lot("H1"), .lot("H1-B"), .lot("H2"),
+                .serial("B-2"), .serial("B-3"), .lot("F9"), .lot("H1-A"), .lot("M1"), .lot("H1"), .lot("H1-B"),
+                .lot("H2"),
             ])
         #expect(a2.lots == ["F9", "H1", "H1-A", "H1-B", "H2", "M1"])
         #expect(a2.serials == ["B-2", "B-3"])
@@ -100,6 +108,12 @@ struct GenealogyTests {
         let split = f.refusal(.lotSplit(LotSplit(source: "H1", into: [.init(lot: "H1-C", quantity: 10)])), at: 20)
         #expect(split?.rule == .quantity)
         #expect(split?.reason == "the split of lot H1 takes 10 but 0 are left")
+        // A refused event writes nothing: the quantity the refused split stated is not kept.
+        #expect(
+            f.refusal(.lotSplit(LotSplit(source: "S0", sourceQuantity: 10, into: [.init(lot: "S0-A", quantity: 20)])), at: 20)?
+                .reason == "the split of lot S0 takes 20 but 10 are left")
+        #expect(f.state.lotQuantities["S0"] == nil)
+        #expect(f.state.traceForward(.lot("S0")).reached.isEmpty)
         #expect(
             f.refusal(.lotSplit(LotSplit(source: "M1", into: [.init(lot: "H1-A", quantity: 1)])), at: 20)?.reason
                 == "lot H1-A already exists: a split makes new lots")
@@ -107,7 +121,8 @@ struct GenealogyTests {
             f.refusal(.lotsMerged(LotsMerged(sources: [.init(lot: "M1", quantity: 1)], into: "M2")), at: 20)?.reason
                 == "a merge into lot M2 needs two or more different lots")
         try f.traveler("TB-4", part: "PN-B", .serial("B-4"), at: 20)
-        let over = f.refusal(.materialConsumed(MaterialConsumed(traveler: "TB-4", lot: "M1", material: "bar", quantity: 100)), at: 21)
+        let over = f.refusal(
+            .materialConsumed(MaterialConsumed(traveler: "TB-4", lot: "M1", material: "bar", quantity: 100)), at: 21)
         #expect(over?.reason == "lot M1 has 68 left; 100 cannot be taken")
         #expect(
             f.refusal(.serialAssembled(SerialAssembled(parent: "A-3", component: "B-4")), at: 21)?.reason
@@ -128,7 +143,10 @@ struct GenealogyTests {
                     approval: sign("op-bob", .operator, .approved, 21))),
             at: 21)
         #expect(unapproved?.rule == .signature)
-        #expect(unapproved?.reason == "a substitution needs an approval (meaning 'approved') by engineering or quality, not operator 'approved'")
+        #expect(
+            unapproved?.reason
+                == "a substitution needs an approval (meaning 'approved') by engineering or quality, not operator 'approved'"
+        )
     }
 
     @Test("a held lot cannot be consumed or split; returned to the vendor, it cannot be used again")
@@ -141,12 +159,16 @@ struct GenealogyTests {
                     ncr: "N-Q", item: .lot("Q1"), partNumber: "BAR", quantity: 1, characteristic: "hardness",
                     foundValue: "28 HRC", requirement: "32–36 HRC", cause: "supplier")),
             at: 21, by: "qa-ines")
-        let consume = ExecutionFact.materialConsumed(MaterialConsumed(traveler: "TB-4", lot: "Q1", material: "bar", quantity: 1))
+        let consume = ExecutionFact.materialConsumed(
+            MaterialConsumed(traveler: "TB-4", lot: "Q1", material: "bar", quantity: 1))
         let held = f.refusal(consume, at: 22)
         #expect(held?.rule == .onHold)
         #expect(held?.reason == "lot Q1 is on hold by N-Q (hardness) until its disposition")
-        #expect(f.refusal(.lotSplit(LotSplit(source: "Q1", into: [.init(lot: "Q1-A", quantity: 1)])), at: 22)?.rule == .onHold)
-        try f.record(.ncrDispositioned(NCRDispositioned(ncr: "N-Q", disposition: .returnToVendor, signatures: mrb(23))), at: 23)
+        #expect(
+            f.refusal(.lotSplit(LotSplit(source: "Q1", into: [.init(lot: "Q1-A", quantity: 1)])), at: 22)?.rule
+                == .onHold)
+        try f.record(
+            .ncrDispositioned(NCRDispositioned(ncr: "N-Q", disposition: .returnToVendor, signatures: mrb(23))), at: 23)
         #expect(f.refusal(consume, at: 24)?.reason == "lot Q1 was dispositioned returnToVendor by N-Q")
     }
 
@@ -180,22 +202,30 @@ struct CorrectionTests {
         try f.start("T1", 10, 10, at: 2, tools: ["mic-25"])
         let wrong = f.nextID
         try f.data("T1", 10, 10, "od", .number(25.08), at: 3)
-        func correction(_ r: EntryCorrected.Replacement, _ reason: String, _ s: ExecutionSignature, of id: EventID? = nil)
+        func correction(
+            _ r: EntryCorrected.Replacement, _ reason: String, _ s: ExecutionSignature, of id: EventID? = nil
+        )
             -> ExecutionFact
         {
             .entryCorrected(EntryCorrected(corrects: id ?? wrong, replacement: r, reason: reason, signature: s))
         }
-        let noReason = f.refusal(correction(.value(.number(25.03)), " ", sign("sup-sam", .supervisor, .verified, 4)), at: 4)
+        let noReason = f.refusal(
+            correction(.value(.number(25.03)), " ", sign("sup-sam", .supervisor, .verified, 4)), at: 4)
         #expect(noReason?.rule == .correction)
         #expect(noReason?.reason == "a correction needs a reason")
         #expect(
-            f.refusal(correction(.value(.number(25.03)), "typo", sign("op-ann", .operator, .verified, 4)), at: 4)?.reason
-                == "a correction needs a signature by quality or supervisor meaning 'verified' or 'approved', not operator 'verified'")
+            f.refusal(correction(.value(.number(25.03)), "typo", sign("op-ann", .operator, .verified, 4)), at: 4)?
+                .reason
+                == "a correction needs a signature by quality or supervisor meaning 'verified' or 'approved', not operator 'verified'"
+        )
         #expect(
-            f.refusal(correction(.value(.text("25.03")), "typo", sign("sup-sam", .supervisor, .verified, 4)), at: 4)?.reason
+            f.refusal(correction(.value(.text("25.03")), "typo", sign("sup-sam", .supervisor, .verified, 4)), at: 4)?
+                .reason
                 == "'outer diameter' takes a number value, not text")
         let fix = f.nextID
-        try f.record(correction(.value(.number(25.03)), "transposed digits", sign("sup-sam", .supervisor, .verified, 4)), at: 4, by: "sup-sam")
+        try f.record(
+            correction(.value(.number(25.03)), "transposed digits", sign("sup-sam", .supervisor, .verified, 4)), at: 4,
+            by: "sup-sam")
         let e = try #require(f.state.travelers["T1"]?.steps[StepRef(10, 10)])
         #expect(e.data.count == 2)
         #expect(e.data[0].value == .number(25.08))
@@ -204,15 +234,22 @@ struct CorrectionTests {
         #expect(e.data[1].correctionReason == "transposed digits")
         #expect(e.currentValue("od")?.value == .number(25.03))
         #expect(
-            f.refusal(correction(.value(.number(25.04)), "again", sign("sup-sam", .supervisor, .verified, 5)), at: 5)?.reason
+            f.refusal(correction(.value(.number(25.04)), "again", sign("sup-sam", .supervisor, .verified, 5)), at: 5)?
+                .reason
                 == "entry \(wrong) was already corrected by \(fix)")
         let ncr = "NCR-\(f.nextID)"
-        let out = try f.record(correction(.value(.number(25.5)), "re-measured", sign("qa-ines", .quality, .verified, 6), of: fix), at: 6)
-        #expect(out == [.ncrOpened(ncr: ncr, reason: "value 25.50 mm of 'outer diameter' is outside 25.00–25.10 mm: NCR opened")])
+        let out = try f.record(
+            correction(.value(.number(25.5)), "re-measured", sign("qa-ines", .quality, .verified, 6), of: fix), at: 6)
+        #expect(
+            out == [
+                .ncrOpened(ncr: ncr, reason: "value 25.50 mm of 'outer diameter' is outside 25.00–25.10 mm: NCR opened")
+            ])
         #expect(f.state.holds(on: .serial("SN-1")).map(\.id) == [ncr])
         #expect(
-            f.refusal(correction(.void, "no", sign("qa-ines", .quality, .verified, 7), of: EventID("e2")), at: 7)?.reason
-                == "entry e2 cannot be corrected: only a recorded value or a material consumption can (others are recorded anew)")
+            f.refusal(correction(.void, "no", sign("qa-ines", .quality, .verified, 7), of: EventID("e2")), at: 7)?
+                .reason
+                == "entry e2 cannot be corrected: only a recorded value or a material consumption can (others are recorded anew)"
+        )
     }
 
     @Test("a wrongly scanned lot is corrected: the genealogy follows the correction, the old edge stays voided")
@@ -221,14 +258,19 @@ struct CorrectionTests {
         try f.release(simpleRouting("PN-B"), effective: 0)
         try f.traveler("T1", part: "PN-B", .serial("B-1"), at: 1)
         let scan = f.nextID
-        try f.record(.materialConsumed(MaterialConsumed(traveler: "T1", lot: "L-WRONG", material: "bar", quantity: 2)), at: 2)
+        try f.record(
+            .materialConsumed(MaterialConsumed(traveler: "T1", lot: "L-WRONG", material: "bar", quantity: 2)), at: 2)
         let s = sign("sup-sam", .supervisor, .verified, 3)
         #expect(
-            f.refusal(.entryCorrected(EntryCorrected(corrects: scan, replacement: .value(.number(1)), reason: "x", signature: s)), at: 3)?
+            f.refusal(
+                .entryCorrected(
+                    EntryCorrected(corrects: scan, replacement: .value(.number(1)), reason: "x", signature: s)), at: 3)?
                 .reason == "entry \(scan) is a material consumption: correct its lot or void it")
         try f.record(
             .entryCorrected(
-                EntryCorrected(corrects: scan, replacement: .consumption(lot: "L-RIGHT", quantity: 2), reason: "wrong label scanned", signature: s)),
+                EntryCorrected(
+                    corrects: scan, replacement: .consumption(lot: "L-RIGHT", quantity: 2),
+                    reason: "wrong label scanned", signature: s)),
             at: 3, by: "sup-sam")
         #expect(f.state.traceForward(.lot("L-WRONG")).serials.isEmpty)
         #expect(f.state.traceForward(.lot("L-RIGHT")).serials == ["B-1"])

@@ -355,7 +355,9 @@ public struct ComponentSubstituted: Hashable, Sendable {
     /// Meaning `approved`, by engineering or quality.
     public var approval: ExecutionSignature
 
-    public init(parent: String, planned: String, substitute: GenealogyNode, reason: String, approval: ExecutionSignature) {
+    public init(
+        parent: String, planned: String, substitute: GenealogyNode, reason: String, approval: ExecutionSignature
+    ) {
         self.parent = parent
         self.planned = planned
         self.substitute = substitute

@@ -24,7 +24,8 @@ extension ExecutionState {
             throw refusal(event, .quantity, "a quantity of lot \(lot) must be positive, not \(quantity)")
         }
         if let left = lotQuantities[lot], quantity > left + 1e-9 {
-            throw refusal(event, .quantity, "lot \(lot) has \(Self.show(left)) left; \(Self.show(quantity)) cannot be taken")
+            throw refusal(
+                event, .quantity, "lot \(lot) has \(Self.show(left)) left; \(Self.show(quantity)) cannot be taken")
         }
     }
 
@@ -55,13 +56,15 @@ extension ExecutionState {
                 throw refusal(event, .quantity, "a quantity of lot \(p.lot) must be positive, not \(p.quantity)")
             }
         }
-        if lotQuantities[f.source] == nil, let q = f.sourceQuantity { lotQuantities[f.source] = q }
         let total = f.into.reduce(0) { $0 + $1.quantity }
-        if let left = lotQuantities[f.source], total > left + 1e-9 {
-            throw refusal(
-                event, .quantity, "the split of lot \(f.source) takes \(Self.show(total)) but \(Self.show(left)) are left")
+        if let left = lotQuantities[f.source] ?? f.sourceQuantity {
+            guard total <= left + 1e-9 else {
+                throw refusal(
+                    event, .quantity,
+                    "the split of lot \(f.source) takes \(Self.show(total)) but \(Self.show(left)) are left")
+            }
+            lotQuantities[f.source] = left - total
         }
-        if let left = lotQuantities[f.source] { lotQuantities[f.source] = left - total }
         knownLots.insert(f.source)
         for p in f.into {
             knownLots.insert(p.lot)
@@ -113,7 +116,9 @@ extension ExecutionState {
     }
 
     func checkComponent(_ node: GenealogyNode, parent: String, _ event: ExecutionEvent) throws(ExecutionRefusal) {
-        guard node != .serial(parent) else { throw refusal(event, .genealogy, "serial \(parent) cannot contain itself") }
+        guard node != .serial(parent) else {
+            throw refusal(event, .genealogy, "serial \(parent) cannot contain itself")
+        }
         if node.isSerial, let p = assembledInto[node.id] {
             throw refusal(event, .genealogy, "\(node) is already assembled into serial \(p)")
         }
@@ -130,7 +135,10 @@ extension ExecutionState {
     mutating func assemble(_ f: SerialAssembled, _ event: ExecutionEvent) throws(ExecutionRefusal) {
         try checkComponent(.serial(f.component), parent: f.parent, event)
         assembledInto[f.component] = f.parent
-        addEdge(GenealogyEdge(from: .serial(f.component), into: .serial(f.parent), link: .assembled, event: event.id, time: event.time))
+        addEdge(
+            GenealogyEdge(
+                from: .serial(f.component), into: .serial(f.parent), link: .assembled, event: event.id, time: event.time
+            ))
     }
 
     mutating func substitute(_ f: ComponentSubstituted, _ event: ExecutionEvent) throws(ExecutionRefusal) {
@@ -139,15 +147,25 @@ extension ExecutionState {
         guard s.meaning == .approved, s.capacity == .role(.engineer) || s.capacity == .role(.quality) else {
             throw refusal(
                 event, .signature,
-                "a substitution needs an approval (meaning 'approved') by engineering or quality, not \(s.capacity) '\(s.meaning.rawValue)'")
+                "a substitution needs an approval (meaning 'approved') by engineering or quality, "
+                    + "not \(s.capacity) '\(s.meaning.rawValue)'"
+            )
         }
         try checkComponent(f.substitute, parent: f.parent, event)
-        if f.substitute.isSerial { assembledInto[f.substitute.id] = f.parent } else { knownLots.insert(f.substitute.id) }
+        if f.substitute.isSerial {
+            assembledInto[f.substitute.id] = f.parent
+        } else {
+            knownLots.insert(f.substitute.id)
+        }
         substitutions.append(f)
-        addEdge(GenealogyEdge(from: f.substitute, into: .serial(f.parent), link: .substituted, event: event.id, time: event.time))
+        addEdge(
+            GenealogyEdge(
+                from: f.substitute, into: .serial(f.parent), link: .substituted, event: event.id, time: event.time))
     }
 
-    mutating func correct(_ f: EntryCorrected, _ event: ExecutionEvent) throws(ExecutionRefusal) -> [ExecutionConsequence] {
+    mutating func correct(_ f: EntryCorrected, _ event: ExecutionEvent) throws(ExecutionRefusal)
+        -> [ExecutionConsequence]
+    {
         guard !f.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw refusal(event, .correction, "a correction needs a reason")
         }
@@ -157,7 +175,9 @@ extension ExecutionState {
         else {
             throw refusal(
                 event, .correction,
-                "a correction needs a signature by quality or supervisor meaning 'verified' or 'approved', not \(s.capacity) '\(s.meaning.rawValue)'")
+                "a correction needs a signature by quality or supervisor meaning 'verified' or 'approved', "
+                    + "not \(s.capacity) '\(s.meaning.rawValue)'"
+            )
         }
         if let (travelerID, ref) = dataEvents[f.corrects], var t = travelers[travelerID], var e = t.steps[ref] {
             guard let i = e.data.firstIndex(where: { $0.event == f.corrects }) else {
@@ -165,7 +185,9 @@ extension ExecutionState {
             }
             let old = e.data[i]
             guard old.isCurrent else {
-                throw refusal(event, .correction, "entry \(f.corrects) was already corrected by \(old.supersededBy?.rawValue ?? "")")
+                throw refusal(
+                    event, .correction,
+                    "entry \(f.corrects) was already corrected by \(old.supersededBy?.rawValue ?? "")")
             }
             var out: [ExecutionConsequence] = []
             e.data[i].supersededBy = event.id
@@ -189,7 +211,8 @@ extension ExecutionState {
                 e.data.append(entry)
                 dataEvents[event.id] = (t.id, ref)
             case .consumption:
-                throw refusal(event, .correction, "entry \(f.corrects) is a recorded value: correct it with a value or void it")
+                throw refusal(
+                    event, .correction, "entry \(f.corrects) is a recorded value: correct it with a value or void it")
             }
             t.steps[ref] = e
             travelers[t.id] = t
@@ -203,14 +226,17 @@ extension ExecutionState {
             let old = edges[i]
             switch f.replacement {
             case .value:
-                throw refusal(event, .correction, "entry \(f.corrects) is a material consumption: correct its lot or void it")
+                throw refusal(
+                    event, .correction, "entry \(f.corrects) is a material consumption: correct its lot or void it")
             case .void:
                 break
             case .consumption(let lot, let quantity):
                 if lot != old.from.id { try usable(.lot(lot), event) }
                 let back = lot == old.from.id ? (old.quantity ?? 0) : 0
                 if let left = lotQuantities[lot], quantity > left + back + 1e-9 {
-                    throw refusal(event, .quantity, "lot \(lot) has \(Self.show(left + back)) left; \(Self.show(quantity)) cannot be taken")
+                    throw refusal(
+                        event, .quantity,
+                        "lot \(lot) has \(Self.show(left + back)) left; \(Self.show(quantity)) cannot be taken")
                 }
                 guard quantity.isFinite, quantity > 0 else {
                     throw refusal(event, .quantity, "a quantity of lot \(lot) must be positive, not \(quantity)")
@@ -222,13 +248,17 @@ extension ExecutionState {
                 if let left = lotQuantities[lot] { lotQuantities[lot] = left - quantity }
                 knownLots.insert(lot)
                 consumptionEdges[event.id] = addEdge(
-                    GenealogyEdge(from: .lot(lot), into: old.into, link: .consumed, quantity: quantity, event: event.id, time: event.time))
+                    GenealogyEdge(
+                        from: .lot(lot), into: old.into, link: .consumed, quantity: quantity, event: event.id,
+                        time: event.time))
             }
             corrections[event.id] = f
             return []
         }
         throw refusal(
             event, .correction,
-            "entry \(f.corrects) cannot be corrected: only a recorded value or a material consumption can (others are recorded anew)")
+            "entry \(f.corrects) cannot be corrected: only a recorded value or a material consumption can "
+                + "(others are recorded anew)"
+        )
     }
 }

@@ -1,15 +1,22 @@
 extension ExecutionState {
     mutating func openNCR(_ f: NCROpened, step: StepRef?, _ event: ExecutionEvent) throws(ExecutionRefusal) {
-        guard !f.ncr.isEmpty, ncrs[f.ncr] == nil else { throw refusal(event, .reference, "NCR '\(f.ncr)' already exists") }
-        guard f.quantity > 0 else { throw refusal(event, .quantity, "an NCR needs a positive quantity, not \(f.quantity)") }
-        for (field, value) in [("characteristic", f.characteristic), ("requirement", f.requirement), ("cause", f.cause)]
+        guard !f.ncr.isEmpty, ncrs[f.ncr] == nil else {
+            throw refusal(event, .reference, "NCR '\(f.ncr)' already exists")
+        }
+        guard f.quantity > 0 else {
+            throw refusal(event, .quantity, "an NCR needs a positive quantity, not \(f.quantity)")
+        }
+        for (field, value) in [
+            ("characteristic", f.characteristic), ("requirement", f.requirement), ("cause", f.cause),
+        ]
         where value.isEmpty {
             throw refusal(event, .reference, "an NCR needs its \(field)")
         }
         if let id = f.traveler {
             var t = try activeTraveler(id, event)
             guard t.item.node == f.item else {
-                throw refusal(event, .reference, "NCR \(f.ncr) names \(f.item), but traveler \(id) makes \(t.item.node)")
+                throw refusal(
+                    event, .reference, "NCR \(f.ncr) names \(f.item), but traveler \(id) makes \(t.item.node)")
             }
             guard f.quantity <= t.remainingQuantity else {
                 throw refusal(
@@ -30,7 +37,8 @@ extension ExecutionState {
             throw refusal(event, .disposition, "NCR \(n.id) is already dispositioned (\(d.rawValue))")
         }
         guard event.time >= n.openedAt else {
-            throw refusal(event, .time, "disposition of NCR \(n.id) at \(event.time) is before it opened at \(n.openedAt)")
+            throw refusal(
+                event, .time, "disposition of NCR \(n.id) at \(event.time) is before it opened at \(n.openedAt)")
         }
         var traveler = n.traveler.flatMap { travelers[$0] }
         for s in f.signatures {
@@ -45,7 +53,9 @@ extension ExecutionState {
         let missing = Self.missingSignatories(required, in: f.signatures)
         guard missing.isEmpty else {
             let names = required.map(Self.capacityName)
-            let list = names.count == 2 ? "\(names[0]) and \(names[1])" : names.dropLast().joined(separator: ", ") + " and \(names.last ?? "")"
+            let list =
+                names.count == 2
+                ? "\(names[0]) and \(names[1])" : names.dropLast().joined(separator: ", ") + " and \(names.last ?? "")"
             throw refusal(
                 event, .disposition,
                 "disposition \(f.disposition.rawValue) needs \(list) signatures, each by a different person (missing "
@@ -54,18 +64,21 @@ extension ExecutionState {
         if f.disposition.addsOperations {
             guard f.addedOperations.isEmpty == false else {
                 throw refusal(
-                    event, .disposition, "disposition \(f.disposition.rawValue) adds operations to the traveler: it names none")
+                    event, .disposition,
+                    "disposition \(f.disposition.rawValue) adds operations to the traveler: it names none")
             }
             guard var t = traveler, t.isActive else {
                 throw refusal(
                     event, .disposition,
-                    "disposition \(f.disposition.rawValue) of NCR \(n.id) needs an active traveler to add operations to")
+                    "disposition \(f.disposition.rawValue) of NCR \(n.id) needs an active traveler to add operations to"
+                )
             }
             var sequences = Set(t.operations.map(\.sequence))
             for (i, op) in f.addedOperations.enumerated() {
                 guard sequences.insert(op.sequence).inserted else {
                     throw refusal(
-                        event, .disposition, "added operation \(op.sequence) clashes with an operation of traveler \(t.id)")
+                        event, .disposition,
+                        "added operation \(op.sequence) clashes with an operation of traveler \(t.id)")
                 }
                 let problems = Routing.operationProblems(op, location: "addedOperations[\(i)]")
                 if let p = problems.first { throw refusal(event, .disposition, p.description) }
@@ -117,7 +130,8 @@ extension ExecutionState {
                 let open = t.orderedSteps.filter { $0.operation == seq && t.steps[$0]?.isComplete != true }
                 if !open.isEmpty {
                     throw refusal(
-                        event, .closure, "NCR \(n.id) cannot close: added operation \(seq) of traveler \(id) is not complete")
+                        event, .closure,
+                        "NCR \(n.id) cannot close: added operation \(seq) of traveler \(id) is not complete")
                 }
             }
         }
@@ -125,7 +139,9 @@ extension ExecutionState {
         guard s.meaning == .approved || s.meaning == .verified, s.capacity == .role(.quality) else {
             throw refusal(
                 event, .closure,
-                "closing NCR \(n.id) needs a quality signature meaning 'approved' or 'verified', not \(s.capacity) '\(s.meaning.rawValue)'")
+                "closing NCR \(n.id) needs a quality signature meaning 'approved' or 'verified', "
+                    + "not \(s.capacity) '\(s.meaning.rawValue)'"
+            )
         }
         n.closedAt = event.time
         n.closure = s

@@ -137,7 +137,8 @@ extension ExecutionState {
     ) throws(ExecutionRefusal) -> String? {
         guard value.type == item.type else {
             throw refusal(
-                event, .dataCollection, "'\(item.name)' takes a \(item.type.rawValue) value, not \(value.type.rawValue)")
+                event, .dataCollection, "'\(item.name)' takes a \(item.type.rawValue) value, not \(value.type.rawValue)"
+            )
         }
         switch value {
         case .number(let v):
@@ -197,7 +198,9 @@ extension ExecutionState {
     ) throws(ExecutionRefusal) -> String {
         let id = "NCR-\(event.id)"
         let found: String
-        if case .number(let v) = value { found = item.show(v) + (item.unit.map { " \($0)" } ?? "") } else {
+        if case .number(let v) = value {
+            found = item.show(v) + (item.unit.map { " \($0)" } ?? "")
+        } else {
             found = value.description
         }
         let opened = NCROpened(
@@ -219,14 +222,17 @@ extension ExecutionState {
             throw refusal(event, .stepState, "step \(f.step) of traveler \(t.id) was already completed at \(at)")
         }
         guard event.time >= e.startedAt else {
-            throw refusal(event, .time, "completion of step \(f.step) at \(event.time) is before its start at \(e.startedAt)")
+            throw refusal(
+                event, .time, "completion of step \(f.step) at \(event.time) is before its start at \(e.startedAt)")
         }
         try notOnHold(t, event)
         guard f.signature.meaning == .performed else {
             throw refusal(
-                event, .signature, "a step completion needs signature meaning 'performed', not '\(f.signature.meaning.rawValue)'")
+                event, .signature,
+                "a step completion needs signature meaning 'performed', not '\(f.signature.meaning.rawValue)'")
         }
         if let p = f.signature.capacityProblem { throw refusal(event, .signature, p) }
+        try Self.ownSignature(f.signature, event)
         for item in step.dataItems where item.mandatory && e.currentValue(item.id) == nil {
             throw refusal(event, .dataCollection, "step \(f.step) cannot complete without '\(item.name)' (mandatory)")
         }
@@ -255,15 +261,18 @@ extension ExecutionState {
         let s = f.signature
         guard s.meaning == .inspected || s.meaning == .approved else {
             throw refusal(
-                event, .signature, "a hold point needs signature meaning 'inspected' or 'approved', not '\(s.meaning.rawValue)'")
+                event, .signature,
+                "a hold point needs signature meaning 'inspected' or 'approved', not '\(s.meaning.rawValue)'")
         }
         if let p = s.capacityProblem { throw refusal(event, .signature, p) }
+        try Self.ownSignature(s, event)
         let allowed = step.holdPointSignatories
         guard allowed.contains(s.capacity) else {
             throw refusal(
                 event, .signature,
                 "the \(kind.phrase) of step \(f.step) needs a signature by "
-                    + allowed.map(Self.capacityName).joined(separator: " or ") + ", not \(Self.capacityName(s.capacity))")
+                    + allowed.map(Self.capacityName).joined(separator: " or ")
+                    + ", not \(Self.capacityName(s.capacity))")
         }
         guard s.signer != completion.signer else {
             throw refusal(
@@ -276,13 +285,24 @@ extension ExecutionState {
         travelers[t.id] = t
     }
 
+    /// A signature is unique to one person: only the signer records it.
+    static func ownSignature(_ s: ExecutionSignature, _ event: ExecutionEvent) throws(ExecutionRefusal) {
+        guard s.signer == event.actor else {
+            throw refusal(
+                event, .signature,
+                "\(event.actor) cannot record a signature of \(s.signer): each person signs for themselves")
+        }
+    }
+
     func finishIfDone(_ t: inout TravelerRecord, _ time: Timestamp) {
         guard t.isActive, t.isFinished, holds(on: t.item.node).isEmpty else { return }
         t.status = .complete(at: time)
     }
 
     /// Capacities of `required` not covered by `signatures`, each covered by a different signer.
-    static func missingSignatories(_ required: [SignerCapacity], in signatures: [ExecutionSignature]) -> [SignerCapacity] {
+    static func missingSignatories(_ required: [SignerCapacity], in signatures: [ExecutionSignature])
+        -> [SignerCapacity]
+    {
         var used = Set<String>()
         var missing: [SignerCapacity] = []
         for capacity in required {

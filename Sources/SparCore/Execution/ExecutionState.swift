@@ -71,14 +71,13 @@ public struct ExecutionState: Sendable {
         ncrs(on: node).filter { $0.status == .open }
     }
 
-    /// Applies one event, or refuses it and leaves the state unchanged.
+    /// Applies one event, or refuses it and leaves the state unchanged (every rule is checked before anything is
+    /// written, so a refusal costs no copy of the state).
     /// - Returns: what the fold did beyond recording the fact (an out-of-limit value opening an NCR).
     @discardableResult
     public mutating func apply(_ event: ExecutionEvent) throws(ExecutionRefusal) -> [ExecutionConsequence] {
-        var next = self
-        let consequences = try next.fold(event)
-        next.seen.insert(event.id)
-        self = next
+        let consequences = try fold(event)
+        seen.insert(event.id)
         return consequences
     }
 

@@ -118,7 +118,8 @@ extension ExecutionState {
         for edge in followed {
             if let c = corrections[edge.event] { people.insert(c.signature.signer) }
         }
-        for s in substitutions where nodes.contains(s.substitute) || s.parent == node.id {
+        let behind = Set(nodes)
+        for s in substitutions where behind.contains(s.substitute) {
             people.insert(s.approval.signer)
         }
         return BackwardTrace(

@@ -11,7 +11,10 @@ extension Routing {
             problems.append(.init("operations", "duplicate operation \(op.sequence)"))
         }
         for (a, b) in zip(operations, operations.dropFirst()) where a.sequence > b.sequence {
-            problems.append(.init("operations[\(b.sequence)]", "operation \(b.sequence) comes after \(a.sequence): list operations in ascending order"))
+            problems.append(
+                .init(
+                    "operations[\(b.sequence)]",
+                    "operation \(b.sequence) comes after \(a.sequence): list operations in ascending order"))
         }
         for op in operations { problems += Self.operationProblems(op, location: "operations[\(op.sequence)]") }
         return problems
@@ -33,7 +36,9 @@ extension Routing {
         var seen = Set<Int>()
         for s in op.steps where !seen.insert(s.sequence).inserted { add(l + ".steps", "duplicate step \(s.sequence)") }
         for (a, b) in zip(op.steps, op.steps.dropFirst()) where a.sequence > b.sequence {
-            add("\(l).steps[\(b.sequence)]", "step \(b.sequence) comes after \(a.sequence): list steps in ascending order")
+            add(
+                "\(l).steps[\(b.sequence)]",
+                "step \(b.sequence) comes after \(a.sequence): list steps in ascending order")
         }
         for s in op.steps {
             let sl = "\(l).steps[\(s.sequence)]"
@@ -41,7 +46,9 @@ extension Routing {
             if s.instruction.isEmpty { add(sl + ".instruction", "must not be empty") }
             if let d = s.document {
                 if d.id.isEmpty { add(sl + ".document.id", "must not be empty") }
-                if d.revision.isEmpty { add(sl + ".document.revision", "must not be empty (a step follows one revision)") }
+                if d.revision.isEmpty {
+                    add(sl + ".document.revision", "must not be empty (a step follows one revision)")
+                }
             }
             if !s.signOffRoles.isEmpty && s.holdPoint == nil {
                 add(sl + ".signOffRoles", "sign-off roles need a hold point")
@@ -49,7 +56,9 @@ extension Routing {
             for c in s.signOffRoles where c == .role(.operator) || c == .role(.auditor) {
                 add(sl + ".signOffRoles", "\(c) cannot sign a hold point")
             }
-            for q in s.requiredQualifications where q.isEmpty { add(sl + ".requiredQualifications", "empty qualification") }
+            for q in s.requiredQualifications where q.isEmpty {
+                add(sl + ".requiredQualifications", "empty qualification")
+            }
             for t in s.requiredTools where t.isEmpty { add(sl + ".requiredTools", "empty tool") }
             var ids = Set<String>()
             for item in s.dataItems {
@@ -60,7 +69,9 @@ extension Routing {
                 let hasLimits = item.lowerLimit != nil || item.upperLimit != nil
                 if item.type != .number {
                     if hasLimits { add(il, "limits apply to numbers only, not \(item.type.rawValue)") }
-                    if item.unit != nil { add(il + ".unit", "a unit applies to numbers only, not \(item.type.rawValue)") }
+                    if item.unit != nil {
+                        add(il + ".unit", "a unit applies to numbers only, not \(item.type.rawValue)")
+                    }
                 }
                 for (field, v) in [("lowerLimit", item.lowerLimit), ("upperLimit", item.upperLimit)] {
                     if let v, !v.isFinite { add("\(il).\(field)", "must be a finite number") }

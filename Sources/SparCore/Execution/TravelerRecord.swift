@@ -71,6 +71,9 @@ public struct StepExecution: Hashable, Sendable {
 
     public var isComplete: Bool { completedAt != nil }
 
+    /// Milliseconds from start to completion (the step's time for the time model and labor); nil until complete.
+    public var duration: Int64? { completedAt.map { $0.milliseconds - startedAt.milliseconds } }
+
     /// The value of a data item now in force (the latest correction's, if any).
     public func currentValue(_ item: String) -> DataEntry? {
         data.last { $0.item == item && $0.isCurrent }
