@@ -51,6 +51,16 @@ public struct ExecutionState: Sendable {
         return best
     }
 
+    /// Where a released revision stands at `time`: `released` until a later revision takes effect, `obsolete` after;
+    /// nil for a revision never released.
+    public func status(of id: RoutingID, at time: Timestamp) -> Routing.Status? {
+        guard let r = routing(id), let from = r.effectiveFrom else { return nil }
+        guard let current = routing(inForceFor: id.partNumber, at: time), current.revision != id.revision,
+            let currentFrom = current.effectiveFrom, currentFrom >= from
+        else { return .released }
+        return .obsolete
+    }
+
     /// A released routing revision.
     public func routing(_ id: RoutingID) -> Routing? {
         routings[id.partNumber]?.first { $0.revision == id.revision }
