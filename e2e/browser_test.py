@@ -29,6 +29,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -357,7 +358,10 @@ def main():
             # Filter by type: counts only.
             from selenium.webdriver.support.ui import Select
             Select(driver.find_element(By.ID, "filter-type")).select_by_value("count")
+            before = driver.find_element(By.ID, "lineage-events")
             driver.find_element(By.ID, "filter-apply").click()
+            # The filtered page replaces this one: wait until the old table is gone before reading rows.
+            WebDriverWait(driver, 20).until(expected_conditions.staleness_of(before))
             types = {r.find_elements(By.TAG_NAME, "td")[2].text for r in driver.find_elements(By.CSS_SELECTOR, "#lineage-events tbody tr")}
             assert types == {"count"}, types
             # One event's audit-trail entry.
