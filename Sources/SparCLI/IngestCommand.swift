@@ -38,14 +38,22 @@ struct IngestCommand: AsyncParsableCommand {
         var reader = try LineReader(path: file)
         var total = IngestReport()
         var batches = 0
+        let batchSize = options.batchSize
+        var next = reader.next(max: batchSize)
+        guard !next.isEmpty else { return total }
+        var prepared = ingest.prepare(records: next)
+        // While one batch is appended, the next is read and prepared on another core.
         while true {
-            let lines = reader.next(max: options.batchSize)
-            if lines.isEmpty { break }
-            total.add(try await ingest.ingest(records: lines))
+            next = reader.next(max: batchSize)
+            let lines = next
+            async let following = lines.isEmpty ? nil : ingest.prepare(records: lines)
+            total.add(try await ingest.commit(prepared))
             batches += 1
             if !quiet, batches % 20 == 0 {
                 Console.err("… \(total.lines) lines, \(total.accepted) accepted, \(total.rejections.count) rejected")
             }
+            guard let p = await following else { break }
+            prepared = p
         }
         return total
     }

@@ -3,7 +3,8 @@ import Foundation
 /// Reads a file or standard input line by line, in chunks, keeping line numbers.
 struct LineReader {
     let handle: FileHandle
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
+    private var offset = 0
     private var lineNumber = 0
     private var finished = false
 
@@ -23,33 +24,43 @@ struct LineReader {
     /// UTF-8 is rejected by the decoder, naming its field.
     mutating func next(max: Int) -> [(Int, Data)] {
         var out: [(Int, Data)] = []
+        out.reserveCapacity(Swift.min(max, 65_536))
         while out.count < max {
-            if let nl = buffer.firstIndex(of: 10) {
-                let lineData = buffer[buffer.startIndex..<nl]
-                buffer = buffer[(nl + 1)...]
+            let found: Int? = buffer.withUnsafeBufferPointer { b in
+                guard offset < b.count, let base = b.baseAddress,
+                    let hit = memchr(base + offset, 10, b.count - offset)
+                else { return nil }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            if let nl = found {
                 lineNumber += 1
-                out.append((lineNumber, trimmed(lineData)))
+                out.append((lineNumber, line(offset..<nl)))
+                offset = nl + 1
                 continue
             }
             if finished {
-                if !buffer.isEmpty {
+                if offset < buffer.count {
                     lineNumber += 1
-                    out.append((lineNumber, trimmed(buffer)))
-                    buffer = Data()
+                    out.append((lineNumber, line(offset..<buffer.count)))
+                    offset = buffer.count
                 }
                 break
             }
             let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { finished = true } else { buffer = Data(buffer) + chunk }
+            buffer.removeSubrange(0..<offset)
+            offset = 0
+            if chunk.isEmpty { finished = true } else { buffer.append(contentsOf: chunk) }
         }
         return out
     }
 
-    private func trimmed(_ d: Data) -> Data {
-        var d = d
-        if lineNumber == 1, d.starts(with: [0xEF, 0xBB, 0xBF]) { d = d.dropFirst(3) }
-        if d.last == 0x0D { d = d.dropLast() }
-        return Data(d)
+    private func line(_ range: Range<Int>) -> Data {
+        var r = range
+        if lineNumber == 1, r.count >= 3, buffer[r.lowerBound..<r.lowerBound + 3].elementsEqual([0xEF, 0xBB, 0xBF]) {
+            r = r.lowerBound + 3..<r.upperBound
+        }
+        if let last = r.last, buffer[last] == 0x0D { r = r.lowerBound..<last }
+        return buffer.withUnsafeBufferPointer { Data(buffer: UnsafeBufferPointer(rebasing: $0[r])) }
     }
 }
 

@@ -95,26 +95,54 @@ public struct IngestEvents: Sendable {
     }
 
     func ingest(decoded: [(Int, Result<Event, EventRejection>)]) async throws -> IngestReport {
-        var report = IngestReport()
-        let clock = now()
+        try await commit(prepare(decoded: decoded))
+    }
+
+    /// A batch validated against the plant model, the writer's access and the clock, with each event's canonical
+    /// body and KPI record computed: the part of ingest that needs no ledger, so that the next batch can be prepared
+    /// while the previous one is appended.
+    public struct PreparedBatch: Sendable {
+        var lines = 0
+        var rejections: [EventRejection] = []
         var pending: [(line: Int, event: Event, entry: PendingEntry)] = []
         var batchIDs: [String: Event] = [:]
         var targets: [String] = []
+    }
+
+    /// Decodes, validates and encodes numbered JSON Lines records (blank lines are skipped) without touching the
+    /// ledger; ``commit(_:)`` appends them.
+    public func prepare(records: [(Int, Data)]) -> PreparedBatch {
+        var decoded: [(Int, Result<Event, EventRejection>)] = []
+        decoded.reserveCapacity(records.count)
+        let decoder = JSONDecoder()
+        for (n, bytes) in records where !bytes.allSatisfy(StrictJSON.isSpace) {
+            decoded.append((n, EventCoding.decode(data: bytes, lineNumber: n, using: decoder)))
+        }
+        var batch = prepare(decoded: decoded)
+        batch.lines = decoded.count
+        return batch
+    }
+
+    func prepare(decoded: [(Int, Result<Event, EventRejection>)]) -> PreparedBatch {
+        var batch = PreparedBatch()
+        batch.lines = decoded.count
+        batch.pending.reserveCapacity(decoded.count)
+        let clock = now()
         for (n, result) in decoded {
             switch result {
             case .failure(let r):
-                report.rejections.append(r)
+                batch.rejections.append(r)
             case .success(let e):
                 if let problem = validator.problem(with: e, line: n) {
-                    report.rejections.append(problem)
+                    batch.rejections.append(problem)
                     continue
                 }
                 if let denial = accessProblem(with: e, line: n) {
-                    report.rejections.append(denial)
+                    batch.rejections.append(denial)
                     continue
                 }
                 if e.ts.milliseconds > clock.milliseconds + maxFutureSkew {
-                    report.rejections.append(
+                    batch.rejections.append(
                         EventRejection(line: n, id: e.id.rawValue, field: "ts",
                             reason: "\(e.ts) is in the future (server time \(clock)); check the source's clock"))
                     continue
@@ -122,15 +150,28 @@ public struct IngestEvents: Sendable {
                 var corrects: String?
                 if case .correction(let c) = e.payload {
                     corrects = c.corrects.rawValue
-                    targets.append(c.corrects.rawValue)
+                    batch.targets.append(c.corrects.rawValue)
                 }
-                if batchIDs[e.id.rawValue] == nil { batchIDs[e.id.rawValue] = e }
+                if batch.batchIDs[e.id.rawValue] == nil { batch.batchIDs[e.id.rawValue] = e }
                 let body = EventCoding.canonical(e)
-                pending.append((n, e, PendingEntry(
+                batch.pending.append((n, e, PendingEntry(
                     id: e.id.rawValue, kind: .event, ts: e.ts, unit: e.unit.description, type: e.type, source: e.source,
                     body: body, corrects: corrects, kpi: LedgerProjection.change(for: e, body: body))))
             }
         }
+        return batch
+    }
+
+    /// Appends a prepared batch in one ledger transaction: corrections are checked against their targets (in the
+    /// batch or stored before it), then the store reports each event as accepted, duplicate or rejected.
+    public func commit(_ prepared: PreparedBatch) async throws -> IngestReport {
+        var report = IngestReport()
+        report.lines = prepared.lines
+        report.rejections = prepared.rejections
+        let pending = prepared.pending
+        let batchIDs = prepared.batchIDs
+        let targets = prepared.targets
+        let clock = now()
         var stored: [String: LedgerEntry] = [:]
         for id in Set(targets) where batchIDs[id] == nil {
             if let entry = try await store.entry(id: id) { stored[id] = entry }

@@ -152,11 +152,12 @@ enum KPIProjectionSchema {
                 }
             }
         case .order, .clock, .work, .maintenance:
+            let k = kind.rawValue
             let closing = try db.cachedStatement(
-                sql: "SELECT ts FROM kpi_record WHERE unit = ? AND kind = ? AND key = ? AND ts < ? AND flag = 1 ORDER BY ts DESC LIMIT 1")
-            let first = try db.cachedStatement(sql: "SELECT MIN(ts) FROM kpi_record WHERE unit = ? AND kind = ? AND key = ?")
-            let since = try Int64.fetchOne(closing, arguments: [unit, kind.rawValue, key, ts])
-                ?? Int64.fetchOne(first, arguments: [unit, kind.rawValue, key])
+                sql: "SELECT ts FROM kpi_record WHERE unit = ? AND kind = \(k) AND key = ? AND ts < ? AND flag = 1 ORDER BY ts DESC LIMIT 1")
+            let first = try db.cachedStatement(sql: "SELECT MIN(ts) FROM kpi_record WHERE unit = ? AND kind = \(k) AND key = ?")
+            let since = try Int64.fetchOne(closing, arguments: [unit, key, ts])
+                ?? Int64.fetchOne(first, arguments: [unit, key])
             if let since { from = min(from, since - 1) }
             if kind == .order {
                 let counts = try db.cachedStatement(
@@ -235,10 +236,10 @@ enum KPIProjectionSchema {
         func noteState(_ ts: Int64, _ key: String) {
             if ts < to, lastState.map({ ts >= $0.ts }) ?? true { lastState = (ts, key) }
         }
-        let window = try db.cachedStatement(
-            sql: "SELECT event_id, body, kind, key, ts FROM kpi_record WHERE unit = ? AND kind = ? AND ts >= ? AND ts <= ?")
         for kind in KPIRecord.Kind.allCases {
-            let rows = try Row.fetchCursor(window, arguments: [unit, kind.rawValue, from, to])
+            let window = try db.cachedStatement(
+                sql: "SELECT event_id, body, key, ts FROM kpi_record WHERE unit = ? AND kind = \(kind.rawValue) AND ts >= ? AND ts <= ?")
+            let rows = try Row.fetchCursor(window, arguments: [unit, from, to])
             while let row = try rows.next() {
                 let id: String = row["event_id"]
                 let key: String = row["key"]
@@ -257,14 +258,14 @@ enum KPIProjectionSchema {
         let state = KPIRecord.Kind.state.rawValue
         let earlier = try db.cachedStatement(
             sql: """
-                SELECT event_id, body, key, ts FROM kpi_record WHERE unit = ? AND kind = ? AND ts < ?
-                  AND ts >= (SELECT ts FROM kpi_record WHERE unit = ? AND kind = ? AND ts < ? ORDER BY ts DESC LIMIT 1 OFFSET 1)
+                SELECT event_id, body, key, ts FROM kpi_record WHERE unit = ? AND kind = \(state) AND ts < ?
+                  AND ts >= (SELECT ts FROM kpi_record WHERE unit = ? AND kind = \(state) AND ts < ? ORDER BY ts DESC LIMIT 1 OFFSET 1)
                 """)
-        var earlierRows = try Row.fetchAll(earlier, arguments: [unit, state, from, unit, state, from])
+        var earlierRows = try Row.fetchAll(earlier, arguments: [unit, from, unit, from])
         if earlierRows.isEmpty {
             earlierRows = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT event_id, body, key, ts FROM kpi_record WHERE unit = ? AND kind = ? AND ts < ?"),
-                arguments: [unit, state, from])
+                db.cachedStatement(sql: "SELECT event_id, body, key, ts FROM kpi_record WHERE unit = ? AND kind = \(state) AND ts < ?"),
+                arguments: [unit, from])
         }
         for row in earlierRows {
             let id: String = row["event_id"]
@@ -273,9 +274,9 @@ enum KPIProjectionSchema {
         }
 
         let later = try db.cachedStatement(
-            sql: "SELECT event_id, body, key FROM kpi_record WHERE unit = ? AND kind = ? AND ts >= ? ORDER BY ts")
+            sql: "SELECT event_id, body, key FROM kpi_record WHERE unit = ? AND kind = \(state) AND ts >= ? ORDER BY ts")
         let running = lastState.map(\.key).flatMap { failureReasons.contains($0) ? $0 : nil }
-        let after = try Row.fetchCursor(later, arguments: [unit, state, to])
+        let after = try Row.fetchCursor(later, arguments: [unit, to])
         while let row = try after.next() {
             let id: String = row["event_id"]
             let key: String = row["key"]
@@ -283,46 +284,48 @@ enum KPIProjectionSchema {
             if running == nil || key != running { break }
         }
 
-        let opens = try db.cachedStatement(
-            sql: """
-                SELECT key, MAX(CASE WHEN flag = 1 THEN ts END) AS since, MAX(CASE WHEN flag = 0 THEN ts END) AS opened
-                FROM kpi_record
-                WHERE unit = ? AND kind = ? AND ts < ? GROUP BY key
-                """)
-        let since = try db.cachedStatement(
-            sql: "SELECT event_id, body FROM kpi_record WHERE unit = ? AND kind = ? AND key = ? AND ts >= ? AND ts < ?")
         for kind in [KPIRecord.Kind.order, .clock, .work, .maintenance] {
-            for row in try Row.fetchAll(opens, arguments: [unit, kind.rawValue, from]) {
+            let opens = try db.cachedStatement(
+                sql: """
+                    SELECT key, MAX(CASE WHEN flag = 1 THEN ts END) AS since, MAX(CASE WHEN flag = 0 THEN ts END) AS opened
+                    FROM kpi_record
+                    WHERE unit = ? AND kind = \(kind.rawValue) AND ts < ? GROUP BY key
+                    """)
+            let since = try db.cachedStatement(
+                sql: "SELECT event_id, body FROM kpi_record WHERE unit = ? AND kind = \(kind.rawValue) AND key = ? AND ts >= ? AND ts < ?")
+            for row in try Row.fetchAll(opens, arguments: [unit, from]) {
                 let key: String = row["key"]
                 let closed: Int64? = row["since"]
                 let opened: Int64? = row["opened"]
                 guard let opened else { continue }
                 if let closed, opened < closed { continue }
-                try take(since, [unit, kind.rawValue, key, closed ?? Int64.min, from])
+                try take(since, [unit, key, closed ?? Int64.min, from])
                 spanKeys[kind, default: []].insert(key)
             }
         }
 
         // The event that ends a span still open at `to` names its source in the window's lineage.
-        let closer = try db.cachedStatement(
-            sql: """
-                SELECT event_id, body FROM kpi_record WHERE unit = ? AND kind = ? AND key = ? AND ts > ? AND (flag = 1 OR kind = 3)
-                ORDER BY ts LIMIT 1
-                """)
         for (kind, keys) in spanKeys {
-            for key in keys.sorted() { try take(closer, [unit, kind.rawValue, key, to]) }
+            let closer = try db.cachedStatement(
+                sql: """
+                    SELECT event_id, body FROM kpi_record WHERE unit = ? AND kind = \(kind.rawValue) AND key = ? AND ts > ?
+                      AND (flag = 1 OR kind = 3)
+                    ORDER BY ts LIMIT 1
+                    """)
+            for key in keys.sorted() { try take(closer, [unit, key, to]) }
         }
 
         let orderRecords = try db.cachedStatement(
-            sql: "SELECT event_id, body FROM kpi_record WHERE unit = ? AND kind = ? AND key = ?")
-        for order in namedOrders.sorted() { try take(orderRecords, [unit, KPIRecord.Kind.order.rawValue, order]) }
+            sql: "SELECT event_id, body FROM kpi_record WHERE unit = ? AND kind = \(KPIRecord.Kind.order.rawValue) AND key = ?")
+        for order in namedOrders.sorted() { try take(orderRecords, [unit, order]) }
 
         let firstFail = try db.cachedStatement(
             sql: """
-                SELECT event_id, body FROM kpi_record WHERE unit = ? AND kind = ? AND key = ? AND flag = 1 AND ts < ?
+                SELECT event_id, body FROM kpi_record
+                WHERE unit = ? AND kind = \(KPIRecord.Kind.inspection.rawValue) AND key = ? AND flag = 1 AND ts < ?
                 ORDER BY ts LIMIT 1
                 """)
-        for serial in serials.sorted() { try take(firstFail, [unit, KPIRecord.Kind.inspection.rawValue, serial, from]) }
+        for serial in serials.sorted() { try take(firstFail, [unit, serial, from]) }
         return UnitSliceBodies(bodies: bodies, hasRecords: true, version: version)
     }
 }
