@@ -1,14 +1,21 @@
 /// A path in the equipment hierarchy: `enterprise/site/area/workCenter/workUnit` or any prefix of it.
 public struct EquipmentPath: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public let components: [String]
+    /// The components joined by `/`, kept beside them: paths are compared, hashed and printed on every event.
+    public let description: String
 
     public init(_ text: String) {
         components = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        description = text
     }
 
-    public init(components: [String]) { self.components = components }
+    public init(components: [String]) {
+        self.components = components
+        description = components.joined(separator: "/")
+    }
 
-    public var description: String { components.joined(separator: "/") }
+    public static func == (a: EquipmentPath, b: EquipmentPath) -> Bool { a.description == b.description }
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
 
     /// 1 = enterprise, 2 = site, 3 = area, 4 = work center, 5 = work unit.
     public var depth: Int { components.count }
