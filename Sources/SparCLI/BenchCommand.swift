@@ -50,6 +50,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Measure only the serving figures, on the ledger a previous run left in --dir.")
     var servingOnly = false
 
+    @Flag(inversion: .prefixedNo, help: "Also time a cold spar ingest process of the events as JSON Lines and POST /api/events to spar serve, each into a fresh ledger.")
+    var ingestProcesses = true
+
+    @Flag(help: "Stop after the ingest figures.")
+    var ingestOnly = false
+
     func run() async throws {
         do {
             try await bench()
@@ -106,10 +112,12 @@ struct BenchCommand: AsyncParsableCommand {
         let ingestTime = clock.lap()
         Console.out("  ingest          \(accepted) events in \(ms(ingestTime)) ms = \(perSecond(accepted, ingestTime)) events/s (validated, canonical JSON, SQLite WAL, synchronous=FULL, 10k per transaction)")
 
+        if ingestProcesses { try await BenchIngest(dir: dir, model: model, events: all).run() }
         let projectionBytes = try store.projectionBytes()
         Console.out(
             "  projection      \(try await store.recordCounts().values.reduce(0, +)) KPI records at the ledger's head; "
                 + (projectionBytes.map { "\($0 / max(1, accepted)) bytes per event on disk (records and indexes)" } ?? "size not measured (no dbstat)"))
+        if ingestOnly { return }
         let csv = dir + "/events.csv"
         try BenchCSV.write(all, model: model, to: csv)
         try coldQueries(dbPath: dbPath, csv: csv, model: model, start: start, end: end)

@@ -92,41 +92,15 @@ struct BenchServing {
     /// and reads its peak resident memory (VmHWM) before stopping it.
     func serve(list: [KPIQuery]) async throws {
         guard let spar = Bundle.main.executablePath else { return }
-        let port = 18_000 + Int(UInt64(getpid()) % 2_000)
-        let arguments = [spar, "serve", "--db", dbPath, "--host", "127.0.0.1", "--port", String(port)]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, dir + "/serve.stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, dir + "/serve.stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        argv.append(nil)
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let started = Stopwatch()
-        guard posix_spawn(&pid, spar, &actions, nil, argv, environ) == 0 else { return }
-        defer {
-            kill(pid, SIGTERM)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        }
-        let base = "http://127.0.0.1:\(port)"
-        let session = URLSession(configuration: .ephemeral)
-        var healthy = false
-        while started.elapsed < 120 {
-            if let (_, response) = try? await session.data(from: URL(string: base + "/health")!),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                healthy = true
-                break
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        guard healthy else {
+        let server = try BenchServer(spar: spar, db: dbPath, dir: dir)
+        defer { server.stop() }
+        guard try await server.waitHealthy() else {
             Console.err("  spar serve      did not answer /health within 120 s; see \(dir)/serve.stderr")
             return
         }
-        let startup = started.elapsed
+        let startup = server.started.elapsed
+        let base = server.base
+        let session = URLSession(configuration: .ephemeral)
         var latencies: [Double] = []
         var statuses: [Int: Int] = [:]
         for q in list {
@@ -138,9 +112,7 @@ struct BenchServing {
             statuses[(answer?.1 as? HTTPURLResponse)?.statusCode ?? 0, default: 0] += 1
         }
         let p = Self.percentiles(latencies)
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-            .map { $0.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces) } ?? "?"
+        let hwm = server.peakRSS()
         Console.out(
             "  spar serve      healthy \(Self.ms(startup)) ms after start; GET /api/kpi over loopback, \(list.count) random queries: p50 \(Self.ms(p.p50)) ms, p99 \(Self.ms(p.p99)) ms, statuses \(statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")) (400: a shift the scope's calendars lack); peak RSS \(hwm)")
     }
