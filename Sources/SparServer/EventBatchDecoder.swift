@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import SparCore
 import SparInterchange
 
@@ -39,11 +42,23 @@ enum EventBatchDecoder {
     static func lines(_ data: Data) -> [(line: Int, result: Result<Event, EventRejection>)] {
         var out: [(Int, Result<Event, EventRejection>)] = []
         let decoder = JSONDecoder()
-        var n = 0
-        for raw in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            n += 1
-            guard raw.contains(where: { !isWhitespace($0) }) else { continue }
-            out.append((n, EventCoding.decode(data: Data(raw), lineNumber: n, using: decoder)))
+        let bytes = [UInt8](data)
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var start = 0
+            var n = 0
+            while start <= buffer.count {
+                let end =
+                    memchr(base + start, 0x0A, buffer.count - start).map {
+                        UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base
+                    } ?? buffer.count
+                n += 1
+                let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                if line.contains(where: { !isWhitespace($0) }) {
+                    out.append((n, EventCoding.decode(data: Data(line), lineNumber: n, using: decoder)))
+                }
+                start = end + 1
+            }
         }
         return out
     }
