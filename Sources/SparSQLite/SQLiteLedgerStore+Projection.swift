@@ -432,12 +432,24 @@ extension SQLiteLedgerStore: KPIProjectionStore {
     public func activity() async throws -> [UnitSourceActivity] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT unit, source, events, earliest, latest FROM ledger_activity ORDER BY unit, source")
-                .map { r in
-                    UnitSourceActivity(
-                        unit: r["unit"], source: r["source"], events: r["events"],
-                        earliest: Timestamp(milliseconds: r["earliest"]), latest: Timestamp(milliseconds: r["latest"]))
-                }
+                .map(Self.activity)
         }
+    }
+
+    public func activity(units: Set<String>) async throws -> [UnitSourceActivity] {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT unit, source, events, earliest, latest FROM ledger_activity WHERE unit = ? ORDER BY source")
+            return try units.sorted().flatMap { unit in
+                try Row.fetchAll(statement, arguments: [unit]).map(Self.activity)
+            }
+        }
+    }
+
+    static func activity(_ r: Row) -> UnitSourceActivity {
+        UnitSourceActivity(
+            unit: r["unit"], source: r["source"], events: r["events"], earliest: Timestamp(milliseconds: r["earliest"]),
+            latest: Timestamp(milliseconds: r["latest"]))
     }
 
     public func recordCounts() async throws -> [String: Int] {

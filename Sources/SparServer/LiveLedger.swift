@@ -214,6 +214,8 @@ actor LiveLedger {
     private var earliestEventTime: Timestamp?
     private var sources: [String: SourceActivity] = [:]
     private var siteActivity: [String: Activity] = [:]
+    /// The activity rows last read, by unit and source: what an append's rows are compared with.
+    private var unitActivity: [String: [String: UnitSourceActivity]] = [:]
     private var batches: [BatchRecord] = []
     private var rejections: [RejectionRecord] = []
     private var blueprintVersion: String?
@@ -280,8 +282,10 @@ actor LiveLedger {
     }
 
     /// Brings the projection to the ledger's head (appends by another process, or entries written without their
-    /// projection change) and reads the per-source activity again when the ledger has grown.
-    func refreshActivity() async throws {
+    /// projection change) and reads the per-source activity again when the ledger has grown. After an append of
+    /// `appended` event entries on `units` that is the only growth since the last read, only those units' rows are
+    /// read and their difference added (the rows only grow); anything else reads every row.
+    func refreshActivity(appended: (entries: Int, units: Set<String>)? = nil) async throws {
         let size = try await store.ledgerSize()
         guard size != activitySize else { return }
         let started = ContinuousClock.now
@@ -291,13 +295,30 @@ actor LiveLedger {
             metrics.rebuild.recordNanoseconds(elapsed.nanoseconds)
             lastRebuildMilliseconds = elapsed.milliseconds
         }
-        let rows = try await store.activity()
         let plant = model
         var all = Activity()
         var bySite: [String: Activity] = [:]
-        for r in rows {
-            all.note(r)
-            if let site = siteID(of: EquipmentPath(r.unit), in: plant) { bySite[site, default: Activity()].note(r) }
+        if let appended, activitySize >= 0, size == activitySize + Int64(appended.entries) {
+            all.sources = sources
+            all.latest = latestEventTime
+            all.earliest = earliestEventTime
+            all.events = eventTotal
+            bySite = siteActivity
+            for r in try await store.activity(units: appended.units) {
+                let before = unitActivity[r.unit]?[r.source]?.events ?? 0
+                unitActivity[r.unit, default: [:]][r.source] = r
+                var delta = r
+                delta.events -= before
+                all.note(delta)
+                if let site = siteID(of: EquipmentPath(r.unit), in: plant) { bySite[site, default: Activity()].note(delta) }
+            }
+        } else {
+            unitActivity = [:]
+            for r in try await store.activity() {
+                unitActivity[r.unit, default: [:]][r.source] = r
+                all.note(r)
+                if let site = siteID(of: EquipmentPath(r.unit), in: plant) { bySite[site, default: Activity()].note(r) }
+            }
         }
         sources = all.sources
         latestEventTime = all.latest
@@ -418,7 +439,7 @@ actor LiveLedger {
                 unattributed.count(o.status)
             }
         }
-        if report.accepted > 0 { try? await refreshActivity() }
+        if report.accepted > 0 { try? await refreshActivity(appended: (report.accepted, units)) }
         metrics.batches.increment()
         metrics.accepted.increment(by: report.accepted)
         metrics.duplicates.increment(by: report.duplicates)

@@ -177,6 +177,14 @@ public protocol KPIProjectionStore: LedgerStore, LedgerEventReader {
     /// Event entries per work unit and source system, with their earliest and latest event time: maintained in the
     /// transaction of every append, so a server shows sources and staleness without reading the ledger.
     func activity() async throws -> [UnitSourceActivity]
+    /// The activity rows of these units only.
+    func activity(units: Set<String>) async throws -> [UnitSourceActivity]
+}
+
+extension KPIProjectionStore {
+    public func activity(units: Set<String>) async throws -> [UnitSourceActivity] {
+        try await activity().filter { units.contains($0.unit) }
+    }
 }
 
 /// How many event entries one source system recorded for one unit, and their range of event times.
