@@ -29,6 +29,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Work units in the synthetic enterprise.")
     var units = 2000
 
+    @Option(help: "Most sites the units are spread over (5 areas × 8 work centers each).")
+    var sites = 10
+
     @Option(help: "Days of events.")
     var days = 365
 
@@ -71,7 +74,7 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let dbPath = dir + "/bench.sqlite"
         if servingOnly {
-            let model = DemoGenerator.benchmarkModel(units: units)
+            let model = DemoGenerator.benchmarkModel(units: units, sites: sites)
             let start = Timestamp(seconds: CivilDate.days(2025, 1, 6) * 86_400)
             try await BenchServing(
                 dbPath: dbPath, dir: dir, model: model, start: start, end: start.adding(seconds: Int64(days) * 86_400),
@@ -80,14 +83,14 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + suffix) }
-        let model = DemoGenerator.benchmarkModel(units: units)
+        let model = DemoGenerator.benchmarkModel(units: units, sites: sites)
         // A fixed past year, so that no event is refused as being in the future.
         let start = Timestamp(seconds: CivilDate.days(2025, 1, 6) * 86_400)
         let end = start.adding(seconds: Int64(days) * 86_400)
         let rate = DemoGenerator.eventsPerUnitDay
         let intensity = Double(events) / (Double(units) * Double(days) * rate)
         let generator = DemoGenerator(model: model, seed: seed, start: start, days: days, intensity: intensity)
-        Console.out("spar bench: \(units) units, \(days) days, target \(events) events (intensity \(String(format: intensity, digits: 3)))")
+        Console.out("spar bench: \(units) units over \(model.sites.count) sites, \(days) days, target \(events) events (intensity \(String(format: intensity, digits: 3)))")
 
         var clock = Stopwatch()
         var all: [Event] = []

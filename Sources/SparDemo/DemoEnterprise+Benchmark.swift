@@ -1,7 +1,7 @@
 import SparCore
 
 extension DemoEnterprise {
-    static let benchmarkSites = 10
+    public static let benchmarkSites = 10
     static let benchmarkAreas = 5
     static let benchmarkWorkCentersPerArea = 8
 
@@ -20,16 +20,16 @@ extension DemoEnterprise {
 
     /// A synthetic enterprise "aerostar-bench" with exactly `units` work units, for benchmarks.
     ///
-    /// Up to 10 sites × 5 areas × 8 work centers (400 work centers) share the units evenly, in order; with fewer
-    /// than 400 units only the first work centers are used. Sites cycle through ten IANA time zones and the demo's
+    /// Up to `sites` sites (10 unless asked) × 5 areas × 8 work centers share the units evenly, in order; with fewer
+    /// units than work centers only the first work centers are used. Sites cycle through ten IANA time zones and the demo's
     /// two-shift calendars; every fourth work center runs three shifts. Calendars, reason codes and source systems
     /// are the demo model's, and unit ids (`cnc-00017`, `autoclave-00230`, …) select the same process profiles, so
     /// ``DemoGenerator`` produces the same kind of events as for the demo. A `units` of 0 or less gives one site
     /// with no work unit. The model passes ``PlantModel/validationProblems()``.
-    public static func benchmarkModel(units: Int) -> PlantModel {
+    public static func benchmarkModel(units: Int, sites maxSites: Int = benchmarkSites) -> PlantModel {
         let n = max(0, units)
         let perSite = benchmarkAreas * benchmarkWorkCentersPerArea
-        let workCenterCount = min(benchmarkSites * perSite, max(1, n))
+        let workCenterCount = min(max(1, maxSites) * perSite, max(1, n))
         // Unit i goes to work center i * workCenterCount / n: contiguous, as even as possible.
         var unitsOfWorkCenter = [[WorkUnit]](repeating: [], count: workCenterCount)
         for i in 0..<n {

@@ -172,8 +172,11 @@ public struct DemoGenerator: Sendable {
         plans.first { $0.unit.path == path }.map(simulate)
     }
 
-    /// A synthetic enterprise with exactly `units` work units; see ``DemoEnterprise/benchmarkModel(units:)``.
-    public static func benchmarkModel(units: Int) -> PlantModel { DemoEnterprise.benchmarkModel(units: units) }
+    /// A synthetic enterprise with exactly `units` work units over at most `sites` sites; see
+    /// ``DemoEnterprise/benchmarkModel(units:sites:)``.
+    public static func benchmarkModel(units: Int, sites: Int = DemoEnterprise.benchmarkSites) -> PlantModel {
+        DemoEnterprise.benchmarkModel(units: units, sites: sites)
+    }
 
     func simulate(_ plan: UnitPlan) -> [Event] {
         var simulation = UnitSimulation(

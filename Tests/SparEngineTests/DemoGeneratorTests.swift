@@ -337,6 +337,16 @@ struct DemoGeneratorTests {
         #expect(DemoGenerator.benchmarkModel(units: units) == model)
     }
 
+    @Test("100 sites × 50 units: 5,000 units, 50 per site, 100 site ids in 10 time zones, and it validates")
+    func hundredSites() {
+        let model = DemoEnterprise.benchmarkModel(units: 5_000, sites: 100)
+        #expect(model.sites.count == 100)
+        #expect(Set(model.sites.map(\.id)).count == 100)
+        #expect(model.sites.allSatisfy { site in site.areas.flatMap(\.workCenters).flatMap(\.workUnits).count == 50 })
+        #expect(Set(model.sites.map(\.timeZone)).count == 10)
+        #expect(model.validationProblems().isEmpty)
+    }
+
     @Test("the 2000-unit benchmark model spreads over 10 sites and the generator's events fit it")
     func benchmarkEvents() {
         let model = DemoEnterprise.benchmarkModel(units: 2000)
