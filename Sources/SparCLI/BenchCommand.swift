@@ -59,6 +59,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Stop after the ingest figures.")
     var ingestOnly = false
 
+    @Flag(help: "Measure only the execution record: a backward trace and step completions through the HTTP API.")
+    var executionOnly = false
+
+    @Option(help: "Serials behind the traced serial (--execution-only).")
+    var ancestors = 1000
+
+    @Option(help: "Steps completed through the HTTP API (--execution-only).")
+    var completions = 200
+
     func run() async throws {
         do {
             try await bench()
@@ -73,6 +82,10 @@ struct BenchCommand: AsyncParsableCommand {
         #endif
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let dbPath = dir + "/bench.sqlite"
+        if executionOnly {
+            try await BenchExecution(dir: dir, ancestors: ancestors, completions: completions).run()
+            return
+        }
         if servingOnly {
             let model = DemoGenerator.benchmarkModel(units: units, sites: sites)
             let start = Timestamp(seconds: CivilDate.days(2025, 1, 6) * 86_400)

@@ -6,6 +6,8 @@ public enum ChangeSubject: String, Sendable, Hashable, Codable, CaseIterable {
     case blueprint
     /// The KPI definition version in force (`spar-kpi-1`, `spar-kpi-2`).
     case kpiDefinition
+    /// A routing revision (part number + revision): operations, steps, data items, hold points.
+    case routing
 
     /// Roles that must each approve a change of this subject, every one by a different person who is not the
     /// proposer.
@@ -14,6 +16,7 @@ public enum ChangeSubject: String, Sendable, Hashable, Codable, CaseIterable {
         case .plantModel: [.engineer, .quality]
         case .blueprint: [.engineer, .quality]
         case .kpiDefinition: [.engineer, .quality]
+        case .routing: [.engineer, .quality]
         }
     }
 }

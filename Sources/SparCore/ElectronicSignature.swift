@@ -1,6 +1,10 @@
 /// The meaning of an electronic signature (21 CFR 11.50(a)(3)).
 public enum SignatureMeaning: String, Sendable, Hashable, Codable, CaseIterable {
     case authored, reviewed, approved, verified, responsible
+    /// The signer did the work (an operator completing a traveler step).
+    case performed
+    /// The signer inspected the work and found it conforming (a hold point).
+    case inspected
 }
 
 /// What a signer must present to sign (21 CFR 11.200(a)(1)).

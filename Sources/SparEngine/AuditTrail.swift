@@ -108,6 +108,12 @@ public enum AuditTrail {
                     } else {
                         action = "imported a \(p.type) file"
                     }
+                case .execution:
+                    action = ExecutionAuditText.action(body: p.body, id: p.id, type: p.type)
+                    if case .entryCorrected(let c)? = (try? ExecutionRecordJSON.decode(body: p.body, record: p.id))?.fact {
+                        refersTo = ExecutionLedger.entryID(c.corrects)
+                        old = bodies[refersTo ?? ""]
+                    }
                 case .identity:
                     action = p.type
                 case .checkpointKey:
@@ -129,7 +135,7 @@ public enum AuditTrail {
                         new = JSONValue.object(o).canonical
                     }
                 }
-                if p.kind == .event, p.type != "correction" { bodies[p.id] = p.body }
+                if p.kind == .event && p.type != "correction" || p.kind == .execution { bodies[p.id] = p.body }
                 if let r = q.record, p.id != r, refersTo != r { continue }
                 if let u = q.user, e.recordedBy != u, !e.recordedBy.hasPrefix(u + " ") { continue }
                 if let s = q.site, p.kind == .event || p.kind == .signature, EquipmentPath(p.unit).siteID != s { continue }

@@ -10,12 +10,15 @@ public enum ProposedChange: Sendable {
     case blueprint(Blueprint)
     /// Put another KPI definition version in force (an id of ``KPICatalogue/versions``).
     case kpiDefinition(String)
+    /// A new routing revision; once approved it is released, effective from the requested time.
+    case routing(Routing)
 
     public var subject: ChangeSubject {
         switch self {
         case .plantModel: .plantModel
         case .blueprint: .blueprint
         case .kpiDefinition: .kpiDefinition
+        case .routing: .routing
         }
     }
 }
@@ -105,6 +108,8 @@ extension Governance {
                     + (elements.isEmpty ? [] : ["changed or new elements: \(elements.joined(separator: ", "))"]),
                 sites: plant.sites.map(\.id), units: [], kpis: changed, affectedEvents: nil)
             content = JSONValue.object(["definition": .string(id)]).canonical
+        case .routing(let routing):
+            (version, base, impact, content) = try await routingProposal(routing, plant: plant, at: max(effectiveAt, clock()))
         }
         try authorize(actor, .proposeChange, sites: .sites(Set(impact.sites)))
         let existing = try await store.entries(kind: .changeRequest).count { $0.entry.type == "proposed" }
@@ -176,6 +181,12 @@ extension Governance {
         }
         let completes = missing.count == 1
         try await refuseIfStale(cr, at: max(cr.requestedEffectiveAt, clock()))
+        if cr.subject == .routing {
+            let session = try await approveRouting(
+                cr, role: counted, reason: reason, credentials: credentials, session: session, station: station,
+                completes: completes)
+            return (try await changeRequest(id)!, session)
+        }
         let (_, session) = try await sign(
             record: id, meaning: .approved, reason: reason, credentials: credentials, session: session, station: station,
             role: counted, requiredPermission: .approveChange
@@ -196,7 +207,7 @@ extension Governance {
         switch cr.subject {
         case .plantModel: current = try await LedgerPlantModel.inForce(in: store, at: t)?.1
         case .blueprint: current = try await LedgerBlueprint.asOf(t, in: store)?.version
-        case .kpiDefinition: return
+        case .kpiDefinition, .routing: return
         }
         guard let current, current != cr.baseVersion else { return }
         throw GovernanceError(
@@ -295,6 +306,8 @@ extension Governance {
             return LedgerKPIDefinition.entry(
                 definition: id, enterprise: cr.enterprise, reason: cr.reason, effectiveAt: effectiveAt,
                 changeRequest: cr.id, recordedAt: recordedAt)
+        case .routing:
+            throw GovernanceError(.invalid, field: "subject", "a routing revision is released by the execution record")
         case .blueprint:
             let blueprint = try BlueprintFile.decodeUnvalidated(Data(cr.content.utf8), name: cr.id, json: true)
             return try LedgerBlueprint.entry(

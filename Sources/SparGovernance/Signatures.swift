@@ -58,6 +58,38 @@ extension Governance {
         session: SigningSession?, station: String, role: Role? = nil, requiredPermission: Permission = .sign,
         extra: @Sendable (Principal, Timestamp) throws -> [PendingEntry] = { _, _ in [] }
     ) async throws -> (SignatureManifestation, SigningSession) {
+        let prepared = try await prepareSignature(
+            record: recordID, meaning: meaning, reason: reason, credentials: credentials, session: session,
+            station: station, roles: role.map { [$0] } ?? [], requireRole: role != nil,
+            requiredPermission: requiredPermission)
+        let batch = prepared.entries + (try extra(prepared.signer, prepared.manifestation.signedAt))
+        let outcomes = try await store.append(batch, recordedAt: prepared.manifestation.signedAt, recordedBy: prepared.signer.recordedBy)
+        for (entry, outcome) in zip(batch, outcomes) {
+            if case .rejected(let reason, let field) = outcome {
+                throw GovernanceError(.conflict, field: field, "\(entry.id): \(reason)")
+            }
+        }
+        return (prepared.manifestation, prepared.session)
+    }
+
+    /// A signature made but not yet appended: the entries to append (the signing's `auth.succeeded` and the signature),
+    /// the signer and the updated session.
+    public struct PreparedSignature: Sendable {
+        public var entries: [PendingEntry]
+        public var manifestation: SignatureManifestation
+        public var signer: Principal
+        public var account: UserAccount
+        public var session: SigningSession
+    }
+
+    /// Re-authenticates the signer and builds the signature of `recordID`, without appending it: the caller appends
+    /// ``PreparedSignature/entries`` with the record the signature brings, in one batch. The role is the first of
+    /// `roles` the signer holds (refused when `requireRole` and none is held), else their first role.
+    public func prepareSignature(
+        record recordID: String, meaning: SignatureMeaning, reason: String?, credentials: Credentials,
+        session: SigningSession?, station: String, roles: [Role] = [], requireRole: Bool = false,
+        requiredPermission: Permission = .sign
+    ) async throws -> PreparedSignature {
         guard let target = try await store.entry(id: recordID) else {
             throw GovernanceError(.notFound, field: "record", "no ledger entry \(recordID)")
         }
@@ -65,15 +97,19 @@ extension Governance {
             throw GovernanceError(.invalid, field: "record", "\(recordID) is a signature; sign the record it signs")
         }
         let (signer, account, components) = try await reauthenticate(credentials, session: session, station: station)
-        let site = target.entry.kind == .event ? EquipmentPath(target.entry.unit).siteID : nil
+        let site =
+            target.entry.kind == .event || target.entry.kind == .execution ? EquipmentPath(target.entry.unit).siteID : nil
         do {
             try signer.authorize(requiredPermission, sites: site.map { [$0] } ?? [])
             try signer.authorize(.sign, sites: site.map { [$0] } ?? [])
         } catch {
             throw GovernanceError.denied(error)
         }
-        if let role, !account.roles.contains(role) {
-            throw GovernanceError(.denied, field: "role", "\(account.id) does not hold the role \(role.rawValue)")
+        let role = roles.first(where: account.roles.contains)
+        if requireRole, role == nil {
+            throw GovernanceError(
+                .denied, field: "role",
+                "\(account.id) does not hold the role \(roles.map(\.rawValue).joined(separator: " or "))")
         }
         let now = clock()
         let signatureID = "signature:\(UUID().uuidString.lowercased())"
@@ -82,7 +118,7 @@ extension Governance {
             signer: account.id, printedName: account.printedName, meaning: meaning, signedAt: now,
             role: role ?? account.roles.sorted().first, components: components,
             reason: reason.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 })
-        var batch = [
+        let entries = [
             pending(
                 type: "auth.succeeded", subject: account.id,
                 body: .object(["user": .string(account.id), "purpose": .string("signing")])),
@@ -90,14 +126,9 @@ extension Governance {
                 id: signatureID, kind: .signature, ts: now, unit: target.entry.unit, type: meaning.rawValue,
                 source: "spar", body: Self.body(of: manifestation).canonical),
         ]
-        batch += try extra(signer, now)
-        let outcomes = try await store.append(batch, recordedAt: now, recordedBy: signer.recordedBy)
-        for (entry, outcome) in zip(batch, outcomes) {
-            if case .rejected(let reason, let field) = outcome {
-                throw GovernanceError(.conflict, field: field, "\(entry.id): \(reason)")
-            }
-        }
-        return (manifestation, SigningSession(user: account.id, lastSigningAt: now))
+        return PreparedSignature(
+            entries: entries, manifestation: manifestation, signer: signer, account: account,
+            session: SigningSession(user: account.id, lastSigningAt: now))
     }
 
     /// Every signature of `recordID`, in signing order.

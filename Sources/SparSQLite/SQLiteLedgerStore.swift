@@ -351,6 +351,16 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func entries(kind: LedgerEntryKind, afterSeq: Int64) async throws -> [LedgerEntry] {
+        let path = path
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM ledger WHERE kind = ? AND seq > ? ORDER BY seq",
+                arguments: [kind.rawValue, afterSeq]
+            ).map { try SQLiteLedgerStore.entry($0, ledger: path) }
+        }
+    }
+
     public func entries(afterSeq: Int64, limit: Int) async throws -> [LedgerEntry] {
         let path = path
         return try await pool.read { db in

@@ -130,6 +130,10 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
     AuthController(authenticator: authenticator, templates: pages.templates, modelVersion: live.modelVersion)
         .register(on: router)
     SignatureController(authenticator: authenticator).register(on: router)
+    ExecutionController(
+        execution: live.execution, authenticator: authenticator, recordedBy: configuration.recordedBy,
+        now: configuration.now
+    ).register(on: router)
     let registry = configuration.metrics
     router.get("/openapi.json") { _, context in
         try context.caller.authorizeRead()

@@ -219,6 +219,12 @@ actor Authenticator {
         }
     }
 
+    /// The signing state of session `id` (who signed last and when), for a signature made outside ``sign``.
+    func signingSession(_ id: String) async -> SigningSession? { await sessions.session(id)?.signing }
+
+    /// Notes a signing made in session `id`.
+    func noteSigning(_ id: String, _ signing: SigningSession) async { await sessions.noteSigning(id, signing) }
+
     /// What the next signing in session `id` needs.
     func requiredComponents(session id: String) async -> SignatureComponents {
         governance.requiredComponents(session: await sessions.session(id)?.signing)

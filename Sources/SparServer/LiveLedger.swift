@@ -201,6 +201,8 @@ actor LiveLedger {
     nonisolated let recordedBy: String
     /// The health of the machine connectors running in this server.
     nonisolated let connectors: ConnectorHealthBoard
+    /// The execution record (travelers, NCRs, genealogy), read incrementally from the ledger's execution entries.
+    nonisolated let execution: ExecutionLedger
     private let maxFutureSkew: Int64
 
     /// The reader over the projection, for the plant model served.
@@ -250,6 +252,7 @@ actor LiveLedger {
         startedAt = configuration.now()
         recordedBy = configuration.recordedBy
         connectors = configuration.connectorBoard
+        execution = ExecutionLedger(store: store, clock: configuration.now)
         maxFutureSkew = configuration.maxFutureSkew
     }
 

@@ -16,6 +16,8 @@ struct ProblemDetails: HTTPResponseError, Sendable {
     var field: String?
     /// Extra response headers (`WWW-Authenticate`, `Retry-After`).
     var headers: HTTPFields = [:]
+    /// Extension members of the problem (`rule` of an execution refusal).
+    var members: [String: JSONValue] = [:]
 
     init(_ status: HTTPResponse.Status, code: String, title: String, detail: String, field: String? = nil) {
         self.status = status
@@ -34,6 +36,7 @@ struct ProblemDetails: HTTPResponseError, Sendable {
             "code": .string(code),
         ]
         if let field { o["field"] = .string(field) }
+        for (k, v) in members where o[k] == nil { o[k] = v }
         return .object(o)
     }
 
@@ -120,6 +123,8 @@ extension ProblemDetails {
         case "misdirected-request": "Not a host this server answers for"
         case "signing-failed": "Not signed: re-authentication failed"
         case "internal-error": "Internal error"
+        case "execution-refused": "The execution record refuses this"
+        case "conflict": "Another write came first; try again"
         default: "Bad request"
         }
     }

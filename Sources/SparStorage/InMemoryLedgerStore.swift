@@ -88,6 +88,10 @@ public actor InMemoryLedgerStore: LedgerStore, CredentialStore, LedgerEventReade
 
     public func entries(kind: LedgerEntryKind) -> [LedgerEntry] { rows.filter { $0.entry.kind == kind } }
 
+    public func entries(kind: LedgerEntryKind, afterSeq: Int64) -> [LedgerEntry] {
+        rows.filter { $0.entry.kind == kind && $0.seq > afterSeq }
+    }
+
     public func entries(afterSeq: Int64, limit: Int) -> [LedgerEntry] {
         Array(rows.lazy.filter { $0.seq > afterSeq }.prefix(limit))
     }

@@ -37,7 +37,7 @@ public struct PendingEntry: Sendable, Hashable {
 extension LedgerEntryKind {
     /// The kind whose id space `id` lies in, nil for the space `spar:…` kept for later kinds. Master data lives in
     /// reserved spaces — `CR-<digits>` and `changeRequest:…` for change requests, `identity:…`, `signature:…`,
-    /// `plant-model:…` or `plantModel:…`, `blueprint:…`, `checkpointKey:…`, `kpiDefinition:…`, `import:…` — and every other id is an event's. The stores refuse an
+    /// `plant-model:…` or `plantModel:…`, `blueprint:…`, `checkpointKey:…`, `kpiDefinition:…`, `import:…`, `execution:…` — and every other id is an event's. The stores refuse an
     /// entry whose id lies in another kind's space, so no writer can take an id that master data will need.
     public static func owner(of id: String) -> LedgerEntryKind? {
         if id.hasPrefix("CR-"), id.count > 3, id.dropFirst(3).allSatisfy(\.isASCIIDigitCharacter) {
@@ -53,6 +53,7 @@ extension LedgerEntryKind {
         case "checkpointKey": return .checkpointKey
         case "kpiDefinition": return .kpiDefinition
         case "import": return .fileImport
+        case "execution": return .execution
         case "spar": return nil
         default: return .event
         }
@@ -66,7 +67,7 @@ extension LedgerEntryKind {
         guard self == .event else { return "a \(rawValue) entry cannot have the id '\(id)'" }
         return "'\(id)' lies in the id space reserved for \(owner?.rawValue ?? "later") master-data entries; choose an "
             + "event id outside CR-<digits>, changeRequest:, identity:, signature:, plant-model:, plantModel:, "
-            + "blueprint:, checkpointKey:, kpiDefinition:, import: and spar:"
+            + "blueprint:, checkpointKey:, kpiDefinition:, import:, execution: and spar:"
     }
 }
 
@@ -111,6 +112,9 @@ public enum LedgerEntryKind: String, Sendable, Hashable, CaseIterable {
     /// A file imported into the ledger: its format, name, SHA-256 and what its rows gave (accepted, duplicate,
     /// rejected); the events themselves are `event` entries.
     case fileImport
+    /// An execution record (routing release, traveler, step, data value, hold point, NCR, genealogy, correction): an
+    /// `ExecutionEvent` as canonical JSON, with the id `execution:<event id>`.
+    case execution
 }
 
 /// Password hashes (PHC strings), kept beside the ledger and out of its exports. Each is committed to by a ledger
@@ -200,6 +204,9 @@ public protocol LedgerStore: Sendable {
 
     /// Every entry of one kind, in sequence order.
     func entries(kind: LedgerEntryKind) async throws -> [LedgerEntry]
+
+    /// Entries of one kind after `afterSeq` (exclusive), in sequence order.
+    func entries(kind: LedgerEntryKind, afterSeq: Int64) async throws -> [LedgerEntry]
 
     /// Entries in sequence order, from `afterSeq` (exclusive), at most `limit`.
     func entries(afterSeq: Int64, limit: Int) async throws -> [LedgerEntry]
