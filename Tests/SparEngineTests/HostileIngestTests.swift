@@ -77,7 +77,7 @@ struct HostileIngestTests {
             "line 2, id 'fix9', field 'corrects': no accepted event has id 'k9'",
             "line 3, id 'CR-0007', field 'id': 'CR-0007' lies in the id space reserved for changeRequest master-data "
                 + "entries; choose an event id outside CR-<digits>, changeRequest:, identity:, signature:, "
-                + "plant-model:, plantModel:, blueprint:, checkpointKey:, kpiDefinition:, import: and spar:",
+                + "plant-model:, plantModel:, blueprint:, checkpointKey:, kpiDefinition:, import:, execution: and spar:",
             "line 4, id 'fix7', field 'corrects': no accepted event has id 'CR-0007'",
         ])
         #expect(try await store.entry(id: "fix9") == nil)
