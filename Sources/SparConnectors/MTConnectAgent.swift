@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -44,7 +45,7 @@ public struct MTConnectAgent: Sendable {
         request.setValue("application/xml", forHTTPHeaderField: "Accept")
         let (data, response): (Data, URLResponse)
         do {
-            (data, response) = try await session.data(for: request)
+            (data, response) = try await fetch(request)
         } catch {
             throw Unreachable(url: url.absoluteString, reason: error.localizedDescription)
         }
@@ -56,5 +57,63 @@ public struct MTConnectAgent: Sendable {
             throw Unreachable(url: url.absoluteString, reason: "HTTP \(http.statusCode)")
         }
         return data
+    }
+
+    /// Runs `request` without ever cancelling its `URLSessionTask`: FoundationNetworking can crash the process when a
+    /// task is cancelled as it completes ("a task that is not in the registry"). A cancelled caller is answered at
+    /// once with `CancellationError`; the request then runs out on its own, within `timeout`.
+    func fetch(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        let answer = OneAnswer()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
+                answer.wait(continuation)
+                if Task.isCancelled {
+                    answer.give(.failure(CancellationError()))
+                    return
+                }
+                session.dataTask(with: request) { data, response, error in
+                    if let data, let response {
+                        answer.give(.success((data, response)))
+                    } else {
+                        answer.give(.failure(error ?? URLError(.badServerResponse)))
+                    }
+                }.resume()
+            }
+        } onCancel: {
+            answer.give(.failure(CancellationError()))
+        }
+    }
+}
+
+/// A continuation resumed by whichever answer comes first: the response or the caller's cancellation.
+private final class OneAnswer: Sendable {
+    typealias Answer = Result<(Data, URLResponse), any Error>
+    private let state = Mutex<(continuation: CheckedContinuation<(Data, URLResponse), any Error>?, early: Answer?, done: Bool)>(
+        (nil, nil, false))
+
+    func wait(_ continuation: CheckedContinuation<(Data, URLResponse), any Error>) {
+        let early: Answer? = state.withLock { s in
+            if let e = s.early, !s.done {
+                s.done = true
+                return e
+            }
+            s.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func give(_ result: Answer) {
+        let continuation: CheckedContinuation<(Data, URLResponse), any Error>? = state.withLock { s in
+            guard !s.done else { return nil }
+            guard let c = s.continuation else {
+                if s.early == nil { s.early = result }
+                return nil
+            }
+            s.done = true
+            s.continuation = nil
+            return c
+        }
+        continuation?.resume(with: result)
     }
 }
