@@ -40,12 +40,14 @@ extension ExecutionLedger {
             at: time)
     }
 
-    /// Opens an NCR on its own (containment: the serial or lot and its traveler are held until the disposition).
+    /// Opens an NCR on its own (containment: the serial or lot and its traveler are held until the disposition), by
+    /// someone who records shop-floor facts (an operator, a supervisor) or corrects them (quality).
     @discardableResult
     public func openNCR(_ ncr: NCROpened, by principal: Principal, at time: Timestamp? = nil) async throws
         -> ExecutionReceipt
     {
-        try await record(.ncrOpened(ncr), by: principal, at: time)
+        let permission: Permission = principal.may(.ingest) ? .ingest : .correct
+        return try await record(.ncrOpened(ncr), by: principal, permission: permission, at: time)
     }
 
     /// Records a material lot consumed into a traveler's serial or lot.

@@ -33,6 +33,9 @@ public struct ExecutionReceipt: Sendable, Hashable {
     public var seq: Int64
     /// What the fold did beyond recording the fact (an out-of-limit value opening an NCR).
     public var consequences: [ExecutionConsequence]
+    /// Derived shop-floor events the store refused (a state of another source at the same instant on the unit),
+    /// each with its reason: the fact stands, and its KPI input lacks them.
+    public var derivedRejections: [String] = []
 }
 
 /// An execution entry that did not fold on replay (written concurrently by another process, or not decodable).
@@ -140,6 +143,7 @@ public actor ExecutionLedger {
         case .ncrDispositioned(let f): state.ncrs[f.ncr]?.traveler.map { [$0] } ?? []
         case .serialAssembled(let f): state.traveler(of: .serial(f.parent)).map { [$0.id] } ?? []
         case .componentSubstituted(let f): state.traveler(of: .serial(f.parent)).map { [$0.id] } ?? []
+        case .asBuiltSigned(let f): state.traveler(of: .serial(f.serial)).map { [$0.id] } ?? []
         case .routingReleased, .ncrClosed, .lotSplit, .lotsMerged, .entryCorrected: []
         }
     }
@@ -163,6 +167,7 @@ public actor ExecutionLedger {
         case .ncrClosed(let f): [f.signature]
         case .componentSubstituted(let f): [f.approval]
         case .entryCorrected(let f): [f.signature]
+        case .asBuiltSigned(let f): [f.signature]
         default: []
         }
     }
@@ -191,6 +196,7 @@ public actor ExecutionLedger {
         case .serialAssembled(let f): return state.traveler(of: .serial(f.parent)).map { step($0.id, nil) } ?? ""
         case .componentSubstituted(let f):
             return state.traveler(of: .serial(f.parent)).map { step($0.id, nil) } ?? ""
+        case .asBuiltSigned(let f): return state.traveler(of: .serial(f.serial)).map { step($0.id, nil) } ?? ""
         case .entryCorrected(let f):
             if let t = state.travelers.values.first(where: { t in
                 t.steps.values.contains { $0.data.contains { $0.event == f.corrects } }
@@ -246,16 +252,35 @@ public actor ExecutionLedger {
         let entry = PendingEntry(
             id: Self.entryID(event.id), kind: .execution, ts: t, unit: unit, type: fact.name, source: source,
             body: ExecutionRecordJSON.body(event))
-        let outcomes = try await store.append(extra + [entry], recordedAt: now, recordedBy: principal.recordedBy)
-        for (e, o) in zip(extra + [entry], outcomes) {
-            if case .rejected(let reason, let field) = o {
-                throw ExecutionError.conflict(field: field, reason: "\(e.id): \(reason)")
+        let derived = ExecutionShopFloor.events(
+            for: event, entryID: entry.id, before: state, after: trial, consequences: consequences
+        ).map(Self.pending)
+        let batch = extra + [entry] + derived
+        let outcomes = try await store.append(batch, recordedAt: now, recordedBy: principal.recordedBy)
+        var derivedRejections: [String] = []
+        for (i, (e, o)) in zip(batch, outcomes).enumerated() {
+            guard case .rejected(let reason, let field) = o else { continue }
+            if i >= batch.count - derived.count {
+                derivedRejections.append("\(e.id): \(reason)")
+                continue
             }
+            throw ExecutionError.conflict(field: field, reason: "\(e.id): \(reason)")
         }
-        guard case .accepted(let seq)? = outcomes.last else {
+        guard case .accepted(let seq)? = outcomes.dropLast(derived.count).last else {
             throw ExecutionError.conflict(field: "id", reason: "\(entry.id) was already recorded")
         }
         try await refresh()
-        return ExecutionReceipt(event: event, entryID: entry.id, seq: seq, consequences: consequences)
+        return ExecutionReceipt(
+            event: event, entryID: entry.id, seq: seq, consequences: consequences, derivedRejections: derivedRejections)
+    }
+
+    /// A derived shop-floor event as a ledger entry, with its change to the KPI projection.
+    static func pending(_ e: Event) -> PendingEntry {
+        let body = EventCoding.canonical(e)
+        var corrects: String?
+        if case .correction(let c) = e.payload { corrects = c.corrects.rawValue }
+        return PendingEntry(
+            id: e.id.rawValue, kind: .event, ts: e.ts, unit: e.unit.description, type: e.type, source: e.source,
+            body: body, corrects: corrects, kpi: LedgerProjection.change(for: e, body: body))
     }
 }

@@ -221,6 +221,7 @@ enum ExecutionAuditText {
         case .serialAssembled(let f): return "assembled serial \(f.component) into \(f.parent)"
         case .componentSubstituted(let f): return "substituted \(f.substitute) for \(f.planned) in \(f.parent): \(f.reason)"
         case .entryCorrected(let f): return "corrected \(ExecutionLedger.entryID(f.corrects)): \(f.reason)"
+        case .asBuiltSigned(let f): return "signed the as-built record of \(f.serial) (SHA-256 \(f.sha256)): \(f.signature)"
         }
     }
 }

@@ -137,6 +137,10 @@ public struct IngestEvents: Sendable {
                     batch.rejections.append(problem)
                     continue
                 }
+                if let problem = Self.derivedProblem(with: e, line: n) {
+                    batch.rejections.append(problem)
+                    continue
+                }
                 if let denial = accessProblem(with: e, line: n) {
                     batch.rejections.append(denial)
                     continue
@@ -247,6 +251,23 @@ public struct IngestEvents: Sendable {
         }
         if principal?.kind == .user, (c.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             return reject("reason", "a correction made by a person needs a reason (why the record is changed or voided)")
+        }
+        return nil
+    }
+
+    /// Why `e` may not come through ingest: the events derived from the traveler record are written with their
+    /// execution entry only, and corrected only through an execution correction.
+    static func derivedProblem(with e: Event, line: Int) -> EventRejection? {
+        if e.source == ExecutionShopFloor.source {
+            return EventRejection(
+                line: line, id: e.id.rawValue, field: "source",
+                reason: "source '\(e.source)' is reserved for the events Spar derives from the traveler record")
+        }
+        if case .correction(let c) = e.payload, LedgerEntryKind.isDerivedExecutionEvent(c.corrects.rawValue) {
+            return EventRejection(
+                line: line, id: e.id.rawValue, field: "corrects",
+                reason: "'\(c.corrects)' is derived from the traveler record; correct the execution entry it came from "
+                    + "(spar traveler correct) instead")
         }
         return nil
     }

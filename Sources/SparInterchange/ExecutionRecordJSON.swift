@@ -84,6 +84,8 @@ public enum ExecutionRecordJSON {
             ]
         case .ncrClosed(let f):
             return ["ncr": .string(f.ncr), "signature": json(f.signature)]
+        case .asBuiltSigned(let f):
+            return ["serial": .string(f.serial), "sha256": .string(f.sha256), "signature": json(f.signature)]
         case .materialConsumed(let f):
             var o: [String: JSONValue] = [
                 "traveler": .string(f.traveler), "lot": .string(f.lot), "material": .string(f.material),
@@ -132,11 +134,14 @@ public enum ExecutionRecordJSON {
     }
 
     static func json(_ op: RoutingOperation) -> JSONValue {
-        .object([
+        var o: [String: JSONValue] = [
             "sequence": .number(Double(op.sequence)), "title": .string(op.title),
             "workCenter": .string(op.workCenter.description), "allowOutOfSequence": .bool(op.allowOutOfSequence),
             "steps": .array(op.steps.map(json)),
-        ])
+        ]
+        if let v = op.runTimePerUnit { o["runTimePerUnit"] = .number(v) }
+        if let v = op.setupTime { o["setupTime"] = .number(v) }
+        return .object(o)
     }
 
     static func json(_ s: RoutingStep) -> JSONValue {
@@ -147,6 +152,7 @@ public enum ExecutionRecordJSON {
         ]
         if let d = s.document { o["document"] = .object(["id": .string(d.id), "revision": .string(d.revision)]) }
         if let h = s.holdPoint { o["holdPoint"] = .string(h.rawValue) }
+        if s.setup { o["setup"] = .bool(true) }
         return .object(o)
     }
 
@@ -269,6 +275,11 @@ public enum ExecutionRecordJSON {
                     signatures: try r.array("signatures").map(signature), rationale: try r.optionalString("rationale") ?? ""))
         case "ncrClosed":
             return .ncrClosed(NCRClosed(ncr: try r.string("ncr"), signature: try signature(r.object("signature"))))
+        case "asBuiltSigned":
+            return .asBuiltSigned(
+                AsBuiltSigned(
+                    serial: try r.string("serial"), sha256: try r.string("sha256"),
+                    signature: try signature(r.object("signature"))))
         case "materialConsumed":
             return .materialConsumed(
                 MaterialConsumed(
@@ -355,7 +366,8 @@ public enum ExecutionRecordJSON {
         RoutingOperation(
             sequence: try r.int("sequence"), title: try r.optionalString("title") ?? "",
             workCenter: EquipmentPath(try r.string("workCenter")),
-            allowOutOfSequence: try r.optionalBool("allowOutOfSequence") ?? false, steps: try r.array("steps").map(step))
+            allowOutOfSequence: try r.optionalBool("allowOutOfSequence") ?? false, steps: try r.array("steps").map(step),
+            runTimePerUnit: try r.optionalNumber("runTimePerUnit"), setupTime: try r.optionalNumber("setupTime"))
     }
 
     static func step(_ r: Reader) throws(ExecutionRecordProblem) -> RoutingStep {
@@ -381,7 +393,8 @@ public enum ExecutionRecordJSON {
             sequence: try r.int("sequence"), instruction: try r.string("instruction"), document: document,
             dataItems: try r.optionalArray("dataItems").map(dataItem),
             requiredQualifications: try r.optionalStrings("requiredQualifications"),
-            requiredTools: try r.optionalStrings("requiredTools"), holdPoint: hold, signOffRoles: roles)
+            requiredTools: try r.optionalStrings("requiredTools"), holdPoint: hold, signOffRoles: roles,
+            setup: try r.optionalBool("setup") ?? false)
     }
 
     static func dataItem(_ r: Reader) throws(ExecutionRecordProblem) -> DataCollectionItem {

@@ -182,7 +182,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 var out: [AppendOutcome] = []
                 out.reserveCapacity(batch.count)
                 for e in batch {
-                    if let problem = e.kind.idProblem(e.id) {
+                    if let problem = e.kind.idProblem(e.id, source: e.source) {
                         if let row = try Row.fetchOne(byID, arguments: [e.id]), row["body"] as String == e.body {
                             out.append(.duplicate(seq: row["seq"]))
                         } else {

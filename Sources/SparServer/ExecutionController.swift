@@ -158,6 +158,7 @@ struct ExecutionController {
                 }),
         ]
         if !signatures.isEmpty { o["signatures"] = .array(signatures.map(Governance.json)) }
+        if !r.derivedRejections.isEmpty { o["kpiWarnings"] = .array(r.derivedRejections.map(JSONValue.string)) }
         if let next { o["nextSigningNeeds"] = .string(next.rawValue) }
         var response = JSONText(.object(o)).response
         response.status = .created

@@ -31,7 +31,7 @@ public actor InMemoryLedgerStore: LedgerStore, CredentialStore, LedgerEventReade
                 out.append(.duplicate(seq: rows[i].seq))
                 continue
             }
-            if let problem = entry.kind.idProblem(entry.id) {
+            if let problem = entry.kind.idProblem(entry.id, source: entry.source) {
                 out.append(.rejected(reason: problem, field: "id"))
                 continue
             }

@@ -59,9 +59,19 @@ extension LedgerEntryKind {
         }
     }
 
-    /// Why an entry of this kind may not have `id`, if it may not.
-    public func idProblem(_ id: String) -> String? {
+    /// Whether `id` names a shop-floor event derived from an execution entry: `execution:<entry>.<kind>`
+    /// (``ExecutionShopFloor``), which only events of source `spar-execution` may take.
+    public static func isDerivedExecutionEvent(_ id: String) -> Bool {
+        id.hasPrefix("execution:") && id.dropFirst("execution:".count).contains(".")
+    }
+
+    /// Why an entry of this kind (from `source`) may not have `id`, if it may not.
+    public func idProblem(_ id: String, source: String? = nil) -> String? {
         guard !id.isEmpty else { return "an id must not be empty" }
+        if self == .event, source == ExecutionShopFloor.source {
+            return LedgerEntryKind.isDerivedExecutionEvent(id)
+                ? nil : "an event of source '\(ExecutionShopFloor.source)' must have an id execution:<entry>.<kind>"
+        }
         let owner = LedgerEntryKind.owner(of: id)
         if owner == self { return nil }
         guard self == .event else { return "a \(rawValue) entry cannot have the id '\(id)'" }

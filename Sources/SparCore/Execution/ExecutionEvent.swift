@@ -35,6 +35,8 @@ public enum ExecutionFact: Hashable, Sendable {
     case serialAssembled(SerialAssembled)
     case componentSubstituted(ComponentSubstituted)
     case entryCorrected(EntryCorrected)
+    /// Quality signed the as-built record of a finished serial: the document's SHA-256 is bound to the signature.
+    case asBuiltSigned(AsBuiltSigned)
 
     /// The fact's name (`stepCompleted`).
     public var name: String {
@@ -54,6 +56,7 @@ public enum ExecutionFact: Hashable, Sendable {
         case .serialAssembled: "serialAssembled"
         case .componentSubstituted: "componentSubstituted"
         case .entryCorrected: "entryCorrected"
+        case .asBuiltSigned: "asBuiltSigned"
         }
     }
 }
@@ -274,6 +277,20 @@ public struct NCRClosed: Hashable, Sendable {
 
     public init(ncr: String, signature: ExecutionSignature) {
         self.ncr = ncr
+        self.signature = signature
+    }
+}
+
+/// The as-built record of a serial, as the exported document whose SHA-256 (of its canonical JSON) is `sha256`, signed
+/// by quality (meaning `approved` or `verified`) once the serial's traveler is complete and no NCR of it is open.
+public struct AsBuiltSigned: Hashable, Sendable {
+    public var serial: String
+    public var sha256: String
+    public var signature: ExecutionSignature
+
+    public init(serial: String, sha256: String, signature: ExecutionSignature) {
+        self.serial = serial
+        self.sha256 = sha256
         self.signature = signature
     }
 }

@@ -30,6 +30,8 @@ public struct ExecutionRefusal: Error, Hashable, Sendable, CustomStringConvertib
         case disposition
         /// NCR closure rules.
         case closure
+        /// An as-built record is signed for a complete serial with no open NCR, by quality.
+        case asBuilt
         /// Quantities: positive, available, within the traveler.
         case quantity
         /// Genealogy: assemblies, splits, merges, substitutions.

@@ -129,6 +129,12 @@ extension ExecutionState {
             startedAt: event.time, startedBy: event.actor, qualifications: f.qualifications, tools: f.tools)
         t.lastMovedAt = event.time
         travelers[t.id] = t
+        if let op = t.operation(f.step.operation) {
+            let unit = op.operation.workCenter.description, was = running[unit]
+            running[unit, default: []].insert(
+                RunningStep(traveler: t.id, step: f.step, workOrder: t.workOrder, setup: step.setup))
+            noteRunning(unit, was: was, event)
+        }
     }
 
     /// Checks a value against its item: the type (refused when wrong) and the limits (an NCR reason when outside).
@@ -242,6 +248,12 @@ extension ExecutionState {
         t.lastMovedAt = event.time
         finishIfDone(&t, event.time)
         travelers[t.id] = t
+        if let op = t.operation(f.step.operation) {
+            let unit = op.operation.workCenter.description, was = running[unit]
+            running[unit]?.remove(RunningStep(traveler: t.id, step: f.step, workOrder: t.workOrder, setup: step.setup))
+            if running[unit]?.isEmpty == true { running[unit] = nil }
+            noteRunning(unit, was: was, event)
+        }
     }
 
     mutating func signHoldPoint(_ f: HoldPointSigned, _ event: ExecutionEvent) throws(ExecutionRefusal) {

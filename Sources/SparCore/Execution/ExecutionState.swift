@@ -17,6 +17,13 @@ public struct ExecutionState: Sendable {
     public internal(set) var corrections: [EventID: EntryCorrected] = [:]
     /// Remaining quantity of lots whose quantity a split, merge or consumption made known.
     public internal(set) var lotQuantities: [String: Double] = [:]
+    /// Steps started and not yet complete, by the work unit or center of their operation.
+    public internal(set) var running: [String: Set<RunningStep>] = [:]
+    /// The latest change of each unit's derived state (``ExecutionShopFloor``): its time and the execution event whose
+    /// state event stands for it (the first at that instant; later changes at the same instant correct it).
+    public internal(set) var unitStates: [String: UnitStateChange] = [:]
+    /// Signed as-built records by serial, oldest first.
+    public internal(set) var asBuiltSignatures: [String: [AsBuiltSignedRecord]] = [:]
 
     var seen: Set<EventID> = []
     var forward: [GenealogyNode: [Int]] = [:]
@@ -111,6 +118,7 @@ public struct ExecutionState: Sendable {
         case .serialAssembled(let f): try assemble(f, event)
         case .componentSubstituted(let f): try substitute(f, event)
         case .entryCorrected(let f): return try correct(f, event)
+        case .asBuiltSigned(let f): try signAsBuilt(f, event)
         }
         return []
     }
@@ -118,4 +126,66 @@ public struct ExecutionState: Sendable {
 
 func refusal(_ event: ExecutionEvent, _ rule: ExecutionRefusal.Rule, _ reason: String) -> ExecutionRefusal {
     ExecutionRefusal(event: event.id, rule: rule, reason: reason)
+}
+
+/// A step in progress at a work unit or center.
+public struct RunningStep: Hashable, Sendable {
+    public var traveler: String
+    public var step: StepRef
+    public var workOrder: String
+    /// The step is setup (``RoutingStep/setup``).
+    public var setup: Bool
+}
+
+/// A signed as-built document of a serial.
+public struct AsBuiltSignedRecord: Hashable, Sendable {
+    public var event: EventID
+    public var time: Timestamp
+    public var sha256: String
+    public var signature: ExecutionSignature
+}
+
+extension ExecutionState {
+    mutating func signAsBuilt(_ f: AsBuiltSigned, _ event: ExecutionEvent) throws(ExecutionRefusal) {
+        guard let name = travelerByNode[.serial(f.serial)], let t = travelers[name] else {
+            throw refusal(event, .reference, "no traveler of serial '\(f.serial)'")
+        }
+        guard case .complete = t.status else {
+            throw refusal(event, .asBuilt, "the as-built record of \(f.serial) is signed once traveler \(t.id) is complete")
+        }
+        let open = (ncrsByNode[.serial(f.serial)] ?? []).filter { ncrs[$0]?.closedAt == nil }
+        guard open.isEmpty else {
+            throw refusal(
+                event, .asBuilt,
+                "the as-built record of \(f.serial) cannot be signed while \(open.joined(separator: ", ")) is open")
+        }
+        let digits = f.sha256.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        guard f.sha256.utf8.count == 64, digits else {
+            throw refusal(event, .asBuilt, "'\(f.sha256)' is not a SHA-256 in lower-case hex")
+        }
+        let s = f.signature
+        guard s.meaning == .approved || s.meaning == .verified, s.capacity == .role(.quality) else {
+            throw refusal(
+                event, .asBuilt,
+                "the as-built record needs a quality signature meaning 'approved' or 'verified', not \(s.capacity) "
+                    + "'\(s.meaning.rawValue)'")
+        }
+        asBuiltSignatures[f.serial, default: []].append(
+            AsBuiltSignedRecord(event: event.id, time: event.time, sha256: f.sha256, signature: s))
+    }
+}
+
+/// When a unit's derived state last changed, and the execution event whose state event records it.
+public struct UnitStateChange: Hashable, Sendable {
+    public var time: Timestamp
+    public var root: EventID
+}
+
+extension ExecutionState {
+    /// Notes a change of `unit`'s running steps from `was` at `event`'s time, where it changes the unit's state.
+    mutating func noteRunning(_ unit: String, was: Set<RunningStep>?, _ event: ExecutionEvent) {
+        guard ExecutionShopFloor.category(was) != ExecutionShopFloor.category(running[unit]) else { return }
+        if let prev = unitStates[unit], prev.time == event.time { return }
+        unitStates[unit] = UnitStateChange(time: event.time, root: event.id)
+    }
 }

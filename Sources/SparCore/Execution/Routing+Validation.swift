@@ -33,6 +33,9 @@ extension Routing {
         if op.sequence <= 0 { add(l + ".sequence", "must be a positive number, not \(op.sequence)") }
         if op.workCenter.components.allSatisfy(\.isEmpty) { add(l + ".workCenter", "must name a work center or unit") }
         if op.steps.isEmpty { add(l + ".steps", "an operation needs at least one step") }
+        for (name, v) in [("runTimePerUnit", op.runTimePerUnit), ("setupTime", op.setupTime)] {
+            if let v, !(v > 0 && v.isFinite) { add("\(l).\(name)", "must be a positive number of seconds, not \(v)") }
+        }
         var seen = Set<Int>()
         for s in op.steps where !seen.insert(s.sequence).inserted { add(l + ".steps", "duplicate step \(s.sequence)") }
         for (a, b) in zip(op.steps, op.steps.dropFirst()) where a.sequence > b.sequence {

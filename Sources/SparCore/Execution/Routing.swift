@@ -78,11 +78,18 @@ public struct RoutingOperation: Hashable, Sendable {
     /// passes an unsigned hold point).
     public var allowOutOfSequence: Bool
     public var steps: [RoutingStep]
+    /// Standard run time per piece (s): at a work unit, the planned run time per unit (PRU) of the order run the
+    /// operation's steps record there. Without it the unit's time is recorded but no order run (no effectiveness).
+    public var runTimePerUnit: Double?
+    /// Standard setup time (s), the order run's planned setup time.
+    public var setupTime: Double?
 
     public init(
         sequence: Int, title: String = "", workCenter: EquipmentPath, allowOutOfSequence: Bool = false,
-        steps: [RoutingStep]
+        steps: [RoutingStep], runTimePerUnit: Double? = nil, setupTime: Double? = nil
     ) {
+        self.runTimePerUnit = runTimePerUnit
+        self.setupTime = setupTime
         self.sequence = sequence
         self.title = title
         self.workCenter = workCenter
@@ -145,12 +152,15 @@ public struct RoutingStep: Hashable, Sendable {
     public var holdPoint: HoldPointKind?
     /// Who may sign the hold point; empty means the hold point kind's default signatories.
     public var signOffRoles: [SignerCapacity]
+    /// Time on the step is setup time of its work unit (AUST), not production time (APT).
+    public var setup: Bool
 
     public init(
         sequence: Int, instruction: String, document: DocumentReference? = nil, dataItems: [DataCollectionItem] = [],
         requiredQualifications: [String] = [], requiredTools: [String] = [], holdPoint: HoldPointKind? = nil,
-        signOffRoles: [SignerCapacity] = []
+        signOffRoles: [SignerCapacity] = [], setup: Bool = false
     ) {
+        self.setup = setup
         self.sequence = sequence
         self.instruction = instruction
         self.document = document
