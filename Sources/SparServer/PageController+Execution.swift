@@ -159,7 +159,7 @@ extension PageController {
             }
             let receipt = try await executionAPI.run { try await use(form, id, ref) }
             var location = "/travelers/" + Self.pathComponent(id)
-            for case .ncrOpened(let ncr, _) in receipt.consequences {
+            if case .ncrOpened(let ncr, _)? = receipt.consequences.first {
                 location += "?opened=" + Self.pathComponent(ncr)
             }
             return AuthenticationMiddleware.redirect(to: location)
@@ -467,11 +467,12 @@ extension PageController {
             ]
         }
 
+        let shown = Self.stateText(t, wip)
         var model: [String: Any] = [
             "title": "Traveler \(t.id)", "nav": await pageNavigation(), "id": t.id, "part": t.partNumber,
             "item": Self.itemText(t.item), "itemHref": Self.itemHref(t.item), "workOrder": t.workOrder,
             "routing": t.routing.description, "released": Format.time(t.releasedAt, zone: zone),
-            "releasedBy": t.releasedBy, "state": Self.stateText(t, wip).text, "stateCss": Self.stateText(t, wip).css,
+            "releasedBy": t.releasedBy, "state": shown.text, "stateCss": shown.css,
             "wip": wip?.status.description ?? "", "operations": operations, "holdForms": holdForms,
             "hasHoldForms": !holdForms.isEmpty, "needsUserID": needsUserID, "user": user,
             "asBuiltHref": t.item.node.isSerial ? "/api/serials/\(Self.pathComponent(t.item.id))/as-built" : "",
@@ -536,8 +537,7 @@ extension PageController {
         let traveler = state.traveler(of: .serial(serial))
         if let traveler { _ = try await visibleTraveler(traveler.id, caller: caller) }
         let trace = try await live.execution.traceBackward(.serial(serial))
-        guard traveler != nil || !trace.ancestors.isEmpty || state.traceForward(.serial(serial)).reached.count > 0
-        else {
+        guard traveler != nil || !trace.ancestors.isEmpty || !state.traceForward(.serial(serial)).reached.isEmpty else {
             throw ProblemDetails.notFound("not-found", "serial \(serial) has no traveler and no genealogy")
         }
         let steps: [[String: Any]] = trace.steps.map { s in
@@ -674,9 +674,10 @@ extension PageController {
         ]
         if customer { rows.append(["index": 3, "label": "customer (use as is and repair)", "role": ""]) }
         model["signatureRows"] = rows
-        let nextSequence = (traveler?.operations.map(\.sequence).filter { $0 > (n.step?.operation ?? 0) }.min())
-            .map { cur in ((n.step?.operation ?? 0) + cur) / 2 } ?? ((traveler?.operations.last?.sequence ?? 0) + 10)
-        model["opSequence"] = nextSequence
+        // The added operation's suggested place: halfway to the operation after the NCR's, else after the last.
+        let at = n.step?.operation ?? 0
+        let after = traveler?.operations.map(\.sequence).filter { $0 > at }.min()
+        model["opSequence"] = after.map { (at + $0) / 2 } ?? ((traveler?.operations.last?.sequence ?? at) + 10)
         model["opWorkCenter"] = origin?.operation.workCenter.description ?? ""
         model["opTitle"] = origin.map { "Rework: \($0.operation.title)" } ?? "Rework"
         if let s = n.disposition {

@@ -219,6 +219,49 @@ struct ExecutionPagesTests {
         }
     }
 
+    @Test("a rework disposition on the NCR page adds the operation that measures the characteristic again")
+    func rework() async throws {
+        let fixture = try await GovernedFixture.make()
+        defer { fixture.remove() }
+        try await Self.release(pageRouting, fixture)
+        try await fixture.run { client in
+            let op = try await client.signIn("op-s")
+            let qa = try await client.signIn("qa-s")
+            func post(_ uri: String, _ session: String, _ fields: [(String, String)]) async throws -> TestResponse {
+                try await client.send(
+                    uri, method: .post, session: session,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .accept: "text/html"],
+                    body: Self.form(fields))
+            }
+            _ = try await client.send(
+                "/api/travelers", method: .post, session: op,
+                body: #"{"traveler":"T-1","workOrder":"WO-1","partNumber":"PN-1","serial":"SN-1"}"#)
+            #expect(try await post("/travelers/T-1/steps/10.10/start", op, []).status == .seeOther)
+            // Event 1 the routing, 2 the traveler, 3 the start, 4 the value: NCR-4.
+            let out = try await post("/travelers/T-1/steps/10.10/data", op, [("item", "bore"), ("value", "12.61")])
+            #expect(out.headers[.location] == "/travelers/T-1?opened=NCR-4")
+            // The form suggests operation 15 (halfway to 20) at the NCR's work unit.
+            let form = String(buffer: try await client.send("/ncrs/NCR-4", session: qa).body)
+            #expect(form.contains(#"name="opSequence" inputmode="numeric" value="15""#))
+            #expect(form.contains(#"name="opWorkCenter" value="e/s/a/w/u1""#))
+            let mrb = try await post(
+                "/ncrs/NCR-4/disposition", qa,
+                [("disposition", "rework"), ("rationale", "re-bore to size"), ("opSequence", "15"),
+                    ("opTitle", "Re-bore"), ("opWorkCenter", "e/s/a/w/u1"), ("opInstruction", "Re-bore to 12.40"),
+                    ("remeasure", "on"), ("user1", "qa-s"), ("password1", GovernedFixture.password("qa-s")),
+                    ("role1", "quality"), ("user2", "eng-s"), ("password2", GovernedFixture.password("eng-s")),
+                    ("role2", "engineer")])
+            #expect(mrb.status == .seeOther)
+            let page = String(buffer: try await client.send("/travelers/T-1", session: op).body)
+            #expect(page.contains(#"15 Re-bore <span class="muted small">at e/s/a/w/u1 · added by <a href="/ncrs/NCR-4">NCR-4</a>"#))
+            #expect(page.contains(#"<tr data-step="15.10"><td>15.10</td><td>Re-bore to 12.40</td>"#))
+            let t = try await client.send("/api/travelers/T-1", session: op).json()
+            let added = t["steps"]?.array?.first { $0["step"]?.string == "15.10" }
+            #expect(added?["addedBy"]?.string == "NCR-4")
+            #expect(added?["dataItems"]?.array?.first?["requirement"]?.string == "12.00–12.50 mm")
+        }
+    }
+
     @Test("a traveler of another site is 403 for a site's operator, on its page and its forms, and absent from the lists")
     func otherSite() async throws {
         let fixture = try await GovernedFixture.make()
