@@ -283,8 +283,9 @@ extension PageController {
         t.operations.first.map { zone(of: $0.operation.workCenter) } ?? LocalTime(identifier: "UTC")!
     }
 
-    func pageNavigation() async -> [String: Any] {
-        let s = await live.snapshot()
+    /// The header's status line, from the caller's sites only.
+    func pageNavigation(_ caller: Caller) async -> [String: Any] {
+        let s = await live.snapshot().scoped(to: caller.sites)
         return navigation(s, asOf: PageWindow.asOf(s))
     }
 
@@ -353,7 +354,7 @@ extension PageController {
             return wipRow(e, t, at: now)
         }
         return [
-            "title": "My travelers", "nav": await pageNavigation(), "rows": rows, "hasRows": !rows.isEmpty,
+            "title": "My travelers", "nav": await pageNavigation(caller), "rows": rows, "hasRows": !rows.isEmpty,
             "sites": caller.readsEverySite ? "all sites" : "sites \(caller.sites)",
         ]
     }
@@ -369,7 +370,7 @@ extension PageController {
         for r in rows { counts[r["state"] as? String ?? "", default: 0] += 1 }
         let summary: [[String: Any]] = counts.keys.sorted().map { ["state": $0, "count": counts[$0] ?? 0] }
         return [
-            "title": "WIP board", "nav": await pageNavigation(), "rows": rows, "hasRows": !rows.isEmpty,
+            "title": "WIP board", "nav": await pageNavigation(caller), "rows": rows, "hasRows": !rows.isEmpty,
             "summary": summary, "asOf": Format.time(now, zone: nil),
         ]
     }
@@ -469,7 +470,7 @@ extension PageController {
 
         let shown = Self.stateText(t, wip)
         var model: [String: Any] = [
-            "title": "Traveler \(t.id)", "nav": await pageNavigation(), "id": t.id, "part": t.partNumber,
+            "title": "Traveler \(t.id)", "nav": await pageNavigation(context.caller), "id": t.id, "part": t.partNumber,
             "item": Self.itemText(t.item), "itemHref": Self.itemHref(t.item), "workOrder": t.workOrder,
             "routing": t.routing.description, "released": Format.time(t.releasedAt, zone: zone),
             "releasedBy": t.releasedBy, "state": shown.text, "stateCss": shown.css,
@@ -570,7 +571,7 @@ extension PageController {
             ]
         }
         return [
-            "title": "Serial \(serial)", "nav": await pageNavigation(), "backward": true, "node": "serial \(serial)",
+            "title": "Serial \(serial)", "nav": await pageNavigation(caller), "backward": true, "node": "serial \(serial)",
             "travelerID": traveler?.id ?? "", "travelerHref": "/travelers/" + Self.pathComponent(traveler?.id ?? ""),
             "part": traveler?.partNumber ?? "", "routing": traveler?.routing.description ?? "",
             "workOrder": traveler?.workOrder ?? "", "hasTraveler": traveler != nil,
@@ -600,7 +601,7 @@ extension PageController {
         let edges = trace.edges.filter { shown.contains($0.from) && shown.contains($0.into) }
         let serials = reached.filter(\.isSerial).map(\.id).sorted()
         return [
-            "title": "Lot \(lot)", "nav": await pageNavigation(), "forward": true, "node": "lot \(lot)",
+            "title": "Lot \(lot)", "nav": await pageNavigation(caller), "forward": true, "node": "lot \(lot)",
             "serials": serials.map { ["id": $0, "href": "/serials/" + Self.pathComponent($0)] },
             "hasSerials": !serials.isEmpty,
             "lots": reached.filter { !$0.isSerial }.map { ["id": $0.id, "href": "/lots/" + Self.pathComponent($0.id)] },
@@ -642,7 +643,7 @@ extension PageController {
             ]
         }
         return [
-            "title": "NCR queue", "nav": await pageNavigation(), "rows": rows, "hasRows": !rows.isEmpty,
+            "title": "NCR queue", "nav": await pageNavigation(caller), "rows": rows, "hasRows": !rows.isEmpty,
             "closed": closed, "hasClosed": !closed.isEmpty, "aging": agingRows, "hasAging": !agingRows.isEmpty,
         ]
     }
@@ -655,7 +656,7 @@ extension PageController {
         let customer = traveler?.customerApprovalRequired ?? false
         let origin = n.step.flatMap { ref in traveler?.operation(ref.operation) }
         var model: [String: Any] = [
-            "title": "NCR \(n.id)", "nav": await pageNavigation(), "ncr": ncrRow(n, state, at: now),
+            "title": "NCR \(n.id)", "nav": await pageNavigation(context.caller), "ncr": ncrRow(n, state, at: now),
             "action": "/ncrs/" + Self.pathComponent(n.id), "isOpen": n.status == .open,
             "isDispositioned": n.status == .dispositioned, "isClosed": n.status == .closed,
             "step": n.step?.description ?? "", "hasStep": n.step != nil, "customerRequired": customer,
