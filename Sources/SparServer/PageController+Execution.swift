@@ -12,7 +12,7 @@ import SparInterchange
 /// Every form posts to a page route that calls the same use case as the API (``ExecutionController``), so the
 /// sequence, limits, holds and signatures are enforced by the execution record; a success redirects (303) back to the
 /// page, a refusal re-renders it with the rule and the reason (409 for a refusal, 422 for a value the form could not
-/// carry, 401/403 for a failed re-authentication). Cookie-authenticated posts pass ``AuthenticationMiddleware``'s
+/// carry, 403 for a failed re-authentication). Cookie-authenticated posts pass ``AuthenticationMiddleware``'s
 /// same-origin check like every other form.
 extension PageController {
     func registerExecution(on router: Router<SparRequestContext>) {
