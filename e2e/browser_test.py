@@ -8,8 +8,9 @@ wichita) and a token issued for the mes-opcenter source system with `spar user t
 `spar serve` on a free port and drives the pages: signing in through the login form (and its __Host- session cookie),
 the numbers shown must equal the API's for the same windows, the user can click from the enterprise down to one
 machine and back, a posted event changes the live view (without reloading), the KPI, catalogue and ingest pages
-render, nothing breaks the Content-Security-Policy, and a wichita operator sees only wichita and gets 403 on a
-Toulouse page. Screenshots go to $SPAR_E2E_ARTIFACTS (default e2e/artifacts).
+render, an operator works a traveler through the execution pages (steps, an out-of-limit value opening an NCR, the MRB
+disposition, the hold-point sign-off, the serial's trace), nothing breaks the Content-Security-Policy, and a wichita
+operator sees only wichita and gets 403 on a Toulouse page. Screenshots go to $SPAR_E2E_ARTIFACTS (default e2e/artifacts).
 
 Needs Debian's chromium, chromium-driver and python3-selenium, and a built spar ($SPAR_BIN, default .build/debug/spar).
 Prints 'N passed, M failed' and exits non-zero on a failure.
@@ -42,7 +43,31 @@ HOST = os.environ.get("SPAR_E2E_HOST", "127.0.0.1")
 
 # The users this test enrols: (id, printed name, role, sites); passwords are test-only.
 ADMIN = ("admin", "E2E Admin", "admin", "*")
-USERS = [("planner", "Pat Planner", "supervisor", "*"), ("op-wichita", "Olive Operator", "operator", "wichita")]
+USERS = [("planner", "Pat Planner", "supervisor", "*"), ("op-wichita", "Olive Operator", "operator", "wichita"),
+         ("eng", "Eli Engineer", "engineer", "*"), ("qa-wichita", "Quinn Quality", "quality", "wichita")]
+
+# The routing of the operator pages' check: operation 10 at cnc-01 loads the fixture, then bores (a first-article
+# hold point); operation 20 deburrs on the 5-axis line.
+ROUTING_YAML = """partNumber: PN-E2E
+revision: A
+operations:
+  - sequence: 10
+    title: Bore
+    workCenter: aerostar/wichita/machining/5axis-line/cnc-01
+    steps:
+      - { sequence: 10, instruction: Load the part in fixture F-12 }
+      - sequence: 20
+        instruction: Bore the main hole to size
+        document: { id: WI-E2E-7, revision: B }
+        dataItems:
+          - { id: bore, name: bore diameter, type: number, unit: mm, lowerLimit: 12.00, upperLimit: 12.50, decimals: 2 }
+        holdPoint: firstArticle
+  - sequence: 20
+    title: Deburr
+    workCenter: aerostar/wichita/machining/5axis-line
+    steps:
+      - { sequence: 10, instruction: Deburr all edges }
+"""
 
 
 def password(user):
@@ -383,6 +408,140 @@ def main():
             driver.save_screenshot(os.path.join(ARTIFACTS, "tablet.png"))
             driver.set_window_size(1280, 1600)
 
+        def as_user(user):
+            return {"SPAR_USER": user, "SPAR_PASSWORD": password(user)}
+
+        def switch_user(user, path):
+            """Signs out, then signs in as `user` through the login form, landing on `path`."""
+            driver.get(server.base + "/travelers")
+            driver.find_element(By.ID, "logout").click()
+            WebDriverWait(driver, 10).until(lambda d: d.current_url == server.base + "/login")
+            sign_in_with_form(driver, server, user, path)
+
+        def submit(button_id):
+            """Clicks a form's button and waits for the next page (a new document has no mark on its window)."""
+            driver.execute_script("window.sparE2EOld = true")
+            driver.find_element(By.ID, button_id).click()
+            WebDriverWait(driver, 20).until(
+                lambda d: d.execute_script("return document.readyState === 'complete' && !window.sparE2EOld"))
+
+        def sign_fields(prefix, user):
+            """Fills a signature form: the user id when the session's first signing asks for it, and the password."""
+            ids = driver.find_elements(By.ID, prefix + "-user")
+            if ids:
+                ids[0].send_keys(user)
+            driver.find_element(By.ID, prefix + "-password").send_keys(password(user))
+
+        def operator_pages():
+            folder = tempfile.mkdtemp(prefix="spar-e2e-routing-")
+            routing = os.path.join(folder, "pn-e2e.yaml")
+            with open(routing, "w") as f:
+                f.write(ROUTING_YAML)
+            proposed = spar(["routing", "propose", "--db", server.db, routing, "--reason", "browser test"],
+                            env=as_user(ADMIN[0]), capture=True)
+            cr = proposed.split()[0]
+            assert cr.startswith("CR-"), proposed
+            for user in ["eng", "qa-wichita"]:
+                spar(["change", "approve", "--db", server.db, cr], env=as_user(user))
+            spar(["traveler", "release", "--db", server.db, "T-E2E-1", "--work-order", "WO-E2E", "--part", "PN-E2E",
+                  "--serial", "SN-E2E-1"], env=as_user("op-wichita"))
+            spar(["traveler", "consume", "--db", server.db, "T-E2E-1", "--lot", "HEAT-E2E-4", "--material",
+                  "Ti-6Al-4V", "--quantity", "1"], env=as_user("op-wichita"))
+
+            driver.set_window_size(800, 1200)
+            switch_user("op-wichita", "/travelers")
+            card = driver.find_element(By.CSS_SELECTOR, "li.traveler-card[data-traveler='T-E2E-1']")
+            assert "serial SN-E2E-1" in card.text and "WO-E2E" in card.text and "released" in card.text, card.text
+            link = card.find_element(By.CSS_SELECTOR, "a.traveler-link")
+            assert link.size["height"] >= 48, link.size
+            link.click()
+            assert driver.current_url == server.base + "/travelers/T-E2E-1", driver.current_url
+            assert driver.find_element(By.ID, "step-instruction").text == "Load the part in fixture F-12"
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= 800
+            driver.save_screenshot(os.path.join(ARTIFACTS, "traveler.png"))
+            button = driver.find_element(By.ID, "start-step")
+            assert button.size["height"] >= 48, button.size
+            submit("start-step")
+            sign_fields("complete", "op-wichita")
+            submit("complete-step")
+            # The next step: its instruction, document and limits beside the input.
+            assert driver.find_element(By.ID, "current-step").get_attribute("data-step") == "10.20"
+            assert driver.find_element(By.ID, "step-instruction").text == "Bore the main hole to size"
+            assert driver.find_element(By.ID, "step-document").text == "Work instruction WI-E2E-7 rev B"
+            submit("start-step")
+            limits = driver.find_element(By.CSS_SELECTOR, "[data-limits=bore]").text
+            assert limits == "12.00 – 12.50", limits
+            driver.find_element(By.ID, "value-bore").send_keys("12.93")
+            submit("record-bore")
+            notice = driver.find_element(By.ID, "ncr-opened")
+            assert "bore diameter 12.93 mm is outside 12.00–12.50 mm" in notice.text, notice.text
+            ncr = notice.find_element(By.TAG_NAME, "a").text
+            assert ncr.startswith("NCR-"), ncr
+            assert driver.find_element(By.ID, "traveler-state").text == "on hold"
+            driver.save_screenshot(os.path.join(ARTIFACTS, "traveler-ncr.png"))
+            # On hold: completing is refused, and the page names the rule.
+            sign_fields("complete", "op-wichita")
+            submit("complete-step")
+            assert driver.find_element(By.ID, "refusal-rule").text == "onHold"
+            driver.get(server.base + "/wip")
+            row = driver.find_element(By.CSS_SELECTOR, "#wip tr[data-traveler='T-E2E-1']")
+            assert f"on hold by {ncr}" in row.text, row.text
+
+            # The MRB: quality and engineering sign use-as-is on the NCR page, each re-authenticating.
+            switch_user("qa-wichita", "/ncrs")
+            driver.find_element(By.CSS_SELECTOR, f"#ncr-queue tr[data-ncr='{ncr}'] a").click()
+            driver.find_element(By.ID, "disposition-useAsIs").click()
+            driver.find_element(By.ID, "rationale").send_keys("0.43 mm over: fit checked on the mating part")
+            driver.find_element(By.ID, "user1").send_keys("qa-wichita")
+            driver.find_element(By.ID, "password1").send_keys(password("qa-wichita"))
+            driver.find_element(By.ID, "user2").send_keys("eng")
+            driver.find_element(By.ID, "password2").send_keys(password("eng"))
+            submit("disposition-submit")
+            assert driver.find_element(By.CSS_SELECTOR, "#ncr-disposition h2").text == "Disposition: use as is"
+            assert driver.find_element(By.ID, "ncr-status").text == "dispositioned"
+            driver.save_screenshot(os.path.join(ARTIFACTS, "ncr.png"))
+
+            # The operator completes the bore; the first-article hold point waits for quality.
+            switch_user("op-wichita", "/travelers/T-E2E-1")
+            sign_fields("complete", "op-wichita")
+            submit("complete-step")
+            assert driver.find_elements(By.CSS_SELECTOR, "section.hold-point[data-hold-point='10.20']")
+            submit("start-step")
+            assert driver.find_element(By.ID, "refusal-rule").text == "holdPoint"
+            switch_user("qa-wichita", "/travelers/T-E2E-1")
+            sign_fields("hold", "qa-wichita")
+            submit("sign-hold-point")
+            assert not driver.find_elements(By.CSS_SELECTOR, "section.hold-point"), "the hold point is signed"
+            row = driver.find_element(By.CSS_SELECTOR, "#operations tr[data-step='10.20']")
+            assert "first-article hold point: inspected by qa-wichita" in row.text, row.text
+
+            # The operator finishes the traveler.
+            switch_user("op-wichita", "/travelers/T-E2E-1")
+            assert driver.find_element(By.ID, "current-step").get_attribute("data-step") == "20.10"
+            submit("start-step")
+            sign_fields("complete", "op-wichita")
+            submit("complete-step")
+            assert driver.find_element(By.ID, "traveler-state").text == "complete"
+            driver.get(server.base + "/travelers")
+            assert not driver.find_elements(By.CSS_SELECTOR, "li.traveler-card[data-traveler='T-E2E-1']")
+
+            # The serial's genealogy shows the heat, the people and the measurement with its NCR.
+            driver.get(server.base + "/travelers/T-E2E-1")
+            driver.find_element(By.LINK_TEXT, "serial SN-E2E-1").click()
+            assert driver.current_url == server.base + "/serials/SN-E2E-1", driver.current_url
+            lots = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#trace-lots a")]
+            assert lots == ["HEAT-E2E-4"], lots
+            people = driver.find_element(By.ID, "trace-people").text
+            assert people == "eng, op-wichita, qa-wichita", people
+            assert "12.93 mm" in driver.find_element(By.ID, "trace-measurements").text
+            assert ncr in driver.find_element(By.ID, "trace-ncrs").text
+            as_built = driver.find_element(By.ID, "as-built").get_attribute("href")
+            assert as_built == server.base + "/api/serials/SN-E2E-1/as-built", as_built
+            driver.save_screenshot(os.path.join(ARTIFACTS, "serial.png"))
+            driver.find_element(By.LINK_TEXT, "HEAT-E2E-4").click()
+            assert [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#trace-serials a")] == ["SN-E2E-1"]
+            driver.set_window_size(1280, 1600)
+
         def content_security_policy():
             read_console()
             violations = [m for m in console if "Content Security Policy" in m or "Refused to" in m]
@@ -441,6 +600,9 @@ def main():
                          ("blueprint pages equal spar map analyze cell by cell", blueprint_pages),
                          ("a KPI value on a unit page leads to its events and an event's audit entry", lineage_to_the_record),
                          ("usable on a tablet-sized screen", tablet),
+                         ("an operator works a traveler on the tablet pages: steps, an out-of-limit value opens an "
+                          "NCR, the MRB dispositions it, quality signs the hold point, the serial's trace shows the "
+                          "heat", operator_pages),
                          ("no Content-Security-Policy violation in the browser console", content_security_policy),
                          ("a wichita operator sees only wichita and gets 403 on Toulouse", site_scoped_user),
                          ("the wichita operator's blueprint and lineage hold wichita only", site_scoped_blueprint_and_lineage)]:

@@ -125,15 +125,16 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
         .register(on: router)
     B2MMLController(live: live).register(on: router)
     KPIMLController(live: live, now: configuration.now).register(on: router)
-    let pages = try PageController(live: live, staleAfterSeconds: configuration.staleAfterSeconds)
+    let execution = ExecutionController(
+        execution: live.execution, authenticator: authenticator, recordedBy: configuration.recordedBy,
+        now: configuration.now)
+    let pages = try PageController(
+        live: live, staleAfterSeconds: configuration.staleAfterSeconds, executionAPI: execution)
     pages.register(on: router)
     AuthController(authenticator: authenticator, templates: pages.templates, modelVersion: live.modelVersion)
         .register(on: router)
     SignatureController(authenticator: authenticator).register(on: router)
-    ExecutionController(
-        execution: live.execution, authenticator: authenticator, recordedBy: configuration.recordedBy,
-        now: configuration.now
-    ).register(on: router)
+    execution.register(on: router)
     let registry = configuration.metrics
     router.get("/openapi.json") { _, context in
         try context.caller.authorizeRead()

@@ -170,23 +170,40 @@ struct ExecutionController {
         _ request: Request, _ context: SparRequestContext,
         _ use: (Body, ExecutionSigner) async throws -> SignedExecutionReceipt
     ) async throws -> Response {
-        let (principal, session) = try session(context)
         let b = try await body(request)
-        let password = try b.string("password")
-        if let wait = await authenticator.admitSigning(address: context.clientAddress, user: principal.name) {
+        let (signer, session) = try await sessionSigner(
+            context, user: b.optionalString("user"), password: try b.string("password"),
+            role: b.optionalString("role").flatMap(Role.init(rawValue:)))
+        let s = try await run { try await use(b, signer) }
+        await noteSigning(s, session: session)
+        return created(s.receipt, signatures: s.signatures, next: governance.requiredComponents(session: s.sessions.first))
+    }
+
+    /// The signer for the session's user, admitted by the signing rate limit; `user` is needed at the session's first
+    /// signing. Returns the session id to note the signing in (``noteSigning(_:session:)``).
+    func sessionSigner(_ context: SparRequestContext, user: String?, password: String, role: Role?) async throws
+        -> (ExecutionSigner, String)
+    {
+        let (principal, session) = try session(context)
+        try await admitSigning(context, user: principal.name)
+        let signing = await authenticator.signingSession(session)
+        return (ExecutionSigner(credentials: Credentials(user: user, password: password), role: role, session: signing), session)
+    }
+
+    /// Keeps the signer's updated signing session, so that the next signing needs the password only.
+    func noteSigning(_ s: SignedExecutionReceipt, session: String) async {
+        if let updated = s.sessions.first { await authenticator.noteSigning(session, updated) }
+    }
+
+    /// Refuses a signing attempt beyond the rate limit (as sign-ins are limited), with `Retry-After`.
+    func admitSigning(_ context: SparRequestContext, user: String) async throws {
+        if let wait = await authenticator.admitSigning(address: context.clientAddress, user: user) {
             var p = ProblemDetails(
                 .tooManyRequests, code: "too-many-requests", title: ProblemDetails.title("too-many-requests"),
-                detail: "too many signing attempts for \(principal.name); try again in \(wait) s")
+                detail: "too many signing attempts for \(user); try again in \(wait) s")
             p.headers[.retryAfter] = String(wait)
             throw p
         }
-        let signing = await authenticator.signingSession(session)
-        let signer = ExecutionSigner(
-            credentials: Credentials(user: b.optionalString("user"), password: password),
-            role: b.optionalString("role").flatMap(Role.init(rawValue:)), session: signing)
-        let s = try await run { try await use(b, signer) }
-        if let updated = s.sessions.first { await authenticator.noteSigning(session, updated) }
-        return created(s.receipt, signatures: s.signatures, next: governance.requiredComponents(session: s.sessions.first))
     }
 
     func visible(_ t: TravelerRecord, _ caller: Caller) -> Bool {
@@ -503,11 +520,7 @@ struct ExecutionController {
                 throw ProblemDetails.badRequest(
                     "missing-parameter", "signatures[\(i)] needs user and password", field: "signatures")
             }
-            if let wait = await authenticator.admitSigning(address: context.clientAddress, user: user) {
-                throw ProblemDetails(
-                    .tooManyRequests, code: "too-many-requests", title: ProblemDetails.title("too-many-requests"),
-                    detail: "too many signing attempts for \(user); try again in \(wait) s")
-            }
+            try await admitSigning(context, user: user)
             signers.append(
                 ExecutionSigner(
                     credentials: Credentials(user: user, password: password),

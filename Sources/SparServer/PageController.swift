@@ -6,18 +6,22 @@ import SparCore
 import SparEngine
 import SparInterchange
 
-/// The server-rendered pages: enterprise overview, scope (site … work unit), KPI catalogue and KPI pages, ingest.
+/// The server-rendered pages: enterprise overview, scope (site … work unit), KPI catalogue and KPI pages, ingest, and
+/// the operator pages of the execution record (``registerExecution(on:)``).
 /// Templates are parsed once at start; charts are inline SVG from ``SVGChart``.
 struct PageController {
     let live: LiveLedger
     let staleAfterSeconds: Int64
     let templates: MustacheLibrary
+    /// The execution API's helpers (who records, who signs, refusals as problems), which the operator pages share.
+    let executionAPI: ExecutionController
 
     static let headline = ["oee", "availability", "effectiveness", "qualityRatio"]
 
-    init(live: LiveLedger, staleAfterSeconds: Int64) throws {
+    init(live: LiveLedger, staleAfterSeconds: Int64, executionAPI: ExecutionController) throws {
         self.live = live
         self.staleAfterSeconds = staleAfterSeconds
+        self.executionAPI = executionAPI
         templates = try Templates.library()
     }
 
@@ -52,6 +56,7 @@ struct PageController {
             return try render(started, "kpi", try await kpiPage(s, id: id, caller: context.caller), caller: context.caller)
         }
         registerBlueprint(on: router)
+        registerExecution(on: router)
         router.get("/lineage") { request, context in
             let started = ContinuousClock.now
             let view = try await LineageView.read(

@@ -18,6 +18,12 @@ enum Templates {
         ("blueprint-diff", PackageResources.blueprint_diff_mustache),
         ("blueprint-versions", PackageResources.blueprint_versions_mustache),
         ("blueprint-gaps", PackageResources.blueprint_gaps_mustache),
+        ("travelers", PackageResources.travelers_mustache),
+        ("traveler", PackageResources.traveler_mustache),
+        ("wip", PackageResources.wip_mustache),
+        ("trace", PackageResources.trace_mustache),
+        ("ncrs", PackageResources.ncrs_mustache),
+        ("ncr", PackageResources.ncr_mustache),
     ]
 
     static func library() throws -> MustacheLibrary {

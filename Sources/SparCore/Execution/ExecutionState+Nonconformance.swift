@@ -149,23 +149,7 @@ extension ExecutionState {
     }
 
     /// NCR aging by cause at `time`, causes in alphabetical order.
-    public func ncrAging(at time: Timestamp) -> [NCRAging] {
-        var rows: [String: NCRAging] = [:]
-        for n in ncrs.values {
-            var row = rows[n.cause] ?? NCRAging(cause: n.cause)
-            let age = n.age(at: time)
-            if n.closedAt != nil {
-                row.closed += 1
-                row.totalTimeToClose += age
-            } else {
-                row.open += 1
-                row.totalOpenAge += age
-                row.oldestOpenAge = max(row.oldestOpenAge ?? 0, age)
-            }
-            rows[n.cause] = row
-        }
-        return rows.keys.sorted().compactMap { rows[$0] }
-    }
+    public func ncrAging(at time: Timestamp) -> [NCRAging] { NCRAging.byCause(ncrs.values, at: time) }
 
     /// Quantities of the travelers matching `filter` (all by default), summed.
     public func quantities(where filter: (TravelerRecord) -> Bool = { _ in true }) -> TravelerQuantities {

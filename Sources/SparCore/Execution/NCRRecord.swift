@@ -81,4 +81,23 @@ public struct NCRAging: Hashable, Sendable {
     public var meanOpenAge: Int64? { open > 0 ? totalOpenAge / Int64(open) : nil }
     /// Mean opening-to-closure time (ms, whole); nil when none is closed.
     public var meanTimeToClose: Int64? { closed > 0 ? totalTimeToClose / Int64(closed) : nil }
+
+    /// Aging of `ncrs` by cause at `time`, causes in alphabetical order.
+    public static func byCause(_ ncrs: some Sequence<NCRRecord>, at time: Timestamp) -> [NCRAging] {
+        var rows: [String: NCRAging] = [:]
+        for n in ncrs {
+            var row = rows[n.cause] ?? NCRAging(cause: n.cause)
+            let age = n.age(at: time)
+            if n.closedAt != nil {
+                row.closed += 1
+                row.totalTimeToClose += age
+            } else {
+                row.open += 1
+                row.totalOpenAge += age
+                row.oldestOpenAge = max(row.oldestOpenAge ?? 0, age)
+            }
+            rows[n.cause] = row
+        }
+        return rows.keys.sorted().compactMap { rows[$0] }
+    }
 }
