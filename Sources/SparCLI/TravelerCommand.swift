@@ -18,7 +18,7 @@ struct TravelerCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Release.self, Start.self, Record.self, Complete.self, Sign.self, Show.self, List.self, Consume.self,
-            Assemble.self, SplitLot.self, MergeLots.self, Correct.self, AsBuilt.self,
+            Assemble.self, SplitLot.self, MergeLots.self, Correct.self, AsBuilt.self, VerifyAsBuilt.self,
         ]
     )
 
@@ -401,19 +401,75 @@ struct TravelerCommand: AsyncParsableCommand {
 
     struct AsBuilt: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "as-built", abstract: "The as-built record of a serial, as JSON.")
+            commandName: "as-built",
+            abstract: "The as-built record of a serial, as JSON; with --sign, the signed as-built document.",
+            discussion: """
+                --sign signs the record as quality (re-authenticating: --as or SPAR_USER, SPAR_PASSWORD or a prompt) \
+                once the serial's traveler is complete and no NCR of it is open, and prints the spar-as-built-1 \
+                document: the record, its SHA-256, the ledger entry carrying that digest with the signature, and the \
+                signature's manifestation. spar traveler verify-as-built checks such a document against a ledger.
+                """)
         @OptionGroup var options: ExecutionOptions
         @Argument(help: "Serial.")
         var serial: String
+        @Flag(help: "Sign the record as quality and print the signed document.")
+        var sign = false
+        @Option(help: "With --sign: approved or verified.")
+        var meaning: ExecutionSignatureMeaning = .approved
+        @Option(help: "Output file (default: standard output).")
+        var out: String?
 
         func run() async throws {
             try await reportingFailure {
-                let (ledger, execution) = try await options.open()
-                try ledger.authorize(.read)
-                guard let a = try await execution.asBuilt(serial: serial) else {
-                    throw CLIError("serial \(serial) has no traveler")
+                let text: String
+                if sign {
+                    let (governance, execution) = try options.openForSigning()
+                    let d = try await governance.signAsBuilt(
+                        serial: serial, meaning: meaning,
+                        signer: try options.signer("signing the as-built record of \(serial)"),
+                        station: IdentityOptions.station, in: execution)
+                    text = d.json.canonical
+                    if out != nil { ExecutionText.signed(d.receipt) }
+                } else {
+                    let (ledger, execution) = try await options.open()
+                    try ledger.authorize(.read)
+                    guard let a = try await execution.asBuilt(serial: serial) else {
+                        throw CLIError("serial \(serial) has no traveler")
+                    }
+                    text = ExecutionReportJSON.asBuilt(a, at: .now).canonical
                 }
-                Console.out(ExecutionReportJSON.asBuilt(a, at: .now).canonical)
+                if let out {
+                    try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: out))
+                    Console.out("wrote \(out)")
+                } else {
+                    Console.out(text)
+                }
+            }
+        }
+    }
+
+    struct VerifyAsBuilt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-as-built",
+            abstract: "Check a signed as-built document against the ledger: digest, entry, chain hash, signature.")
+        @OptionGroup var options: ExecutionOptions
+        @Argument(help: "The spar-as-built-1 document (JSON).")
+        var file: String
+
+        func run() async throws {
+            try await reportingFailure {
+                let document = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: file)))
+                let (ledger, _) = try await options.open()
+                try ledger.authorize(.read)
+                let findings = try await Governance(ledger.store).verifyAsBuilt(document)
+                guard findings.isEmpty else {
+                    for f in findings { Console.err("\(file): \(f)") }
+                    throw CLIError("\(file) does not match the ledger (\(findings.count) finding(s))")
+                }
+                if case .object(let o) = document {
+                    let serial = o["serial"]?.stringValue ?? "?", entry = o["ledgerEntry"]?.stringValue ?? "?"
+                    Console.out("\(file): the as-built record of \(serial) is the one signed in \(entry)")
+                }
             }
         }
     }

@@ -36,6 +36,7 @@ struct ExecutionController {
         router.get("/api/trace/forward", use: traceForward)
         router.get("/api/trace/backward", use: traceBackward)
         router.get("/api/serials/:serial/as-built", use: asBuilt)
+        router.post("/api/serials/:serial/as-built/signatures", use: signAsBuilt)
         router.get("/api/ncrs", use: ncrs)
         router.post("/api/ncrs", use: openNCR)
         router.get("/api/ncrs/:ncr", use: ncr)
@@ -444,6 +445,27 @@ struct ExecutionController {
             throw ProblemDetails.notFound("not-found", "serial \(serial) has no traveler")
         }
         return JSONText(ExecutionReportJSON.asBuilt(a, at: now()))
+    }
+
+    /// Signs the serial's as-built record as quality and answers the signed `spar-as-built-1` document (201).
+    @Sendable func signAsBuilt(_ request: Request, context: SparRequestContext) async throws -> Response {
+        let serial = context.parameters.get("serial") ?? ""
+        guard let a = try await execution.asBuilt(serial: serial), visible(a.traveler, context.caller) else {
+            throw ProblemDetails.notFound("not-found", "serial \(serial) has no traveler")
+        }
+        let b = try await body(request)
+        let (signer, session) = try await sessionSigner(
+            context, user: b.optionalString("user"), password: try b.string("password"),
+            role: b.optionalString("role").flatMap(Role.init(rawValue:)))
+        let meaning = b.optionalString("meaning").flatMap(ExecutionSignatureMeaning.init(rawValue:)) ?? .approved
+        let d = try await run {
+            try await governance.signAsBuilt(
+                serial: serial, meaning: meaning, signer: signer, station: context.station, in: execution)
+        }
+        await noteSigning(d.receipt, session: session)
+        var response = JSONText(d.json).response
+        response.status = .created
+        return response
     }
 
     // MARK: NCRs

@@ -152,5 +152,18 @@ struct ExecutionCommandTests {
         #expect(try spar(f, "admin", ["verify"]).status == 0)
         let audit = try spar(f, "admin", ["audit", "--site", "a"]).stdout
         #expect(audit.contains("dispositioned NCR-6 rework: re-bore"))
+        // The signed as-built document: an operator may not sign it for quality; quality does, and it verifies
+        // against the ledger; a changed copy does not.
+        let doc = f.dir.appendingPathComponent("sn-1.as-built.json").path
+        let refused = try spar(f, "olga", ["traveler", "as-built", "SN-1", "--sign"], status: 2)
+        #expect(refused.stderr.contains("asBuilt"), "\(refused.stderr)")
+        let signed = try spar(f, "quinn", ["traveler", "as-built", "SN-1", "--sign", "--out", doc]).stdout
+        #expect(signed.contains("wrote \(doc)"))
+        let verified = try spar(f, "olga", ["traveler", "verify-as-built", doc]).stdout
+        #expect(verified.contains("the as-built record of SN-1 is the one signed in execution:"))
+        let text = try String(contentsOfFile: doc, encoding: .utf8)
+        try text.replacingOccurrences(of: "12.41", with: "12.40").write(toFile: doc, atomically: true, encoding: .utf8)
+        let tampered = try spar(f, "olga", ["traveler", "verify-as-built", doc], status: 2)
+        #expect(tampered.stderr.contains("sha256: the record's SHA-256 is"), "\(tampered.stderr)")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SparCore
 import SparEngine
 import SparGovernance
+import SparInterchange
 import SparSQLite
 import SparStorage
 import SparTestSupport
@@ -242,5 +243,59 @@ struct DerivedExecutionEventTests {
             }
             #expect(field == "id")
         }
+    }
+}
+
+@Suite("The as-built record of a serial as a signed document")
+struct SignedAsBuiltTests {
+    static func refusal(_ error: any Error) -> ExecutionRefusal? {
+        if case .refused(let r) = error as? ExecutionError { r } else { nil }
+    }
+
+    @Test("quality signs a finished serial's as-built record; the document verifies, and a changed one does not")
+    func signAndVerify() async throws {
+        let f = try await ExecutionFixture()
+        try await ExecutionKPITests.walk(f)
+        let g = f.g.governance
+        // SN-2's NCR is dispositioned but not closed.
+        let ncr = try #require(try await f.execution.current().ncrs.values.first { $0.traveler == "T-2" }?.id)
+        await #expect {
+            _ = try await g.signAsBuilt(serial: "SN-2", signer: f.signer("quinn"), station: "qa", in: f.execution)
+        } throws: { error in
+            let r = Self.refusal(error)
+            return r?.rule == .asBuilt && r?.reason == "the as-built record of SN-2 cannot be signed while \(ncr) is open"
+        }
+        // An operator's signature does not count for quality.
+        await #expect {
+            _ = try await g.signAsBuilt(serial: "SN-1", signer: f.signer("olga"), station: "qa", in: f.execution)
+        } throws: { error in
+            Self.refusal(error)?.rule == .asBuilt
+        }
+        f.advance(60)
+        let d = try await g.signAsBuilt(serial: "SN-1", signer: f.signer("quinn"), station: "qa", in: f.execution)
+        guard case .object(let o) = d.json, case .object(let record)? = o["asBuilt"] else {
+            Issue.record("not a document: \(d.json)")
+            return
+        }
+        #expect(o["format"]?.stringValue == "spar-as-built-1")
+        #expect(o["sha256"]?.stringValue == Governance.sha256(.object(record)))
+        #expect(d.receipt.signatures.map(\.signer) == ["quinn"])
+        #expect(d.receipt.signatures.first?.meaning == .approved)
+        let state = try await f.execution.current()
+        #expect(state.asBuiltSignatures["SN-1"]?.map(\.sha256) == [o["sha256"]?.stringValue ?? ""])
+        // The document as a file: parsed back, it verifies.
+        let reread = try JSONValue.parse(Data(d.json.canonical.utf8))
+        #expect(try await g.verifyAsBuilt(reread).isEmpty)
+        // A changed record no longer matches its digest or the signed entry.
+        var changed = record
+        changed["serial"] = .string("SN-9")
+        var forged = o
+        forged["asBuilt"] = .object(changed)
+        let findings = try await g.verifyAsBuilt(.object(forged))
+        #expect(findings.map(\.field) == ["sha256", "sha256"])
+        // A document naming another entry does not verify either.
+        forged = o
+        forged["ledgerEntry"] = .string("execution:3")
+        #expect(try await g.verifyAsBuilt(.object(forged)).map(\.field).contains("ledgerEntry"))
     }
 }

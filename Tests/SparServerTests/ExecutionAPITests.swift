@@ -121,6 +121,19 @@ struct ExecutionAPITests {
                 "/api/travelers", aud, #"{"traveler":"T-2","workOrder":"WO-2","partNumber":"PN-1","serial":"SN-2"}"#)
             #expect(denied.status == .forbidden)
             #expect(try await client.send("/api/serials/SN-1/as-built", session: aud).status == .ok)
+            // Quality signs the as-built record: the signed document carries the record's digest and the signature.
+            let signedDoc = try await post("/api/serials/SN-1/as-built/signatures", qa, #"{"password":"\#(qaPW)"}"#)
+            #expect(signedDoc.status == .created)
+            let doc = try JSONValue.parse(Data(buffer: signedDoc.body))
+            if case .object(let o) = doc, let record = o["asBuilt"] {
+                #expect(o["format"]?.stringValue == "spar-as-built-1")
+                #expect(o["sha256"]?.stringValue == Governance.sha256(record))
+                #expect(try await fixture.governance().verifyAsBuilt(doc).isEmpty)
+            } else {
+                Issue.record("not a signed document: \(String(buffer: signedDoc.body))")
+            }
+            let byAuditor = try await post("/api/serials/SN-1/as-built/signatures", aud, #"{"password":"x"}"#)
+            #expect(byAuditor.status == .forbidden || byAuditor.status == .conflict)
         }
     }
 }
