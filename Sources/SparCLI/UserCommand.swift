@@ -63,7 +63,7 @@ struct UserCommand: AsyncParsableCommand {
         var user: String
         @Option(help: "Printed name, shown on the user's signatures.")
         var name: String
-        @Option(help: "A role: operator, supervisor, quality, engineer, admin, auditor (repeatable).")
+        @Option(help: "A role: operator, supervisor, quality, engineer, admin, auditor, customer (repeatable).")
         var role: [Role]
         @Option(help: "Sites: '*' or site ids separated by commas.")
         var sites: String

@@ -1,6 +1,9 @@
 /// What a person does in the plant, and so what Spar lets them do (compliance.md A1).
 public enum Role: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     case `operator`, supervisor, quality, engineer, admin, auditor
+    /// A customer's representative (or source inspector) at the plant: reads their sites and signs, in the
+    /// customer's capacity, the dispositions and source inspections that need the customer.
+    case customer
 
     /// What this role may do, within its sites.
     public var permissions: Set<Permission> {
@@ -11,6 +14,7 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable, Comparable 
         case .engineer: [.read, .sign, .proposeChange, .approveChange]
         case .admin: [.read, .sign, .proposeChange, .manageUsers, .verify]
         case .auditor: [.read, .verify]
+        case .customer: [.read, .sign]
         }
     }
 

@@ -130,8 +130,8 @@ extension Governance {
         guard let governed = SignatureMeaning(rawValue: meaning.rawValue) else {
             throw GovernanceError(.invalid, field: "meaning", "'\(meaning.rawValue)' is not a signature meaning")
         }
-        let preferred = meaning.allowedCapacities.compactMap { c -> Role? in
-            if case .role(let r) = c { r } else { nil }
+        let preferred = meaning.allowedCapacities.map { c -> Role in
+            if case .role(let r) = c { r } else { .customer }
         }
         var signatures: [ExecutionSignature] = []
         var prepared: [PreparedSignature] = []
@@ -144,7 +144,8 @@ extension Governance {
             }
             signatures.append(
                 ExecutionSignature(
-                    signer: p.account.id, capacity: .role(role), meaning: meaning, time: p.manifestation.signedAt,
+                    signer: p.account.id, capacity: role == .customer ? .customer : .role(role), meaning: meaning,
+                    time: p.manifestation.signedAt,
                     signatureID: p.manifestation.signatureID))
             prepared.append(p)
         }

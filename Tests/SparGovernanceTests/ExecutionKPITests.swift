@@ -299,3 +299,48 @@ struct SignedAsBuiltTests {
         #expect(try await g.verifyAsBuilt(.object(forged)).map(\.field).contains("ledgerEntry"))
     }
 }
+
+@Suite("A customer's representative signs the dispositions that need the customer")
+struct CustomerSignatureTests {
+    @Test("use as is of a part that needs customer approval: refused without the customer, accepted with a customer user")
+    func customerDisposition() async throws {
+        let f = try await ExecutionFixture()
+        try await f.g.enroll("cora", .customer, sites: .sites(["a"]))
+        var routing = boreRouting("A")
+        routing.customerApprovalRequired = true
+        try await f.release(routing, effective: GovernanceFixture.start)
+        try await f.execution.releaseTraveler("T-1", workOrder: "WO-1", partNumber: "PN-1", item: .serial("SN-1"), by: f.olga)
+        f.advance(60)
+        try await f.execution.startStep(traveler: "T-1", step: StepRef(10, 10), by: f.olga)
+        let out = try await f.execution.recordValue(
+            traveler: "T-1", step: StepRef(10, 10), item: "bore", value: .number(12.55), by: f.olga)
+        guard case .ncrOpened(let ncr, _)? = out.consequences.first else {
+            Issue.record("no NCR: \(out.consequences)")
+            return
+        }
+        f.advance(60)
+        await #expect {
+            _ = try await f.g.governance.disposition(
+                ncr: ncr, .useAsIs, rationale: "within the assembly's tolerance stack",
+                signers: [f.signer("quinn"), f.signer("eli")], station: "mrb", in: f.execution)
+        } throws: { error in
+            guard case .refused(let r) = error as? ExecutionError else { return false }
+            return r.rule == .disposition && r.reason.contains("missing customer")
+        }
+        let d = try await f.g.governance.disposition(
+            ncr: ncr, .useAsIs, rationale: "within the assembly's tolerance stack",
+            signers: [f.signer("quinn"), f.signer("eli"), f.signer("cora")], station: "mrb", in: f.execution)
+        guard case .ncrDispositioned(let fact) = d.receipt.event.fact else {
+            Issue.record("not a disposition: \(d.receipt.event.fact)")
+            return
+        }
+        #expect(fact.signatures.map(\.capacity) == [.role(.quality), .role(.engineer), .customer])
+        #expect(d.signatures.map(\.signer) == ["quinn", "eli", "cora"])
+        // A customer user records no shop-floor facts.
+        let cora = try await f.g.governance.authenticate(
+            Credentials(user: "cora", password: GovernanceFixture.password), station: "test", purpose: "login")
+        await #expect(throws: ExecutionError.self) {
+            try await f.execution.startStep(traveler: "T-1", step: StepRef(20, 10), by: cora)
+        }
+    }
+}

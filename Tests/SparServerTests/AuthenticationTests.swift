@@ -441,7 +441,7 @@ struct AuthenticationTests {
                     #expect(r.status == .ok)
                     let line = try #require(try r.json()["results"]?.array?.first)
                     #expect(line["field"]?.string == "type")
-                case .auditor, .engineer, .admin:
+                case .auditor, .engineer, .admin, .customer:
                     #expect(r.status == .forbidden, "\(user.id)")
                     #expect(try r.json()["code"]?.string == "forbidden")
                 }
