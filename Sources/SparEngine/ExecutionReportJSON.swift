@@ -49,6 +49,7 @@ public enum ExecutionReportJSON {
         case .onHold(let ncrs): status = ["state": .string("onHold"), "ncrs": .array(ncrs.map(JSONValue.string))]
         case .blocked(let ref, let kind):
             status = ["state": .string("blocked"), "holdPoint": .string(ref.description), "kind": .string(kind.rawValue)]
+        case .outside(let processor): status = ["state": .string("outside"), "processor": .string(processor)]
         }
         return .object([
             "traveler": .string(e.traveler), "workOrder": .string(e.workOrder), "partNumber": .string(e.partNumber),

@@ -141,6 +141,7 @@ public enum ExecutionRecordJSON {
         ]
         if let v = op.runTimePerUnit { o["runTimePerUnit"] = .number(v) }
         if let v = op.setupTime { o["setupTime"] = .number(v) }
+        if let v = op.outsideProcessor { o["outsideProcessor"] = .string(v) }
         return .object(o)
     }
 
@@ -367,7 +368,8 @@ public enum ExecutionRecordJSON {
             sequence: try r.int("sequence"), title: try r.optionalString("title") ?? "",
             workCenter: EquipmentPath(try r.string("workCenter")),
             allowOutOfSequence: try r.optionalBool("allowOutOfSequence") ?? false, steps: try r.array("steps").map(step),
-            runTimePerUnit: try r.optionalNumber("runTimePerUnit"), setupTime: try r.optionalNumber("setupTime"))
+            runTimePerUnit: try r.optionalNumber("runTimePerUnit"), setupTime: try r.optionalNumber("setupTime"),
+            outsideProcessor: try r.optionalString("outsideProcessor"))
     }
 
     static func step(_ r: Reader) throws(ExecutionRecordProblem) -> RoutingStep {

@@ -316,6 +316,7 @@ extension PageController {
         case .onHold?: return ("on hold", "st-hold")
         case .blocked?: return ("waiting for inspection", "st-blocked")
         case .working?: return ("in progress", "st-working")
+        case .outside(let processor)?: return ("at \(processor)", "st-outside")
         default: return t.steps.isEmpty ? ("released", "st-released") : ("in progress", "st-waiting")
         }
     }
@@ -331,6 +332,7 @@ extension PageController {
             blocks = "NCR disposition"
             ncrs = ids.map { ["id": $0, "href": "/ncrs/" + Self.pathComponent($0)] }
         case .blocked(let ref, let kind): blocks = "\(kind.phrase) of step \(ref) (unsigned)"
+        case .outside(let processor): blocks = "return from \(processor)"
         case .working: blocks = ""
         case .waiting: blocks = ""
         }

@@ -344,3 +344,50 @@ struct CustomerSignatureTests {
         }
     }
 }
+
+@Suite("WIP at an outside processor")
+struct OutsideProcessorTests {
+    @Test("a step of an outside-processed operation shows the serial at the supplier from shipping to receipt")
+    func outsideProcessing() async throws {
+        let f = try await ExecutionFixture()
+        let routing = Routing(
+            partNumber: "PN-H", revision: "A",
+            operations: [
+                RoutingOperation(
+                    sequence: 10, title: "Machine", workCenter: ExecutionKPITests.unit,
+                    steps: [RoutingStep(sequence: 10, instruction: "Machine")]),
+                RoutingOperation(
+                    sequence: 20, title: "Heat treat", workCenter: EquipmentPath("e/a/x/w"),
+                    steps: [RoutingStep(sequence: 10, instruction: "Ship to HT; receive with certificate")],
+                    outsideProcessor: "Bodycote Wichita"),
+            ])
+        #expect(
+            Routing(
+                partNumber: "P", revision: "A",
+                operations: [
+                    RoutingOperation(
+                        sequence: 10, workCenter: EquipmentPath("e/a/x/w"), steps: [RoutingStep(sequence: 10, instruction: "x")],
+                        outsideProcessor: " ")
+                ]
+            ).validationProblems().map(\.location) == ["operations[10].outsideProcessor"])
+        try await f.release(routing, effective: GovernanceFixture.start)
+        try await f.execution.releaseTraveler("T-1", workOrder: "WO-1", partNumber: "PN-H", item: .serial("SN-1"), by: f.olga)
+        f.advance(60)
+        try await f.execution.startStep(traveler: "T-1", step: StepRef(10, 10), by: f.olga)
+        f.advance(60)
+        try await f.complete("T-1", 10, 10)
+        f.advance(60)
+        let shipped = f.g.clock.now
+        try await f.execution.startStep(traveler: "T-1", step: StepRef(20, 10), by: f.olga)
+        f.advance(3 * 86_400)
+        var wip = try await f.execution.wip()
+        #expect(wip.map(\.status) == [.outside(processor: "Bodycote Wichita")])
+        #expect(wip.first?.since == shipped)
+        let threeDays: Int64 = 3 * 86_400_000
+        #expect(wip.first.map { $0.age(at: f.g.clock.now) } == threeDays)
+        #expect(wip.first?.status.description == "at outside processor Bodycote Wichita")
+        try await f.complete("T-1", 20, 10)
+        wip = try await f.execution.wip()
+        #expect(wip.isEmpty)
+    }
+}

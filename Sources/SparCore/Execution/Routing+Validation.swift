@@ -33,6 +33,9 @@ extension Routing {
         if op.sequence <= 0 { add(l + ".sequence", "must be a positive number, not \(op.sequence)") }
         if op.workCenter.components.allSatisfy(\.isEmpty) { add(l + ".workCenter", "must name a work center or unit") }
         if op.steps.isEmpty { add(l + ".steps", "an operation needs at least one step") }
+        if let p = op.outsideProcessor, p.trimmingCharacters(in: .whitespaces).isEmpty {
+            add(l + ".outsideProcessor", "must name the supplier, or be left out")
+        }
         for (name, v) in [("runTimePerUnit", op.runTimePerUnit), ("setupTime", op.setupTime)] {
             if let v, !(v > 0 && v.isFinite) { add("\(l).\(name)", "must be a positive number of seconds, not \(v)") }
         }

@@ -83,11 +83,15 @@ public struct RoutingOperation: Hashable, Sendable {
     public var runTimePerUnit: Double?
     /// Standard setup time (s), the order run's planned setup time.
     public var setupTime: Double?
+    /// The supplier that performs the operation (plating, heat treatment, NDT), when it is outside-processed: starting
+    /// a step ships the part out, completing it receives it back; meanwhile WIP shows it at the supplier.
+    public var outsideProcessor: String?
 
     public init(
         sequence: Int, title: String = "", workCenter: EquipmentPath, allowOutOfSequence: Bool = false,
-        steps: [RoutingStep], runTimePerUnit: Double? = nil, setupTime: Double? = nil
+        steps: [RoutingStep], runTimePerUnit: Double? = nil, setupTime: Double? = nil, outsideProcessor: String? = nil
     ) {
+        self.outsideProcessor = outsideProcessor
         self.runTimePerUnit = runTimePerUnit
         self.setupTime = setupTime
         self.sequence = sequence

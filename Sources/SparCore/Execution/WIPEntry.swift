@@ -8,6 +8,9 @@ public enum WIPStatus: Hashable, Sendable, CustomStringConvertible {
     case onHold(ncrs: [String])
     /// Stopped behind an unsigned hold point.
     case blocked(holdPoint: StepRef, kind: HoldPointKind)
+    /// At an outside processor: a step of an outside-processed operation is started (shipped) and not yet
+    /// completed (received back).
+    case outside(processor: String)
 
     public var description: String {
         switch self {
@@ -15,6 +18,7 @@ public enum WIPStatus: Hashable, Sendable, CustomStringConvertible {
         case .waiting: "waiting"
         case .onHold(let ncrs): "on hold by \(ncrs.joined(separator: ", "))"
         case .blocked(let ref, let kind): "blocked by the \(kind.phrase) of step \(ref)"
+        case .outside(let processor): "at outside processor \(processor)"
         }
     }
 }
@@ -67,6 +71,9 @@ extension ExecutionState {
         let next = order.first { t.steps[$0] == nil }
         let step = working ?? next
         var status: WIPStatus = working == nil ? .waiting : .working
+        if let w = working, let processor = t.operation(w.operation)?.operation.outsideProcessor {
+            status = .outside(processor: processor)
+        }
         var since = working.flatMap { t.steps[$0]?.startedAt } ?? t.lastMovedAt
         let held = holds(on: t.item.node)
         if !held.isEmpty {
