@@ -391,3 +391,32 @@ struct OutsideProcessorTests {
         #expect(wip.isEmpty)
     }
 }
+
+@Suite("Step starts and completions at the same instant on one unit")
+struct SameInstantTests {
+    @Test("a second state change at the same instant corrects the first: the unit has one state per instant")
+    func sameInstant() async throws {
+        let f = try await ExecutionFixture()
+        for r in ExecutionKPITests.routings() { try await f.release(r, effective: GovernanceFixture.start) }
+        let x = f.execution
+        try await x.releaseTraveler("T-1", workOrder: "WO-1", partNumber: "PN-K", item: .serial("SN-1"), by: f.olga)
+        ExecutionKPITests.at(f, "08:10")
+        // Setup started and completed, and the next step started, all at 08:10.
+        try await x.startStep(traveler: "T-1", step: StepRef(10, 10), by: f.olga)
+        let done = try await f.g.governance.completeStep(
+            traveler: "T-1", step: StepRef(10, 10), signer: f.signer("olga"), station: "t", in: x)
+        let next = try await x.startStep(traveler: "T-1", step: StepRef(10, 20), by: f.olga)
+        #expect(done.receipt.derivedRejections.isEmpty && next.derivedRejections.isEmpty)
+        ExecutionKPITests.at(f, "08:20")
+        try await x.recordValue(traveler: "T-1", step: StepRef(10, 20), item: "depth", value: .number(5.0), by: f.olga)
+        try await f.complete("T-1", 10, 20)
+        let version = try await LedgerPlantModel.latest(in: f.g.store)?.1
+        let reader = try await LedgerProjection.reader(store: f.g.store, model: f.g.model, plantModelVersion: version)
+        let r = try await reader.result(
+            KPIQuery(scope: ExecutionKPITests.unit, from: ExecutionKPITests.window.start, to: ExecutionKPITests.window.end))
+        #expect(r.element("AUST") == 0)
+        #expect(r.element("APT") == 600)
+        let states = try await LedgerProjection.events(store: f.g.store).filter { $0.id.rawValue.hasSuffix(".state") }
+        #expect(states.map(\.type) == ["state", "correction", "correction", "state"])
+    }
+}
