@@ -99,7 +99,11 @@ extension ExecutionLedger {
 
     /// The as-built record of a serial: its traveler, the backward trace and the NCRs behind it.
     public func asBuilt(serial: String) async throws -> ExecutionAsBuilt? {
-        let state = try await current()
+        Self.asBuilt(serial: serial, in: try await current())
+    }
+
+    /// The as-built record of a serial in `state`.
+    public static func asBuilt(serial: String, in state: ExecutionState) -> ExecutionAsBuilt? {
         guard let t = state.traveler(of: .serial(serial)) else { return nil }
         let trace = state.traceBackward(.serial(serial))
         return ExecutionAsBuilt(

@@ -95,6 +95,16 @@ public actor ExecutionLedger {
         return s
     }
 
+    /// The record as the execution entries before sequence `seq` left it.
+    public func state(beforeSeq seq: Int64) async throws -> ExecutionState {
+        var s = ExecutionState()
+        for e in try await store.entries(kind: .execution) where e.seq < seq {
+            guard let event = try? ExecutionRecordJSON.decode(body: e.entry.body, record: e.entry.id) else { continue }
+            _ = try? s.apply(event)
+        }
+        return s
+    }
+
     /// The ledger id of the latest entry of a traveler, what its operator's or inspector's signature binds to.
     public func latestEntry(traveler: String) async throws -> String? {
         try await refresh()

@@ -46,24 +46,55 @@ extension Governance {
         guard let a = try await execution.asBuilt(serial: serial) else {
             throw ExecutionError.invalid(field: "serial", reason: "serial \(serial) has no traveler")
         }
-        let record = ExecutionReportJSON.asBuilt(a, at: clock())
+        let asOf = clock()
+        let record = ExecutionReportJSON.asBuilt(a, at: asOf)
         let digest = Self.sha256(record)
         let target = try await travelerRecord(a.traveler.id, in: execution)
         let (signatures, prepared) = try await executionSignatures(
             record: target, meaning: meaning, signers: [signer],
             reason: "as-built record of \(serial), SHA-256 \(digest)", station: station)
         let receipt = try await recordSigned(
-            .asBuiltSigned(AsBuiltSigned(serial: serial, sha256: digest, signature: signatures[0])),
+            .asBuiltSigned(AsBuiltSigned(serial: serial, sha256: digest, asOf: asOf, signature: signatures[0])),
             prepared: prepared, permission: .sign, in: execution)
         guard let stored = try await store.entry(id: receipt.receipt.entryID) else {
             throw GovernanceError(.conflict, field: "ledgerEntry", "\(receipt.receipt.entryID) is not in the ledger")
         }
-        let json = JSONValue.object([
-            "format": .string(SignedAsBuiltDocument.format), "serial": .string(serial), "asBuilt": record,
-            "sha256": .string(digest), "ledgerEntry": .string(stored.entry.id), "seq": .number(Double(stored.seq)),
-            "entryHash": .string(stored.hash.hex), "signatures": .array(receipt.signatures.map(Governance.json)),
-        ])
+        let json = Self.document(serial: serial, record: record, digest: digest, entry: stored, signatures: receipt.signatures)
         return SignedAsBuiltDocument(json: json, receipt: receipt)
+    }
+
+    static func document(
+        serial: String, record: JSONValue, digest: String, entry: LedgerEntry, signatures: [SignatureManifestation]
+    ) -> JSONValue {
+        .object([
+            "format": .string(SignedAsBuiltDocument.format), "serial": .string(serial), "asBuilt": record,
+            "sha256": .string(digest), "ledgerEntry": .string(entry.entry.id), "seq": .number(Double(entry.seq)),
+            "entryHash": .string(entry.hash.hex), "signatures": .array(signatures.map(Governance.json)),
+        ])
+    }
+
+    /// The signed as-built documents of a serial, oldest first, produced again from the ledger: each record as the
+    /// execution entries before its signature left it, at the time it states. A record that no longer gives the
+    /// signed digest is a finding of ``verifyAsBuilt(_:)`` (its `sha256`).
+    public func signedAsBuilt(serial: String, in execution: ExecutionLedger) async throws -> [JSONValue] {
+        var out: [JSONValue] = []
+        for signed in try await execution.current().asBuiltSignatures[serial] ?? [] {
+            guard let entry = try await store.entry(id: ExecutionLedger.entryID(signed.event)),
+                let event = try? ExecutionRecordJSON.decode(body: entry.entry.body, record: entry.entry.id),
+                case .asBuiltSigned(let f) = event.fact
+            else { continue }
+            let before = try await execution.state(beforeSeq: entry.seq)
+            guard let a = ExecutionLedger.asBuilt(serial: serial, in: before) else { continue }
+            var signatures: [SignatureManifestation] = []
+            if let sid = f.signature.signatureID, let s = try await store.entry(id: sid), let m = Self.manifestation(of: s) {
+                signatures.append(m)
+            }
+            out.append(
+                Self.document(
+                    serial: serial, record: ExecutionReportJSON.asBuilt(a, at: f.asOf), digest: f.sha256, entry: entry,
+                    signatures: signatures))
+        }
+        return out
     }
 
     /// Checks a signed as-built document against this ledger: its digest is that of its record, the entry it names

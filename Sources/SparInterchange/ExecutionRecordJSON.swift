@@ -85,7 +85,10 @@ public enum ExecutionRecordJSON {
         case .ncrClosed(let f):
             return ["ncr": .string(f.ncr), "signature": json(f.signature)]
         case .asBuiltSigned(let f):
-            return ["serial": .string(f.serial), "sha256": .string(f.sha256), "signature": json(f.signature)]
+            return [
+                "serial": .string(f.serial), "sha256": .string(f.sha256), "asOf": .string(f.asOf.rfc3339),
+                "signature": json(f.signature),
+            ]
         case .materialConsumed(let f):
             var o: [String: JSONValue] = [
                 "traveler": .string(f.traveler), "lot": .string(f.lot), "material": .string(f.material),
@@ -279,7 +282,7 @@ public enum ExecutionRecordJSON {
         case "asBuiltSigned":
             return .asBuiltSigned(
                 AsBuiltSigned(
-                    serial: try r.string("serial"), sha256: try r.string("sha256"),
+                    serial: try r.string("serial"), sha256: try r.string("sha256"), asOf: try r.time("asOf"),
                     signature: try signature(r.object("signature"))))
         case "materialConsumed":
             return .materialConsumed(

@@ -37,6 +37,7 @@ struct ExecutionController {
         router.get("/api/trace/backward", use: traceBackward)
         router.get("/api/serials/:serial/as-built", use: asBuilt)
         router.post("/api/serials/:serial/as-built/signatures", use: signAsBuilt)
+        router.get("/api/serials/:serial/as-built/signatures", use: signedAsBuilt)
         router.get("/api/ncrs", use: ncrs)
         router.post("/api/ncrs", use: openNCR)
         router.get("/api/ncrs/:ncr", use: ncr)
@@ -466,6 +467,16 @@ struct ExecutionController {
         var response = JSONText(d.json).response
         response.status = .created
         return response
+    }
+
+    /// The serial's signed as-built documents, oldest first, produced again from the ledger.
+    @Sendable func signedAsBuilt(_ request: Request, context: SparRequestContext) async throws -> JSONText {
+        try context.caller.authorizeRead()
+        let serial = context.parameters.get("serial") ?? ""
+        guard let a = try await execution.asBuilt(serial: serial), visible(a.traveler, context.caller) else {
+            throw ProblemDetails.notFound("not-found", "serial \(serial) has no traveler")
+        }
+        return JSONText(.object(["documents": .array(try await governance.signedAsBuilt(serial: serial, in: execution))]))
     }
 
     // MARK: NCRs

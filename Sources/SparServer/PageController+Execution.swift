@@ -78,7 +78,30 @@ extension PageController {
             try context.caller.authorizeRead()
             let started = ContinuousClock.now
             let serial = context.parameters.get("serial")?.removingPercentEncoding ?? ""
-            return try render(started, "trace", try await serialPage(serial, caller: context.caller), caller: context.caller)
+            return try render(
+                started, "trace", try await serialPage(serial, caller: context.caller, session: context.caller.session),
+                caller: context.caller)
+        }
+        router.post("/serials/:serial/as-built") { request, context in
+            let started = ContinuousClock.now
+            let serial = context.parameters.get("serial")?.removingPercentEncoding ?? ""
+            let form = try await PageForm.read(request)
+            do {
+                _ = try await executionAPI.run {
+                    let (signer, session) = try await executionAPI.sessionSigner(
+                        context, user: form["user"], password: try form.required("password"), role: nil)
+                    guard let a = try await live.execution.asBuilt(serial: serial), executionAPI.visible(a.traveler, context.caller)
+                    else { throw ProblemDetails.notFound("not-found", "serial \(serial) has no traveler") }
+                    let d = try await executionAPI.governance.signAsBuilt(
+                        serial: serial, signer: signer, station: context.station, in: live.execution)
+                    await executionAPI.noteSigning(d.receipt, session: session)
+                }
+                return AuthenticationMiddleware.redirect(to: "/serials/" + Self.pathComponent(serial))
+            } catch let p as ProblemDetails where Self.showsOnPage(p) {
+                var model = try await serialPage(serial, caller: context.caller, session: context.caller.session)
+                model["refusal"] = Self.refusalModel(p)
+                return Self.refused(try render(started, "trace", model, caller: context.caller), p)
+            }
         }
         router.get("/lots/:lot") { _, context in
             try context.caller.authorizeRead()
@@ -535,7 +558,7 @@ extension PageController {
         }
     }
 
-    func serialPage(_ serial: String, caller: Caller) async throws -> [String: Any] {
+    func serialPage(_ serial: String, caller: Caller, session: String?) async throws -> [String: Any] {
         let state = try await live.execution.current()
         let traveler = state.traveler(of: .serial(serial))
         if let traveler { _ = try await visibleTraveler(traveler.id, caller: caller) }
@@ -566,6 +589,18 @@ extension PageController {
                 "ncrHref": "/ncrs/" + Self.pathComponent(m.entry.ncr ?? ""), "superseded": !m.entry.isCurrent,
             ]
         }
+        let signedAsBuilt: [[String: Any]] = (state.asBuiltSignatures[serial] ?? []).map { s in
+            [
+                "time": Format.time(s.time, zone: nil), "signer": s.signature.signer,
+                "meaning": s.signature.meaning.rawValue, "sha256": s.sha256,
+                "entry": ExecutionLedger.entryID(s.event),
+                "entryHref": "/audit/entries/" + Self.pathComponent(ExecutionLedger.entryID(s.event)),
+            ]
+        }
+        var needsUserID = true
+        if let session {
+            needsUserID = await executionAPI.authenticator.requiredComponents(session: session) == .userIDAndPassword
+        }
         let ncrs: [[String: Any]] = trace.ncrs.compactMap { state.ncrs[$0] }.map { n in
             [
                 "id": n.id, "href": "/ncrs/" + Self.pathComponent(n.id), "status": n.status.rawValue,
@@ -585,6 +620,11 @@ extension PageController {
             "steps": steps, "hasSteps": !steps.isEmpty, "measurements": measurements,
             "hasMeasurements": !measurements.isEmpty, "people": trace.people.joined(separator: ", "),
             "ncrs": ncrs, "hasNCRs": !ncrs.isEmpty,
+            "signedAsBuilt": signedAsBuilt, "hasSignedAsBuilt": !signedAsBuilt.isEmpty,
+            "canSignAsBuilt": traveler.map { if case .complete = $0.status { true } else { false } } ?? false,
+            "signAction": "/serials/\(Self.pathComponent(serial))/as-built",
+            "signedAsBuiltHref": "/api/serials/\(Self.pathComponent(serial))/as-built/signatures",
+            "needsUserID": needsUserID,
         ]
     }
 

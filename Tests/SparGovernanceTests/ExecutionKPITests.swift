@@ -283,6 +283,10 @@ struct SignedAsBuiltTests {
         #expect(d.receipt.signatures.first?.meaning == .approved)
         let state = try await f.execution.current()
         #expect(state.asBuiltSignatures["SN-1"]?.map(\.sha256) == [o["sha256"]?.stringValue ?? ""])
+        // Produced again from the ledger, after more entries, it is the same document.
+        try await f.execution.releaseTraveler("T-9", workOrder: "WO-9", partNumber: "PN-K", item: .serial("SN-9"), by: f.olga)
+        let again = try await g.signedAsBuilt(serial: "SN-1", in: f.execution)
+        #expect(again.map(\.canonical) == [d.json.canonical])
         // The document as a file: parsed back, it verifies.
         let reread = try JSONValue.parse(Data(d.json.canonical.utf8))
         #expect(try await g.verifyAsBuilt(reread).isEmpty)

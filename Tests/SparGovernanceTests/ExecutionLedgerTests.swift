@@ -97,6 +97,9 @@ struct ExecutionLedgerTests {
             .entryCorrected(EntryCorrected(corrects: EventID("4"), replacement: .consumption(lot: "L-1", quantity: 2), reason: "typo", signature: s)),
             .entryCorrected(EntryCorrected(corrects: EventID("4"), replacement: .void, reason: "typo", signature: s)),
             .materialConsumed(MaterialConsumed(traveler: "T-1", step: StepRef(10, 10), lot: "L-1", material: "Ti", quantity: 0.5)),
+            .asBuiltSigned(
+                AsBuiltSigned(
+                    serial: "SN-1", sha256: String(repeating: "ab", count: 32), asOf: GovernanceFixture.start, signature: s)),
         ]
         for (i, fact) in facts.enumerated() {
             let event = ExecutionEvent(id: EventID("\(i + 1)"), time: GovernanceFixture.start, actor: "olga", fact: fact)

@@ -286,9 +286,12 @@ public struct NCRClosed: Hashable, Sendable {
 public struct AsBuiltSigned: Hashable, Sendable {
     public var serial: String
     public var sha256: String
+    /// The time the record states it was produced at (its `generatedAt`), so that it can be produced again.
+    public var asOf: Timestamp
     public var signature: ExecutionSignature
 
-    public init(serial: String, sha256: String, signature: ExecutionSignature) {
+    public init(serial: String, sha256: String, asOf: Timestamp, signature: ExecutionSignature) {
+        self.asOf = asOf
         self.serial = serial
         self.sha256 = sha256
         self.signature = signature
