@@ -16,6 +16,7 @@ struct AccessTests {
             .engineer: [.read, .sign, .proposeChange, .approveChange],
             .admin: [.read, .sign, .proposeChange, .manageUsers, .verify],
             .auditor: [.read, .verify],
+            .customer: [.read, .sign],
         ]
         for role in Role.allCases { #expect(role.permissions == expected[role], "\(role)") }
     }
