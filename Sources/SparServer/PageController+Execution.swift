@@ -572,7 +572,8 @@ extension PageController {
                 "traveler": s.traveler, "travelerHref": "/travelers/" + Self.pathComponent(s.traveler),
                 "step": s.step.description, "operation": op?.operation.title ?? "",
                 "workCenter": s.workCenter?.description ?? "", "startedBy": s.startedBy,
-                "startedAt": Format.time(s.startedAt, zone: nil), "performedBy": s.completion?.signer ?? "–",
+                "startedAt": Format.time(s.startedAt, zone: s.workCenter.map { zone(of: $0) }),
+                "performedBy": s.completion?.signer ?? "–",
                 "inspectedBy": s.holdPointSignature.map { "\($0.signer) (\($0.meaning.rawValue))" } ?? "",
             ]
         }
@@ -591,7 +592,7 @@ extension PageController {
         }
         let signedAsBuilt: [[String: Any]] = (state.asBuiltSignatures[serial] ?? []).map { s in
             [
-                "time": Format.time(s.time, zone: nil), "signer": s.signature.signer,
+                "time": Format.time(s.time, zone: traveler.map { zone(of: $0) }), "signer": s.signature.signer,
                 "meaning": s.signature.meaning.rawValue, "sha256": s.sha256,
                 "entry": ExecutionLedger.entryID(s.event),
                 "entryHref": "/audit/entries/" + Self.pathComponent(ExecutionLedger.entryID(s.event)),
