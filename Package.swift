@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "SparCore", swiftSettings: strict),
@@ -42,6 +43,14 @@ let package = Package(
             name: "SparSQLite",
             dependencies: [
                 "SparCore", "SparStorage", "SparLedgerIntegrity", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SparPostgres",
+            dependencies: [
+                "SparCore", "SparStorage", "SparLedgerIntegrity", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -176,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "SparEngineTests",
             dependencies: [
-                "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo", "SparTestSupport",
+                "SparCore", "SparStorage", "SparSQLite", "SparPostgres", "SparInterchange", "SparEngine", "SparDemo", "SparTestSupport",
                 "SparLedgerIntegrity",
             ],
             swiftSettings: strict

@@ -135,85 +135,24 @@ struct CheckpointRowProblem: Error {
     var reason: String
 }
 
-/// The end of the chain, as an append continues it.
-struct ChainTip {
-    /// Hash of the last entry (genesis when empty).
-    var hash: LedgerHash
-    var frontier: MerkleFrontier
-    /// Tree size of the last checkpoint (0 when none).
-    var checkpointSize: Int64
-
-    mutating func append(_ entryHash: LedgerHash) {
-        hash = entryHash
-        frontier.append(entryHash: entryHash)
-    }
-
-    /// Reads the tip inside the append transaction. Refuses to continue a ledger whose end does not match its last
-    /// checkpoint, or whose last checkpoint another key signed: sealing such rows would vouch for them.
+extension ChainTip {
+    /// Reads the tip inside the append transaction (``ChainTip/verified(last:checkpoint:rotationBody:key:ledger:verifyCommand:allHashes:)``).
     static func load(_ db: Database, ledger: String, key: CheckpointSigningKey) throws -> ChainTip {
-        func refuse(_ what: String) -> StorageError {
-            StorageError(
-                "refusing to append to the ledger at \(ledger): \(what). It was changed outside Spar or with another "
-                    + "key; run spar verify --db \(ledger)")
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1").map { row in
+            (seq: row["seq"] as Int64, hash: LedgerSchema.blob(row["hash"]).flatMap(LedgerHash.init(bytes:)))
         }
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
-        let checkpointRow = try Row.fetchOne(db, sql: "SELECT * FROM ledger_checkpoint ORDER BY tree_size DESC LIMIT 1")
-        let checkpoint = try checkpointRow.map { try LedgerSchema.checkpoint($0, ledger: ledger) }
-        if let checkpoint {
-            let signed = checkpoint.signed
-            // After a key rotation the checkpoint sealing it is the previous key's, and the configured key must be
-            // the new one.
-            var signer = key.publicKey
-            let rotationBody = try String.fetchOne(
-                db, sql: "SELECT body FROM ledger WHERE kind = 'checkpointKey' AND type = ? ORDER BY seq DESC LIMIT 1",
-                arguments: [CheckpointKeyRotation.entryType])
-            if let rotationBody {
-                guard let rotation = CheckpointKeyRotation.decode(body: rotationBody), let new = rotation.newKey,
-                    let previous = rotation.previousKey
-                else { throw refuse("its latest checkpoint key rotation cannot be read") }
-                guard new == key.publicKey else {
-                    throw refuse(
-                        "its checkpoint key was rotated to \(new.keyID) after entry \(rotation.afterTreeSize), but the "
-                            + "configured key is \(key.publicKey.keyID) (an interrupted rotation leaves the new key in "
-                            + "<key>.next)")
-                }
-                if checkpoint.treeSize <= rotation.afterTreeSize + 1 { signer = previous }
-            }
-            guard signed.keyID == signer.keyID, signer.isValidSignature(signed) else {
-                throw refuse(
-                    "its last checkpoint (tree size \(checkpoint.treeSize)) is not signed by the configured key "
-                        + "\(signer.keyID) (it names key \(signed.keyID))")
+        let checkpoint = try Row.fetchOne(db, sql: "SELECT * FROM ledger_checkpoint ORDER BY tree_size DESC LIMIT 1")
+            .map { try LedgerSchema.checkpoint($0, ledger: ledger) }
+        let rotationBody = try String.fetchOne(
+            db, sql: "SELECT body FROM ledger WHERE kind = 'checkpointKey' AND type = ? ORDER BY seq DESC LIMIT 1",
+            arguments: [CheckpointKeyRotation.entryType])
+        return try verified(
+            last: last, checkpoint: checkpoint, rotationBody: rotationBody, key: key, ledger: ledger,
+            verifyCommand: "spar verify --db \(ledger)"
+        ) {
+            try DatabaseValue.fetchAll(db, sql: "SELECT hash FROM ledger ORDER BY seq").map {
+                LedgerSchema.blob($0).flatMap(LedgerHash.init(bytes:))
             }
         }
-        guard let last else {
-            if let checkpoint { throw refuse("it holds no entries, but a checkpoint covers \(checkpoint.treeSize)") }
-            return ChainTip(hash: .genesis, frontier: MerkleFrontier(), checkpointSize: 0)
-        }
-        let seq: Int64 = last["seq"]
-        guard let hash = LedgerSchema.blob(last["hash"]).flatMap(LedgerHash.init(bytes:)) else {
-            throw refuse("its last entry (seq \(seq)) has no valid 32-byte hash")
-        }
-        guard let checkpoint else {
-            // Rows from before checkpoints existed (migration "v2-chain"): the first checkpoint seals them.
-            let values = try DatabaseValue.fetchAll(db, sql: "SELECT hash FROM ledger ORDER BY seq")
-            var frontier = MerkleFrontier()
-            for (i, value) in values.enumerated() {
-                guard let h = LedgerSchema.blob(value).flatMap(LedgerHash.init(bytes:)) else {
-                    throw refuse("entry \(i + 1) has no valid 32-byte hash")
-                }
-                frontier.append(entryHash: h)
-            }
-            guard frontier.size == seq else { throw refuse("its \(frontier.size) entries end at seq \(seq)") }
-            return ChainTip(hash: hash, frontier: frontier, checkpointSize: 0)
-        }
-        guard checkpoint.treeSize == seq else {
-            throw refuse("its last entry is seq \(seq) but its last checkpoint covers \(checkpoint.treeSize) entries")
-        }
-        guard let frontier = MerkleFrontier(size: seq, bytes: checkpoint.frontier ?? []),
-            frontier.root == checkpoint.signed.checkpoint.root
-        else {
-            throw refuse("its last checkpoint's frontier does not give its signed root")
-        }
-        return ChainTip(hash: hash, frontier: frontier, checkpointSize: checkpoint.treeSize)
     }
 }

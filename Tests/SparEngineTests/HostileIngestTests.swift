@@ -10,16 +10,9 @@ import Testing
 /// The repros of a hostile test campaign against ingest, each failing before its fix.
 @Suite("Hostile ingest")
 struct HostileIngestTests {
-    enum Backend: String, CaseIterable, Sendable { case memory, sqlite }
+    typealias Backend = StoreBackend
 
-    static func store(_ backend: Backend) throws -> any LedgerStore {
-        switch backend {
-        case .memory: return InMemoryLedgerStore()
-        case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("spar-\(UUID().uuidString).sqlite").path
-            return try SQLiteLedgerStore(path: path)
-        }
-    }
+    static func store(_ backend: Backend) async throws -> any LedgerStore { try await backend.make() }
 
     /// Enterprise `e` with sites `s` (unit e/s/a/w/u1) and `t` (unit e/t/a/w/u1).
     static let twoSites = PlantModel(
@@ -50,7 +43,7 @@ struct HostileIngestTests {
 
     @Test("a correction of an event the store rejects in the same batch is rejected too", arguments: Backend.allCases)
     func correctionOfRejectedTarget(backend: Backend) async throws {
-        let store = try Self.store(backend)
+        let store = try await Self.store(backend)
         func state(_ id: String) -> String {
             #"{"id":"\#(id)","ts":"2026-06-10T01:00:00Z","source":"mes","unit":"e/s/a/w/u1","type":"state","reason":"run"}"#
         }
@@ -86,7 +79,7 @@ struct HostileIngestTests {
 
     @Test("the store itself refuses a correction whose target it does not hold as an event", arguments: Backend.allCases)
     func storeChecksCorrectionTargets(backend: Backend) async throws {
-        let store = try Self.store(backend)
+        let store = try await Self.store(backend)
         let at = Timestamp(milliseconds: 1_000)
         func correction(_ id: String, _ target: String) -> PendingEntry {
             PendingEntry(
@@ -116,7 +109,7 @@ struct HostileIngestTests {
 
     @Test("corrections cannot target change requests, identities or signatures, whatever the writer's sites")
     func correctionsTargetEventsOnly() async throws {
-        let store = try Self.store(.sqlite)
+        let store = try await Self.store(.sqlite)
         let at = t("2026-06-01T00:00:00Z")
         _ = try await store.append(
             [
@@ -143,7 +136,7 @@ struct HostileIngestTests {
 
     @Test("a writer of one site cannot correct an event of another site")
     func correctionSiteScope() async throws {
-        let store = try Self.store(.sqlite)
+        let store = try await Self.store(.sqlite)
         _ = try await Self.ingest(store).ingest(records: Self.records([Self.count("kt", unit: "e/t/a/w/u1")]))
         let token = Principal(kind: .system, name: "mes", roles: [.operator], sites: .sites(["s"]), station: "test")
         let report = try await Self.ingest(store, as: token).ingest(records: Self.records([Self.void("v1", of: "kt")]))
@@ -154,7 +147,7 @@ struct HostileIngestTests {
 
     @Test("an event cannot take a change request's id, so change control stays open", arguments: Backend.allCases)
     func reservedIDSpaces(backend: Backend) async throws {
-        let store = try Self.store(backend)
+        let store = try await Self.store(backend)
         let ids = ["CR-0003", "changeRequest:1", "identity:1", "signature:1", "plant-model:1", "plantModel:1",
                    "blueprint:1", "spar:1"]
         let report = try await Self.ingest(store).ingest(records: Self.records(ids.map { Self.count($0) }))
@@ -174,7 +167,7 @@ struct HostileIngestTests {
 
     @Test("bytes that are not UTF-8 reject their line, naming the field, and are never stored")
     func invalidUTF8() async throws {
-        let store = try Self.store(.sqlite)
+        let store = try await Self.store(.sqlite)
         var bad = Data(#"{"id":"k"#.utf8)
         bad.append(0xFF)
         bad.append(contentsOf: Data(#"","ts":"2026-06-10T01:00:00Z","source":"mes","unit":"e/s/a/w/u1","type":"count","good":1,"scrap":0,"rework":0}"#.utf8))
@@ -195,7 +188,7 @@ struct HostileIngestTests {
 
     @Test("quantities must be finite and within their bound, so sums cannot overflow")
     func quantityBounds() async throws {
-        let store = try Self.store(.sqlite)
+        let store = try await Self.store(.sqlite)
         let report = try await Self.ingest(store).ingest(records: Self.records([
             Self.count("big1", good: "1e308"),
             Self.count("ok1", good: "1000000000000"),
@@ -219,7 +212,7 @@ struct HostileIngestTests {
 
     @Test("a time whose UTC form leaves the four-digit years is rejected, so every stored event reads back")
     func representableTimes() async throws {
-        let store = try Self.store(.sqlite)
+        let store = try await Self.store(.sqlite)
         // Found by the event fuzzer: 0000-01-01T00:30+01:00 is 0000-12-31T23:30Z of year -1 in UTC.
         func energy(_ id: String, _ ts: String) -> String {
             #"{"id":"\#(id)","ts":"\#(ts)","source":"mes","unit":"e/s/a/w/u1","type":"energy","kwh":1}"#
@@ -239,7 +232,7 @@ struct HostileIngestTests {
 
     @Test("null, repeated members and integers beyond 2^53 are rejected with the field named")
     func strictDecoding() async throws {
-        let store = try Self.store(.sqlite)
+        let store = try await Self.store(.sqlite)
         let report = try await Self.ingest(store).ingest(records: Self.records([
             "null",
             #"{"id":"e2","ts":"2026-06-10T01:00:00Z","source":"mes","unit":"e/s/a/w/u1","type":"energy","kwh":1,"kwh":-5}"#,

@@ -1,6 +1,7 @@
 import Foundation
 import SparCore
 import SparLedgerIntegrity
+import SparPostgres
 import SparSQLite
 import SparStorage
 import SparTestSupport
@@ -9,16 +10,9 @@ import Testing
 /// The storage contract every backend honours.
 @Suite("Ledger store contract")
 struct LedgerStoreContractTests {
-    enum Backend: String, CaseIterable, Sendable { case memory, sqlite }
+    typealias Backend = StoreBackend
 
-    static func make(_ backend: Backend) throws -> any LedgerStore {
-        switch backend {
-        case .memory: return InMemoryLedgerStore()
-        case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("spar-\(UUID().uuidString).sqlite").path
-            return try SQLiteLedgerStore(path: path)
-        }
-    }
+    static func make(_ backend: Backend) async throws -> any LedgerStore { try await backend.make() }
 
     static func entry(_ id: String, _ ts: Int64, type: String = "count", unit: String = "e/s/a/w/u1", body: String? = nil)
         -> PendingEntry
@@ -29,7 +23,7 @@ struct LedgerStoreContractTests {
 
     @Test("append answers accepted, duplicate or rejected per entry, in batch order", arguments: Backend.allCases)
     func appendOutcomes(backend: Backend) async throws {
-        let store = try Self.make(backend)
+        let store = try await Self.make(backend)
         let now = Timestamp(milliseconds: 1)
         let first = try await store.append([Self.entry("a", 10), Self.entry("b", 20)], recordedAt: now, recordedBy: "t")
         #expect(first == [.accepted(seq: 1), .accepted(seq: 2)])
@@ -46,7 +40,7 @@ struct LedgerStoreContractTests {
 
     @Test("a unit has at most one state event per instant", arguments: Backend.allCases)
     func oneStatePerInstant(backend: Backend) async throws {
-        let store = try Self.make(backend)
+        let store = try await Self.make(backend)
         let now = Timestamp(milliseconds: 1)
         let out = try await store.append(
             [Self.entry("s1", 10, type: "state"), Self.entry("s2", 10, type: "state"),
@@ -63,7 +57,7 @@ struct LedgerStoreContractTests {
 
     @Test("event bodies filter by unit prefix and always include corrections and order events", arguments: Backend.allCases)
     func eventBodiesByPrefix(backend: Backend) async throws {
-        let store = try Self.make(backend)
+        let store = try await Self.make(backend)
         _ = try await store.append(
             [Self.entry("a", 1, unit: "e/s/a/w/u1"), Self.entry("b", 2, unit: "e/s/a/w/u10"),
              Self.entry("c", 3, unit: "e/t/a/w/u1"), Self.entry("d", 4, type: "correction", unit: "e/t/a/w/u1"),
@@ -95,17 +89,70 @@ struct LedgerStoreContractTests {
         #expect(try await reopened.bodies(ids: ["a"]) == ["a": #"{"id":"a"}"#])
     }
 
+    @Test("PostgreSQL: the ledger, checkpoints and credentials refuse UPDATE, DELETE and TRUNCATE")
+    func postgresGuarantees() async throws {
+        let store = try await StoreBackend.postgres()
+        _ = try await store.append([Self.entry("a", 1)], recordedAt: Timestamp(milliseconds: 1), recordedBy: "t")
+        try await store.storeCredential(user: "ann", phc: "$x", seq: 1)
+        for sql in [
+            "UPDATE ledger SET body = '{}' WHERE id = 'a'", "DELETE FROM ledger WHERE id = 'a'", "TRUNCATE ledger CASCADE",
+            "UPDATE ledger_checkpoint SET signed_at = 0", "DELETE FROM ledger_checkpoint", "TRUNCATE ledger_checkpoint",
+            "UPDATE credential SET phc = 'y'", "DELETE FROM credential", "TRUNCATE credential",
+        ] {
+            await #expect(throws: (any Error).self, "\(sql)") { try await store.executeForTesting(sql) }
+        }
+        #expect(try await store.bodies(ids: ["a"]) == ["a": #"{"id":"a"}"#])
+        #expect(try await store.credential(user: "ann")?.phc == "$x")
+    }
+
+    @Test("PostgreSQL: several nodes appending at once to one database keep one total order, one chain and one checkpoint per batch")
+    func postgresConcurrentNodes() async throws {
+        let first = try await StoreBackend.postgres()
+        let url = try #require(first.urlForTesting)
+        let nodes: [PostgresLedgerStore] = [first] + [
+            try await PostgresLedgerStore(url: url, signingKeyPath: first.signingKeyPath),
+            try await PostgresLedgerStore(url: url, signingKeyPath: first.signingKeyPath),
+        ]
+        let perNode = 20
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (n, node) in nodes.enumerated() {
+                group.addTask {
+                    for b in 0..<perNode {
+                        let batch = (0..<5).map { i in
+                            Self.entry("n\(n)-b\(b)-\(i)", Int64(1_000 * b + i), unit: "e/s/a/w/u\(n)")
+                        }
+                        let out = try await node.append(batch, recordedAt: Timestamp(milliseconds: Int64(b)), recordedBy: "node\(n)")
+                        #expect(out.allSatisfy { if case .accepted = $0 { true } else { false } })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let entries = try await nodes[1].entries(afterSeq: 0, limit: 1_000)
+        #expect(entries.count == nodes.count * perNode * 5)
+        #expect(entries.map(\.seq) == Array(1...Int64(entries.count)))
+        var previous = LedgerHash.genesis
+        for e in entries {
+            #expect(e.hash == e.chainHash(previous: previous), "seq \(e.seq)")
+            previous = e.hash
+        }
+        let checkpoints = try await nodes[2].allCheckpoints()
+        #expect(checkpoints.count == nodes.count * perNode)
+        #expect(checkpoints.map(\.treeSize) == checkpoints.indices.map { Int64($0 + 1) * 5 })
+        let key = try first.checkpointPublicKey()
+        #expect(checkpoints.allSatisfy { key.isValidSignature($0.signed) })
+        #expect(checkpoints.last?.signed.checkpoint.root == MerkleTree.root(leafHashes: entries.map { MerkleTree.leafHash($0.hash.bytes) }))
+    }
+
     /// The public key that checks a backend's checkpoints.
     static func publicKey(of store: any LedgerStore) async throws -> CheckpointPublicKey {
-        if let memory = store as? InMemoryLedgerStore { return memory.signingKey.publicKey }
-        if let sqlite = store as? SQLiteLedgerStore { return try CheckpointPublicKey.load(path: sqlite.signingKeyPath) }
-        throw StorageError("unknown backend")
+        try await StoreBackend.publicKey(of: store)
     }
 
     @Test("entries are hash-chained and every batch that stores something is sealed by a signed checkpoint",
         arguments: Backend.allCases)
     func chainAndCheckpoints(backend: Backend) async throws {
-        let store = try Self.make(backend)
+        let store = try await Self.make(backend)
         #expect(try await store.latestCheckpoint() == nil)
         _ = try await store.append([Self.entry("a", 10), Self.entry("b", 20)], recordedAt: Timestamp(milliseconds: 100), recordedBy: "ann")
         let first = try #require(try await store.latestCheckpoint())

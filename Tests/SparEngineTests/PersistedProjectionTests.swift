@@ -2,6 +2,7 @@ import Foundation
 import SparCore
 import SparDemo
 import SparEngine
+import SparPostgres
 import SparSQLite
 import SparStorage
 import SparTestSupport
@@ -15,12 +16,31 @@ struct PersistedProjectionTests {
     static let start = DemoGenerator.defaultStart
     static let days = 5
 
-    static func temporaryStore() throws -> (SQLiteLedgerStore, String) {
+    static func temporaryStore(_ backend: StoreBackend = .sqlite) async throws -> (any KPIProjectionStore, String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spar-proj-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        if backend == .postgres {
+            return (try await StoreBackend.postgres(signingKeyPath: dir.appendingPathComponent("ledger.key").path), dir.path)
+        }
         let path = dir.appendingPathComponent("ledger.sqlite").path
         return (try SQLiteLedgerStore(path: path), dir.path)
     }
+
+    static func bucketCount(_ store: any KPIProjectionStore, longerThanDays days: Int = 0) async throws -> Int {
+        if let sqlite = store as? SQLiteLedgerStore { return try sqlite.bucketCount(longerThanDays: days) }
+        if let pg = store as? PostgresLedgerStore { return try await pg.bucketCount(longerThanDays: days) }
+        throw StorageError("unknown backend")
+    }
+
+    /// Runs SQL statements against the store's database, one by one.
+    static func execute(_ store: any KPIProjectionStore, _ statements: [String]) async throws {
+        for sql in statements {
+            if let sqlite = store as? SQLiteLedgerStore { try sqlite.executeForTesting(sql) }
+            if let pg = store as? PostgresLedgerStore { try await pg.executeForTesting(sql) }
+        }
+    }
+
+    static let databaseBackends: [StoreBackend] = [.sqlite, .postgres]
 
     /// Demo events with extra (repeated) failures, some followed 90 s later by an unknown state, corrections that move, change and void events (some corrected
     /// twice, the older correction arriving last), delivered in random batches in random order with duplicates.
@@ -181,9 +201,10 @@ struct PersistedProjectionTests {
         return out
     }
 
-    @Test("random scopes, windows and shifts equal the full engine under both definitions, between late, out-of-order and corrected batches")
-    func equalsFullEngine() async throws {
-        let (store, dir) = try Self.temporaryStore()
+    @Test("random scopes, windows and shifts equal the full engine under both definitions, between late, out-of-order and corrected batches",
+        arguments: databaseBackends)
+    func equalsFullEngine(backend: StoreBackend) async throws {
+        let (store, dir) = try await Self.temporaryStore(backend)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (batches, corrections) = Self.scenario(seed: 31)
         #expect(corrections > 300)
@@ -210,19 +231,20 @@ struct PersistedProjectionTests {
                 totals.compared + r.compared, totals.failures + r.failures, totals.labor + r.labor,
                 totals.inspections + r.inspections, totals.losses + r.losses, totals.spans + r.spans
             )
-            cachedAfterPhase.append(try store.bucketCount())
+            cachedAfterPhase.append(try await Self.bucketCount(store))
         }
         #expect(totals.compared > 300)
         #expect(cache.count > 100, "the long-lived reader kept elements")
         #expect(totals.failures > 100 && totals.labor > 20 && totals.inspections > 10, "\(totals)")
         #expect(totals.losses > 25 && totals.spans > 20, "\(totals)")
         #expect(cachedAfterPhase.allSatisfy { $0 > 20 }, "day buckets cached after each phase: \(cachedAfterPhase)")
-        #expect(try store.bucketCount(longerThanDays: 27) > 5, "month buckets were cached")
+        #expect(try await Self.bucketCount(store, longerThanDays: 27) > 5, "month buckets were cached")
     }
 
-    @Test("a projection rebuilt from the ledger equals the maintained one; a ledger without one is caught up")
-    func rebuildEqualsMaintained() async throws {
-        let (store, dir) = try Self.temporaryStore()
+    @Test("a projection rebuilt from the ledger equals the maintained one; a ledger without one is caught up",
+        arguments: databaseBackends)
+    func rebuildEqualsMaintained(backend: StoreBackend) async throws {
+        let (store, dir) = try await Self.temporaryStore(backend)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (batches, _) = Self.scenario(seed: 5)
         _ = try await Self.ingest(Array(batches.prefix(12)), into: store)
@@ -234,13 +256,15 @@ struct PersistedProjectionTests {
         #expect(try await store.allKPIRecords() == maintained)
 
         // Tampering with the projection (not the ledger) is found by a rebuild and repaired.
-        try store.executeForTesting("UPDATE kpi_record SET ts = ts + 1000 WHERE rowid IN (SELECT rowid FROM kpi_record LIMIT 3)")
+        try await Self.execute(
+            store, ["UPDATE kpi_record SET ts = ts + 1000 WHERE event_id IN (SELECT event_id FROM kpi_record ORDER BY event_id LIMIT 3)"])
         let repaired = try await LedgerProjection.rebuild(store: store)
         #expect(!repaired.equal && repaired.differing.count == 3)
         #expect(try await store.allKPIRecords() == maintained)
 
         // A projection emptied and behind the ledger (as a ledger written before it existed) is caught up in order.
-        try store.executeForTesting("DELETE FROM kpi_record; DELETE FROM kpi_correction; UPDATE kpi_projection SET head = 0")
+        try await Self.execute(
+            store, ["DELETE FROM kpi_record", "DELETE FROM kpi_correction", "UPDATE kpi_projection SET head = 0"])
         let applied = try await LedgerProjection.catchUp(store: store, pageSize: 777)
         #expect(applied == (try await store.ledgerSize()))
         #expect(try await store.allKPIRecords() == maintained)

@@ -1,0 +1,324 @@
+import Logging
+import PostgresNIO
+import SparCore
+import SparStorage
+
+/// The persisted KPI projection on one connection inside a transaction: the same rules as the SQLite store's
+/// (one `kpi_record` per effective event, the correction in force per corrected event, cached buckets dropped from
+/// where a record can change them, per-unit versions, the head the projection reflects).
+struct PostgresProjection {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// A work unit and source system, as `ledger_activity` keys them.
+    struct ActivityKey: Hashable {
+        var unit: String
+        var source: String
+    }
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    @discardableResult
+    func run(_ q: PostgresQuery) async throws -> PostgresRowSequence { try await connection.query(q, logger: logger) }
+
+    func optionalInt(_ q: PostgresQuery) async throws -> Int64? {
+        for try await v in try await run(q).decode(Int64?.self) { return v }
+        return nil
+    }
+
+    func head() async throws -> Int64 {
+        try await optionalInt("SELECT head FROM kpi_projection WHERE one = 1") ?? 0
+    }
+
+    func setHead(_ seq: Int64) async throws {
+        try await run("UPDATE kpi_projection SET head = \(seq) WHERE one = 1")
+    }
+
+    func note(_ activity: [ActivityKey: (events: Int, earliest: Int64, latest: Int64)]) async throws {
+        guard !activity.isEmpty else { return }
+        let keys = Array(activity.keys)
+        let units = keys.map(\.unit)
+        let sources = keys.map(\.source)
+        let events = keys.map { Int64(activity[$0]!.events) }
+        let earliest = keys.map { activity[$0]!.earliest }
+        let latest = keys.map { activity[$0]!.latest }
+        try await run(
+            """
+            INSERT INTO ledger_activity (unit, source, events, earliest, latest)
+            SELECT * FROM unnest(\(units)::text[], \(sources)::text[], \(events)::bigint[], \(earliest)::bigint[], \(latest)::bigint[])
+            ON CONFLICT (unit, source) DO UPDATE SET events = ledger_activity.events + excluded.events,
+                earliest = LEAST(ledger_activity.earliest, excluded.earliest),
+                latest = GREATEST(ledger_activity.latest, excluded.latest)
+            """)
+    }
+
+    func rebuildActivity() async throws {
+        try await run("DELETE FROM ledger_activity")
+        try await run(
+            """
+            INSERT INTO ledger_activity (unit, source, events, earliest, latest)
+                SELECT unit, source, count(*), min(ts), max(ts) FROM ledger WHERE kind = 'event' GROUP BY unit, source
+            """)
+    }
+
+    /// Applies one change; an older correction than the one in force changes nothing.
+    func apply(_ change: KPIRecordChange, invalidated: inout [String: Int64]) async throws {
+        switch change {
+        case .add(let r):
+            try await insert(r)
+            try await influence(of: r, into: &invalidated)
+        case .correct(let target, let ts, let id, let replacement):
+            for try await (t, i) in try await run("SELECT ts, id FROM kpi_correction WHERE target = \(target)")
+                .decode((Int64, String).self)
+            {
+                if (t, i) > (ts.milliseconds, id) { return }
+            }
+            try await run(
+                """
+                INSERT INTO kpi_correction (target, ts, id) VALUES (\(target), \(ts.milliseconds), \(id))
+                ON CONFLICT (target) DO UPDATE SET ts = excluded.ts, id = excluded.id
+                """)
+            var old: (String, Int64, Int64, String)?
+            for try await row in try await run(
+                "DELETE FROM kpi_record WHERE event_id = \(target) RETURNING unit, ts, kind, key"
+            ).decode((String, Int64, Int64, String).self) {
+                old = row
+            }
+            if let (unit, t, kind, key) = old {
+                try await influence(
+                    unit: unit, ts: t, kind: KPIRecord.Kind(rawValue: Int(kind)) ?? .state, key: key, into: &invalidated)
+            }
+            if let replacement {
+                try await insert(replacement)
+                try await influence(of: replacement, into: &invalidated)
+            }
+        }
+    }
+
+    func insert(_ r: KPIRecord) async throws {
+        let operation = r.operation.map(Int64.init)
+        try await run(
+            """
+            INSERT INTO kpi_record (event_id, unit, ts, kind, key, flag, operation, body)
+            VALUES (\(r.eventID), \(r.unit), \(r.ts.milliseconds), \(Int64(r.kind.rawValue)), \(r.key), \(Int64(r.flag ? 1 : 0)),
+                    \(operation), \(r.body))
+            ON CONFLICT (event_id) DO UPDATE SET unit = excluded.unit, ts = excluded.ts, kind = excluded.kind,
+                key = excluded.key, flag = excluded.flag, operation = excluded.operation, body = excluded.body
+            """)
+    }
+
+    func influence(of r: KPIRecord, into invalidated: inout [String: Int64]) async throws {
+        try await influence(unit: r.unit, ts: r.ts.milliseconds, kind: r.kind, key: r.key, into: &invalidated)
+    }
+
+    /// Where a record added or removed at `ts` can change a unit's elements (the SQLite store's rule, word for word).
+    func influence(unit: String, ts: Int64, kind: KPIRecord.Kind, key: String, into invalidated: inout [String: Int64])
+        async throws
+    {
+        func note(_ u: String, _ t: Int64) { invalidated[u] = min(invalidated[u] ?? Int64.max, t) }
+        var from = ts - 1
+        switch kind {
+        case .state:
+            var previous: (String, Int64)?
+            for try await row in try await run(
+                "SELECT key, ts FROM kpi_record WHERE unit = \(unit) AND kind = 1 AND ts < \(ts) ORDER BY ts DESC LIMIT 1"
+            ).decode((String, Int64).self) {
+                previous = row
+            }
+            if let (reason, at) = previous {
+                if !reason.isEmpty {
+                    let before = try await optionalInt(
+                        """
+                        SELECT ts FROM kpi_record WHERE unit = \(unit) AND kind = 1 AND ts < \(at) AND key <> \(reason)
+                        ORDER BY ts DESC LIMIT 1
+                        """)
+                    from = min(from, before ?? Int64.min / 2)
+                } else {
+                    from = min(from, at)
+                }
+            }
+        case .order, .clock, .work, .maintenance:
+            let k = Int64(kind.rawValue)
+            var since = try await optionalInt(
+                """
+                SELECT ts FROM kpi_record WHERE unit = \(unit) AND kind = \(k) AND key = \(key) AND ts < \(ts) AND flag = 1
+                ORDER BY ts DESC LIMIT 1
+                """)
+            if since == nil {
+                since = try await optionalInt("SELECT MIN(ts) FROM kpi_record WHERE unit = \(unit) AND kind = \(k) AND key = \(key)")
+            }
+            if let since { from = min(from, since - 1) }
+            if kind == .order {
+                for try await (u, t) in try await run(
+                    "SELECT unit, MIN(ts) FROM kpi_record WHERE kind = 2 AND key = \(key) AND key <> '' GROUP BY unit"
+                ).decode((String, Int64).self) {
+                    note(u, t - 1)
+                }
+                for try await (u, t) in try await run(
+                    "SELECT unit, MIN(ts) FROM kpi_record WHERE kind = 3 AND key = \(key) AND operation IS NOT NULL GROUP BY unit"
+                ).decode((String, Int64).self) {
+                    note(u, t - 1)
+                }
+            }
+        default:
+            break
+        }
+        note(unit, from)
+    }
+
+    /// Drops the cached buckets that end after each unit's noted instant and bumps the unit's version.
+    func invalidate(_ invalidated: [String: Int64]) async throws {
+        guard !invalidated.isEmpty else { return }
+        let units = Array(invalidated.keys)
+        let froms = units.map { invalidated[$0]! }
+        try await run(
+            """
+            DELETE FROM kpi_bucket b USING unnest(\(units)::text[], \(froms)::bigint[]) AS i(unit, since)
+            WHERE b.unit = i.unit AND b."end" > i.since
+            """)
+        try await run(
+            """
+            INSERT INTO kpi_unit_version (unit, version) SELECT u, 1 FROM unnest(\(units)::text[]) AS i(u)
+            ON CONFLICT (unit) DO UPDATE SET version = kpi_unit_version.version + 1
+            """)
+    }
+
+    func version(unit: String) async throws -> Int64 {
+        try await optionalInt("SELECT version FROM kpi_unit_version WHERE unit = \(unit)") ?? 0
+    }
+
+    /// The records of one unit that a query over `[from, to)` needs (the SQLite store's `slice`, rule for rule).
+    func slice(unit: String, from: Int64, to: Int64, failureReasons: Set<String>) async throws -> UnitSliceBodies {
+        var seen = Set<String>()
+        var bodies: [String] = []
+        func take(_ q: PostgresQuery) async throws {
+            for try await (id, body) in try await run(q).decode((String, String).self) {
+                if seen.insert(id).inserted { bodies.append(body) }
+            }
+        }
+        let version = try await version(unit: unit)
+        guard try await optionalInt("SELECT 1::bigint FROM kpi_record WHERE unit = \(unit) LIMIT 1") != nil else {
+            return UnitSliceBodies(bodies: [], hasRecords: false, version: version)
+        }
+
+        var namedOrders = Set<String>()
+        var serials = Set<String>()
+        var lastState: (ts: Int64, key: String)?
+        var spanKeys: [KPIRecord.Kind: Set<String>] = [:]
+        func noteState(_ ts: Int64, _ key: String) {
+            if ts < to, lastState.map({ ts >= $0.ts }) ?? true { lastState = (ts, key) }
+        }
+        for try await (id, body, key, ts, k) in try await run(
+            """
+            SELECT event_id, body, key, ts, kind FROM kpi_record WHERE unit = \(unit) AND ts >= \(from) AND ts <= \(to)
+            ORDER BY kind, ts
+            """
+        ).decode((String, String, String, Int64, Int64).self) {
+            switch KPIRecord.Kind(rawValue: Int(k)) {
+            case .count where !key.isEmpty: namedOrders.insert(key)
+            case .inspection where ts < to: serials.insert(key)
+            case .state: noteState(ts, key)
+            case let kind? where [.order, .clock, .work, .maintenance].contains(kind): spanKeys[kind, default: []].insert(key)
+            default: break
+            }
+            if seen.insert(id).inserted { bodies.append(body) }
+        }
+
+        let state: Int64 = 1
+        var earlier: [(String, String, String, Int64)] = []
+        for try await row in try await run(
+            """
+            SELECT event_id, body, key, ts FROM kpi_record WHERE unit = \(unit) AND kind = \(state) AND ts < \(from)
+              AND ts >= (SELECT ts FROM kpi_record WHERE unit = \(unit) AND kind = \(state) AND ts < \(from)
+                         ORDER BY ts DESC LIMIT 1 OFFSET 1)
+            """
+        ).decode((String, String, String, Int64).self) {
+            earlier.append(row)
+        }
+        if earlier.isEmpty {
+            for try await row in try await run(
+                "SELECT event_id, body, key, ts FROM kpi_record WHERE unit = \(unit) AND kind = \(state) AND ts < \(from)"
+            ).decode((String, String, String, Int64).self) {
+                earlier.append(row)
+            }
+        }
+        for (id, body, key, ts) in earlier {
+            noteState(ts, key)
+            if seen.insert(id).inserted { bodies.append(body) }
+        }
+
+        let running = lastState.map(\.key).flatMap { failureReasons.contains($0) ? $0 : nil }
+        // States from `to` on, until one ends a failure running at `to`, and one more; read in pages so a long
+        // history after the window is not read whole.
+        var after = to
+        var afterID = ""
+        pages: while true {
+            var n = 0
+            for try await (id, body, key, ts) in try await run(
+                """
+                SELECT event_id, body, key, ts FROM kpi_record
+                WHERE unit = \(unit) AND kind = \(state) AND (ts > \(after) OR (ts = \(after) AND event_id > \(afterID)))
+                ORDER BY ts, event_id LIMIT 64
+                """
+            ).decode((String, String, String, Int64).self) {
+                n += 1
+                after = ts
+                afterID = id
+                if seen.insert(id).inserted { bodies.append(body) }
+                if running == nil || key != running { break pages }
+            }
+            if n < 64 { break }
+        }
+
+        for kind in [KPIRecord.Kind.order, .clock, .work, .maintenance] {
+            let k = Int64(kind.rawValue)
+            var open: [(String, Int64?)] = []
+            for try await (key, closed, opened) in try await run(
+                """
+                SELECT key, MAX(CASE WHEN flag = 1 THEN ts END), MAX(CASE WHEN flag = 0 THEN ts END)
+                FROM kpi_record WHERE unit = \(unit) AND kind = \(k) AND ts < \(from) GROUP BY key
+                """
+            ).decode((String, Int64?, Int64?).self) {
+                guard let opened else { continue }
+                if let closed, opened < closed { continue }
+                open.append((key, closed))
+            }
+            for (key, closed) in open {
+                try await take(
+                    """
+                    SELECT event_id, body FROM kpi_record WHERE unit = \(unit) AND kind = \(k) AND key = \(key)
+                      AND ts >= \(closed ?? Int64.min) AND ts < \(from)
+                    """)
+                spanKeys[kind, default: []].insert(key)
+            }
+        }
+
+        for (kind, keys) in spanKeys {
+            let k = Int64(kind.rawValue)
+            for key in keys.sorted() {
+                try await take(
+                    """
+                    SELECT event_id, body FROM kpi_record WHERE unit = \(unit) AND kind = \(k) AND key = \(key) AND ts > \(to)
+                      AND (flag = 1 OR kind = 3)
+                    ORDER BY ts LIMIT 1
+                    """)
+            }
+        }
+
+        for order in namedOrders.sorted() {
+            try await take("SELECT event_id, body FROM kpi_record WHERE unit = \(unit) AND kind = 3 AND key = \(order)")
+        }
+        for serial in serials.sorted() {
+            try await take(
+                """
+                SELECT event_id, body FROM kpi_record
+                WHERE unit = \(unit) AND kind = 10 AND key = \(serial) AND flag = 1 AND ts < \(from)
+                ORDER BY ts LIMIT 1
+                """)
+        }
+        return UnitSliceBodies(bodies: bodies, hasRecords: true, version: version)
+    }
+}
