@@ -113,8 +113,8 @@ let package = Package(
         .target(
             name: "SparServer",
             dependencies: [
-                "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo", "SparGovernance",
-                "SparCSV", "SparConnectors",
+                "SparCore", "SparStorage", "SparSQLite", "SparPostgres", "SparInterchange", "SparEngine", "SparDemo",
+                "SparGovernance", "SparCSV", "SparConnectors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -133,7 +133,7 @@ let package = Package(
         .target(
             name: "SparCLI",
             dependencies: [
-                "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
+                "SparCore", "SparStorage", "SparSQLite", "SparPostgres", "SparInterchange", "SparEngine", "SparDemo",
                 "SparLedgerIntegrity", "SparServer", "SparGovernance", "SparQualification", "SparCSV", "SparConnectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -19,8 +19,8 @@ struct AuditCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "SQLite ledger file.")
-    var db: String = "spar-data/spar.sqlite"
+    @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+    var db: String = defaultLedger
 
     @Option(help: "An entry id: the entry and its corrections.")
     var record: String?

@@ -4,6 +4,8 @@ import SparCore
 import SparEngine
 import SparGovernance
 import SparSQLite
+import SparServer
+import SparStorage
 
 /// Who runs a command. On a ledger without enrolled users the operating-system user acts (`local:<name>`), with
 /// every permission; once users are enrolled every command authenticates a named user (`--user` or `SPAR_USER`,
@@ -57,16 +59,25 @@ extension Governance {
 
 /// A ledger opened by an authenticated principal.
 struct GovernedLedger {
-    var store: SQLiteLedgerStore
+    var store: any KPIProjectionStore & CredentialStore
     var governance: Governance
     var principal: Principal
 
-    /// Opens an existing ledger (or, with `key`, one for writing) and authenticates the acting principal.
+    /// Opens an existing ledger (or, with `key`, one for writing) and authenticates the acting principal. `db` is an
+    /// SQLite file or a `postgres://` address (``LedgerDatabase``).
     static func open(db: String, key: String? = nil, create: Bool = false, identity: IdentityOptions) async throws -> GovernedLedger {
-        let store = create ? try LedgerKeyLocation(db: db, option: key).open() : try openWithKey(db: db, key: key)
-        let governance = Governance(store)
+        let store: any KPIProjectionStore & CredentialStore
+        if LedgerDatabase.isPostgres(db) {
+            store = try await LedgerDatabase.open(db, signingKeyPath: LedgerKeyLocation(db: db, option: key).explicitPath)
+        } else {
+            store = create ? try LedgerKeyLocation(db: db, option: key).open() : try openWithKey(db: db, key: key)
+        }
+        let governance = Governance(store: store)
         return GovernedLedger(store: store, governance: governance, principal: try await identity.principal(governance))
     }
+
+    /// The SQLite store, for the commands that work on a ledger file only.
+    func sqlite(_ command: String) throws -> SQLiteLedgerStore { try sqliteLedger(store, for: command) }
 
     static func openWithKey(db: String, key: String?) throws -> SQLiteLedgerStore {
         guard FileManager.default.fileExists(atPath: db) else { throw CLIError("no ledger at \(db)") }
@@ -89,9 +100,19 @@ struct GovernedLedger {
     }
 }
 
+/// The SQLite store behind `store`, for the commands that work on a ledger file only.
+func sqliteLedger(_ store: any LedgerStore, for command: String) throws -> SQLiteLedgerStore {
+    guard let s = store as? SQLiteLedgerStore else {
+        throw CLIError("spar \(command) works on an SQLite ledger file; copy a PostgreSQL ledger to one first")
+    }
+    return s
+}
+
 /// Opens an existing ledger for a command that reads or proves across every site: the acting principal needs
 /// `permission` on all of the plant model's sites.
-func openAuthorizedLedger(_ db: String, identity: IdentityOptions, _ permission: Permission) async throws -> SQLiteLedgerStore {
+func openAuthorizedLedger(_ db: String, identity: IdentityOptions, _ permission: Permission) async throws
+    -> any KPIProjectionStore & CredentialStore
+{
     let ledger = try await GovernedLedger.open(db: db, identity: identity)
     try await ledger.authorizeAllSites(permission)
     return ledger.store

@@ -21,8 +21,8 @@ struct ChangeCommand: AsyncParsableCommand {
     )
 
     struct Common: ParsableArguments {
-        @Option(help: "SQLite ledger file.")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+        var db: String = defaultLedger
         @Option(help: "Checkpoint signing key file (default: $SPAR_LEDGER_KEY, else <db>.key).")
         var key: String?
         @OptionGroup var identity: IdentityOptions

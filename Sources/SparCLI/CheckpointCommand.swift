@@ -20,8 +20,8 @@ struct CheckpointCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "SQLite ledger file.")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+        var db: String = defaultLedger
 
         @Option(help: "Tree size of the checkpoint (default: the latest).")
         var size: Int64?
@@ -36,7 +36,10 @@ struct CheckpointCommand: AsyncParsableCommand {
                 let store = try await openAuthorizedLedger(db, identity: identity, .verify)
                 let found: SignedCheckpoint?
                 if let size {
-                    found = try await store.checkpoint(treeSize: size)
+                    guard let sqlite = store as? SQLiteLedgerStore else {
+                        throw CLIError("--size works on an SQLite ledger file; without it the latest checkpoint is exported")
+                    }
+                    found = try await sqlite.checkpoint(treeSize: size)
                 } else {
                     found = try await store.latestCheckpoint()
                 }
@@ -60,8 +63,8 @@ struct CheckpointCommand: AsyncParsableCommand {
             abstract: "Write the public half of the ledger's signing key (for auditors: spar verify --public-key)."
         )
 
-        @Option(help: "SQLite ledger file (locates the default key <db>.key).")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address (locates the default key <db>.key).")
+        var db: String = defaultLedger
 
         @Option(help: "Private key file (default: $SPAR_LEDGER_KEY, else <db>.key).")
         var key: String?
@@ -92,8 +95,8 @@ struct CheckpointCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "SQLite ledger file.")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+        var db: String = defaultLedger
 
         @Option(help: "Private key file in use (default: $SPAR_LEDGER_KEY, else <db>.key).")
         var key: String?
@@ -113,7 +116,7 @@ struct CheckpointCommand: AsyncParsableCommand {
                 let old = try CheckpointSigningKey.load(path: location.path)
                 let next = location.path + ".next"
                 let new = try CheckpointSigningKey.loadOrCreate(path: next)
-                let entry = try await ledger.store.rotateCheckpointKey(
+                let entry = try await ledger.sqlite("checkpoint rotate").rotateCheckpointKey(
                     to: new, reason: why, recordedAt: .now, recordedBy: ledger.principal.recordedBy)
                 let retired = location.path + ".retired-" + old.publicKey.keyID
                 try FileManager.default.moveItem(atPath: location.path, toPath: retired)

@@ -6,6 +6,7 @@ import SparConnectors
 import SparCore
 import SparInterchange
 import SparSQLite
+import SparStorage
 import Synchronization
 
 /// `spar connect`: machine connectors.
@@ -32,7 +33,7 @@ struct ConnectCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                var store: SQLiteLedgerStore?
+                var store: (any KPIProjectionStore & CredentialStore)?
                 if let db { store = try await openAuthorizedLedger(db, identity: identity, .read) }
                 let model = try await MapCommand.plantModel(path: plant, store: store)
                 let data: Data

@@ -13,8 +13,8 @@ struct ExportB2MMLCommand: AsyncParsableCommand {
     )
 
     struct Common: ParsableArguments {
-        @Option(help: "SQLite ledger file.")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+        var db: String = defaultLedger
         @Option(help: "Write the document to this file (default: standard output).")
         var out: String?
         @OptionGroup var identity: IdentityOptions

@@ -59,7 +59,7 @@ struct ExportKPIMLCommand: AsyncParsableCommand {
             abstract: "A SyncKPIValue document with every KPI of a scope and window that has a value, with its lineage.",
             discussion: "The same values as spar kpi --db for the same query; KPIs without a value (null) are left out.")
 
-        @Option(help: "SQLite ledger file.")
+        @Option(help: "Ledger: an SQLite file or a postgres:// address.")
         var db: String
 
         @Option(help: "Equipment path: enterprise[/site[/area[/workCenter[/workUnit]]]].")

@@ -8,8 +8,8 @@ import SparStorage
 
 /// The options of every command that appends events through the governed ledger (`spar ingest`, `spar import`).
 struct IngestOptions: ParsableArguments {
-    @Option(help: "SQLite ledger file (created if missing).")
-    var db: String = "spar-data/spar.sqlite"
+    @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address (created if missing).")
+    var db: String = defaultLedger
 
     @Option(help: "Checkpoint signing key file (default: $SPAR_LEDGER_KEY, else <db>.key; created with mode 0600).")
     var key: String?

@@ -22,7 +22,7 @@ struct KPICommand: AsyncParsableCommand {
     @Option(help: "Events as JSON Lines.")
     var events: String?
 
-    @Option(help: "SQLite ledger file.")
+    @Option(help: "Ledger: an SQLite file or a postgres:// address.")
     var db: String?
 
     @Option(help: "Equipment path: enterprise[/site[/area[/workCenter[/workUnit]]]].")

@@ -2,6 +2,15 @@ import Foundation
 import SparLedgerIntegrity
 import SparSQLite
 
+/// The ledger a command works on unless `--db` names one: `SPAR_DATABASE_URL` (a `postgres://` address), else
+/// `SPAR_DB`, else `spar-data/spar.sqlite`.
+let defaultLedger: String = {
+    let env = ProcessInfo.processInfo.environment
+    if let url = env["SPAR_DATABASE_URL"], !url.isEmpty { return url }
+    if let db = env["SPAR_DB"], !db.isEmpty { return db }
+    return "spar-data/spar.sqlite"
+}()
+
 /// Where the checkpoint signing key of a ledger is: `--key`, else `SPAR_LEDGER_KEY`, else `<db>.key`.
 struct LedgerKeyLocation {
     var db: String
@@ -19,6 +28,13 @@ struct LedgerKeyLocation {
         if let option, !option.isEmpty { return option }
         if let env = environment["SPAR_LEDGER_KEY"], !env.isEmpty { return env }
         return SQLiteLedgerStore.defaultKeyPath(ledger: db)
+    }
+
+    /// The key file given by `--key` or `SPAR_LEDGER_KEY`, if any (a PostgreSQL ledger has no default).
+    var explicitPath: String? {
+        if let option, !option.isEmpty { return option }
+        if let env = environment["SPAR_LEDGER_KEY"], !env.isEmpty { return env }
+        return nil
     }
 
     /// Opens the ledger with this signing key.

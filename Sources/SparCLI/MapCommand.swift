@@ -57,7 +57,7 @@ struct MapCommand: AsyncParsableCommand {
 
         func analysis() async throws -> BlueprintAnalysis {
             let asOfTime = try asOf.map { try parseTime($0, option: "--as-of") }
-            var store: SQLiteLedgerStore?
+            var store: (any KPIProjectionStore & CredentialStore)?
             if let db { store = try await openAuthorizedLedger(db, identity: identity, .read) }
             if asOfTime != nil && store == nil { throw CLIError("--as-of needs --db (the ledger holds the history)") }
             let model = try await MapCommand.plantModel(path: plant, store: store)
@@ -134,7 +134,7 @@ struct MapCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate a blueprint and append it to the ledger as a new version (who, when, why).")
 
-        @Option(help: "SQLite ledger file (created if missing).")
+        @Option(help: "Ledger: an SQLite file (created if missing) or a postgres:// address.")
         var db: String
 
         @Option(help: "Blueprint to record (blueprint.yaml or .json).")
@@ -182,7 +182,7 @@ struct MapCommand: AsyncParsableCommand {
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the recorded blueprint versions, oldest first.")
 
-        @Option(help: "SQLite ledger file.")
+        @Option(help: "Ledger: an SQLite file or a postgres:// address.")
         var db: String
 
         @Option(help: "Output: text or json.")
@@ -211,7 +211,7 @@ struct MapCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what changed in the blueprint between the versions in force at two server times.")
 
-        @Option(help: "SQLite ledger file.")
+        @Option(help: "Ledger: an SQLite file or a postgres:// address.")
         var db: String
 
         @Option(help: "Earlier server time (RFC 3339).")

@@ -29,8 +29,8 @@ struct ProofCommand: AsyncParsableCommand {
             abstract: "Print the inclusion proof of one entry (JSON): its columns, hash, audit path and signed root."
         )
 
-        @Option(help: "SQLite ledger file.")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+        var db: String = defaultLedger
 
         @Option(help: "The entry's sequence number.")
         var seq: Int64
@@ -45,7 +45,9 @@ struct ProofCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let proof = try await openAuthorizedLedger(db, identity: identity, .verify).inclusionProof(seq: seq, treeSize: size)
+                let store = try sqliteLedger(
+                    try await openAuthorizedLedger(db, identity: identity, .verify), for: "proof inclusion")
+                let proof = try await store.inclusionProof(seq: seq, treeSize: size)
                 try CheckpointFiles.write(try CheckpointFiles.encode(proof), to: out)
             } catch {
                 throw ExitCode(Console.fail(error).code)
@@ -58,8 +60,8 @@ struct ProofCommand: AsyncParsableCommand {
             abstract: "Print the consistency proof between tree sizes --from and --to (JSON)."
         )
 
-        @Option(help: "SQLite ledger file.")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+        var db: String = defaultLedger
 
         @Option(help: "The older tree size (e.g. a kept checkpoint's).")
         var from: Int64
@@ -78,7 +80,7 @@ struct ProofCommand: AsyncParsableCommand {
                 var newSize = to
                 if newSize == nil { newSize = try await store.latestCheckpoint()?.checkpoint.treeSize }
                 guard let newSize else { throw CLIError("the ledger \(db) has no checkpoint yet: give --to") }
-                let proof = try await store.consistencyProof(from: from, to: newSize)
+                let proof = try await sqliteLedger(store, for: "proof consistency").consistencyProof(from: from, to: newSize)
                 try CheckpointFiles.write(try CheckpointFiles.encode(proof), to: out)
             } catch {
                 throw ExitCode(Console.fail(error).code)

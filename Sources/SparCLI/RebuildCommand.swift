@@ -15,8 +15,8 @@ struct RebuildCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "SQLite ledger file.")
-    var db: String = "spar-data/spar.sqlite"
+    @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+    var db: String = defaultLedger
 
     @OptionGroup var identity: IdentityOptions
 

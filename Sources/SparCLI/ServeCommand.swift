@@ -29,8 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "SQLite ledger file.")
-    var db: String = ProcessInfo.processInfo.environment["SPAR_DB"] ?? "spar-data/spar.sqlite"
+    @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+    var db: String = defaultLedger
 
     @Option(help: "Checkpoint signing key file (default: $SPAR_LEDGER_KEY, else <db>.key).")
     var key: String?
@@ -131,11 +131,13 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let user = ProcessInfo.processInfo.environment["SPAR_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "local"
         var configuration = ServerConfiguration(
-            host: host, port: port, database: db, signingKeyPath: LedgerKeyLocation(db: db, option: key).path,
+            host: host, port: port, database: db,
+            signingKeyPath: LedgerDatabase.isPostgres(db)
+                ? LedgerKeyLocation(db: db, option: key).explicitPath : LedgerKeyLocation(db: db, option: key).path,
             plantPath: plant, recordedBy: "http:\(user)", staleAfterSeconds: Int64(staleAfterHours * 3600),
             metrics: registry, logger: logger,
             onServerRunning: { bound in
-                Console.out("Spar is serving \(db) at http://\(host):\(bound)/  (API: /openapi.json; Ctrl-C stops)")
+                Console.out("Spar is serving \(LedgerDatabase.display(db)) at http://\(host):\(bound)/  (API: /openapi.json; Ctrl-C stops)")
             },
             authentication: AuthenticationSettings(
                 idleTimeout: Int64(sessionIdleMinutes * 60_000), absoluteTimeout: Int64(sessionMaxHours * 3_600_000),

@@ -20,8 +20,8 @@ struct SignCommand: AsyncParsableCommand {
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "record", abstract: "Sign one ledger entry.")
-        @Option(help: "SQLite ledger file.")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+        var db: String = defaultLedger
         @Option(help: "Checkpoint signing key file (default: $SPAR_LEDGER_KEY, else <db>.key).")
         var key: String?
         @OptionGroup var identity: IdentityOptions
@@ -52,8 +52,8 @@ struct SignCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List signatures, with their manifestations.")
-        @Option(help: "SQLite ledger file.")
-        var db: String = "spar-data/spar.sqlite"
+        @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+        var db: String = defaultLedger
         @OptionGroup var identity: IdentityOptions
         @Option(name: .customLong("record"), help: "Only signatures of this entry.")
         var recordID: String?

@@ -9,7 +9,7 @@ public struct SparCommand: AsyncParsableCommand {
             DemoCommand.self, IngestCommand.self, ImportCommand.self, ExportCommand.self, KPICommand.self, RebuildCommand.self, BenchCommand.self, MapCommand.self,
             VerifyCommand.self, CheckpointCommand.self, ProofCommand.self, ServeCommand.self, AuditCommand.self,
             UserCommand.self, SignCommand.self, ChangeCommand.self, OQCommand.self, ConnectCommand.self,
-            RoutingCommand.self, TravelerCommand.self, WIPCommand.self, TraceCommand.self, NCRCommand.self,
+            RoutingCommand.self, TravelerCommand.self, WIPCommand.self, TraceCommand.self, NCRCommand.self, MigrateCommand.self,
         ]
     )
 

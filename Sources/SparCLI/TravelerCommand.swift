@@ -461,7 +461,7 @@ struct TravelerCommand: AsyncParsableCommand {
                 let document = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: file)))
                 let (ledger, _) = try await options.open()
                 try ledger.authorize(.read)
-                let findings = try await Governance(ledger.store).verifyAsBuilt(document)
+                let findings = try await Governance(store: ledger.store).verifyAsBuilt(document)
                 guard findings.isEmpty else {
                     for f in findings { Console.err("\(file): \(f)") }
                     throw CLIError("\(file) does not match the ledger (\(findings.count) finding(s))")

@@ -3,7 +3,10 @@ import Foundation
 import SparCore
 import SparGovernance
 import SparLedgerIntegrity
+import SparPostgres
+import SparServer
 import SparSQLite
+import SparStorage
 
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,8 +24,8 @@ struct VerifyCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "SQLite ledger file.")
-    var db: String = "spar-data/spar.sqlite"
+    @Option(name: [.customLong("db"), .customLong("database")], help: "Ledger: an SQLite file or a postgres:// address.")
+    var db: String = defaultLedger
 
     @Option(help: "The ledger's private key file (default: $SPAR_LEDGER_KEY, else <db>.key); its public half is used.")
     var key: String?
@@ -52,7 +55,12 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             (publicKey, keyFile) = try LedgerKeyLocation(db: db, option: key).verifyingKey(publicKey: self.publicKey)
             let kept = try checkpoint.map { try CheckpointFiles.read($0) }
-            report = try SQLiteLedgerAudit.run(path: db, publicKey: publicKey, kept: kept)
+            if LedgerDatabase.isPostgres(db) {
+                let store = try await LedgerDatabase.open(db, signingKeyPath: nil)
+                report = try await postgresAudit(store, publicKey: publicKey, kept: kept)
+            } else {
+                report = try SQLiteLedgerAudit.run(path: db, publicKey: publicKey, kept: kept)
+            }
             if report.isIntact {
                 let ledger = try await GovernedLedger.open(db: db, identity: identity)
                 try await ledger.authorizeAllSites(.verify)
@@ -89,8 +97,16 @@ struct VerifyCommand: AsyncParsableCommand {
         if !report.isIntact || !governanceFindings.isEmpty || projectionAhead { throw ExitCode(1) }
     }
 
+    /// The audit of a PostgreSQL ledger.
+    func postgresAudit(_ store: any LedgerStore, publicKey: CheckpointPublicKey, kept: [SignedCheckpoint]) async throws
+        -> LedgerAuditReport
+    {
+        guard let pg = store as? PostgresLedgerStore else { throw CLIError("\(db) is not a PostgreSQL ledger") }
+        return try await pg.audit(publicKey: publicKey, kept: kept)
+    }
+
     func text(_ r: LedgerAuditReport, keyID: String, keyFile: String) {
-        Console.out("ledger \(db): \(r.entries) entries, \(r.checkpoints) checkpoints; public key \(keyID) (from \(keyFile))")
+        Console.out("ledger \(LedgerDatabase.display(db)): \(r.entries) entries, \(r.checkpoints) checkpoints; public key \(keyID) (from \(keyFile))")
         if let last = r.lastCheckpoint?.checkpoint {
             Console.out("last checkpoint: tree size \(last.treeSize), root \(last.root.hex), signed \(last.signedAt)")
         }
@@ -129,7 +145,7 @@ struct VerifyCommand: AsyncParsableCommand {
             var governanceFindings: [Finding]
         }
         let report = Report(
-            ledger: db, intact: r.isIntact, entries: r.entries, checkpoints: r.checkpoints,
+            ledger: LedgerDatabase.display(db), intact: r.isIntact, entries: r.entries, checkpoints: r.checkpoints,
             keptCheckpoints: r.keptCheckpoints, lastCheckpoint: r.lastCheckpoint.map(CheckpointDocument.init),
             findings: r.findings.map {
                 Finding(

@@ -28,14 +28,16 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
     static let chainLock: Int64 = 0x5350_4152_4C45_4447
 
     /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`)
-    /// and migrates it. Checkpoints are signed with the key in `signingKeyPath`, read (or created) on the first append.
+    /// and migrates it. Checkpoints are signed with the key in `signingKeyPath`, read (or created) on the first append;
+    /// an empty path opens the ledger for reading only.
     public init(url: String, signingKeyPath: String, maximumConnections: Int = 8) async throws {
         let target = try PostgresAddress(url)
         address = target.redacted
         self.url = url
         self.signingKeyPath = signingKeyPath
         var logger = Logger(label: "spar.postgres")
-        logger.logLevel = .warning
+        // The client warns when the first lease comes before its run task has started; that is harmless here.
+        logger.logLevel = .error
         self.logger = logger
         var configuration = PostgresClient.Configuration(
             host: target.host, port: target.port, username: target.user, password: target.password,
@@ -70,6 +72,11 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
     func signingKey() throws -> CheckpointSigningKey {
         try signer.withLock { cached in
             if let cached { return cached }
+            guard !signingKeyPath.isEmpty else {
+                throw StorageError(
+                    "appending to the PostgreSQL ledger \(address) needs its checkpoint key file, the same on every node: "
+                        + "give --key FILE or SPAR_LEDGER_KEY")
+            }
             do {
                 let key = try CheckpointSigningKey.loadOrCreate(path: signingKeyPath)
                 cached = key
@@ -561,5 +568,88 @@ struct PostgresAddress {
         default: throw StorageError("sslmode '\(mode)' in \(url) is not one of disable, prefer, require, verify-full")
         }
         redacted = "postgres://\(user)@\(host):\(port)/\(database)"
+    }
+}
+
+extension PostgresLedgerStore {
+    /// `spar verify` on a PostgreSQL ledger: every stored row, read in sequence order in one snapshot, through a
+    /// ``LedgerAudit`` against `publicKey` and the checkpoints an auditor kept; and the append-only triggers, each
+    /// present and enabled.
+    public func audit(publicKey: CheckpointPublicKey, kept: [SignedCheckpoint] = []) async throws -> LedgerAuditReport {
+        let logger = logger
+        return try await read { c in
+            var findings: [IntegrityFinding] = []
+            var present: [String: String] = [:]
+            for try await (table, name, enabled) in try await c.query(
+                """
+                SELECT c.relname::text, t.tgname::text, t.tgenabled::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                WHERE NOT t.tgisinternal AND c.relname IN ('ledger', 'ledger_checkpoint', 'credential')
+                """, logger: logger
+            ).decode((String, String, String).self) {
+                present["\(table).\(name)"] = enabled
+            }
+            for (table, names) in PostgresSchema.appendOnlyTriggers.sorted(by: { $0.key < $1.key }) {
+                for name in names {
+                    switch present["\(table).\(name)"] {
+                    case nil:
+                        findings.append(
+                            IntegrityFinding(check: .schema, detail: "the append-only trigger \(name) on \(table) is missing", position: 0))
+                    case "D":
+                        findings.append(
+                            IntegrityFinding(check: .schema, detail: "the append-only trigger \(name) on \(table) is disabled", position: 0))
+                    default: break
+                    }
+                }
+            }
+            let checkpoints = try await Self.checkpoints(
+                "SELECT \(unescaped: Self.checkpointColumns) FROM ledger_checkpoint ORDER BY tree_size", on: c, logger: logger)
+            var rotations: [CheckpointKeyRotation] = []
+            for try await (seq, id, body) in try await c.query(
+                """
+                SELECT seq, id, body FROM ledger WHERE kind = 'checkpointKey' AND type = \(CheckpointKeyRotation.entryType)
+                ORDER BY seq
+                """, logger: logger
+            ).decode((Int64, String, String).self) {
+                guard let r = CheckpointKeyRotation.decode(body: body) else {
+                    findings.append(
+                        IntegrityFinding(
+                            check: .columnValue, seq: seq, id: id, field: "body",
+                            detail: "the key rotation cannot be read, so the checkpoints after it cannot be checked", position: seq))
+                    continue
+                }
+                rotations.append(r)
+            }
+            var audit = LedgerAudit(publicKey: publicKey, checkpoints: checkpoints, kept: kept, rotations: rotations)
+            for f in findings { audit.record(f) }
+            var after: Int64 = 0
+            while true {
+                var n = 0
+                for try await (seq, id, kind, ts, unit, type, source, body, at, by, hash) in try await c.query(
+                    """
+                    SELECT seq, convert_to(id, 'UTF8'), convert_to(kind, 'UTF8'), ts, convert_to(unit, 'UTF8'),
+                           convert_to(type, 'UTF8'), convert_to(source, 'UTF8'), convert_to(body, 'UTF8'), recorded_at,
+                           convert_to(recorded_by, 'UTF8'), hash
+                    FROM ledger WHERE seq > \(after) ORDER BY seq LIMIT 10000
+                    """, logger: logger
+                ).decode((Int64, ByteBuffer, ByteBuffer, Int64, ByteBuffer, ByteBuffer, ByteBuffer, ByteBuffer, Int64, ByteBuffer, ByteBuffer).self) {
+                    n += 1
+                    after = seq
+                    let columns = EntryColumns(
+                        seq: seq, id: Array(buffer: id), kind: Array(buffer: kind), ts: ts, unit: Array(buffer: unit),
+                        type: Array(buffer: type), source: Array(buffer: source), body: Array(buffer: body), recordedAt: at,
+                        recordedBy: Array(buffer: by))
+                    let stored = LedgerHash(bytes: Array(buffer: hash))
+                    if stored == nil {
+                        audit.record(
+                            IntegrityFinding(
+                                check: .columnValue, seq: seq, id: columns.idText, field: "hash", detail: "not a 32-byte hash",
+                                position: seq))
+                    }
+                    audit.add(columns, storedHash: stored)
+                }
+                if n < 10_000 { break }
+            }
+            return audit.finish()
+        }
     }
 }

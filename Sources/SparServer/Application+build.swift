@@ -28,10 +28,11 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     // The blueprint's element sources are read from the ledger once, in the background, so that the first
     // blueprint page does not wait for them.
     Task { _ = try? await live.blueprintAnalysis() }
+    Task { await live.followOtherNodes() }
     if try await !authenticator.refresh() {
         guard isLoopback(configuration.host) else {
             throw ServerStartError(
-                "the ledger \(configuration.database) has no enrolled users, so Spar would serve it to anyone without sign-in; it does that only on a loopback address (--host 127.0.0.1). Enrol the first administrator first (spar user add --db \(configuration.database) --user ID --name \"Printed Name\" --role admin --sites '*'), or serve on 127.0.0.1")
+                "the ledger \(LedgerDatabase.display(configuration.database)) has no enrolled users, so Spar would serve it to anyone without sign-in; it does that only on a loopback address (--host 127.0.0.1). Enrol the first administrator first (spar user add --db \(configuration.database) --user ID --name \"Printed Name\" --role admin --sites '*'), or serve on 127.0.0.1")
         }
         configuration.logger.warning(
             "spar.auth.openMode",
@@ -82,7 +83,7 @@ func isLoopback(_ host: String) -> Bool {
 /// Opens the ledger, checks the plant model and brings the persisted KPI projection to the ledger's head (a ledger
 /// written before the projection existed is caught up once, in sequence order); no event is held in memory.
 func loadLiveLedger(_ configuration: ServerConfiguration) async throws -> LiveLedger {
-    let store = try SQLiteLedgerStore(path: configuration.database, signingKeyPath: configuration.signingKeyPath)
+    let store = try await LedgerDatabase.open(configuration.database, signingKeyPath: configuration.signingKeyPath)
     let (model, version) = try await plantModel(store: store, configuration: configuration)
     let started = ContinuousClock.now
     let blueprintVersion = try await LedgerBlueprint.latest(in: store)?.version
@@ -125,9 +126,10 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
         .register(on: router)
     B2MMLController(live: live).register(on: router)
     KPIMLController(live: live, now: configuration.now).register(on: router)
-    let execution = ExecutionController(
+    var execution = ExecutionController(
         execution: live.execution, authenticator: authenticator, recordedBy: configuration.recordedBy,
         now: configuration.now)
+    execution.appended = { await live.ledgerGrew() }
     let pages = try PageController(
         live: live, staleAfterSeconds: configuration.staleAfterSeconds, executionAPI: execution)
     pages.register(on: router)
@@ -156,7 +158,7 @@ func buildRouter(live: LiveLedger, configuration: ServerConfiguration, authentic
 }
 
 /// The ledger's plant model; a `--plant` file must be the same model, and is recorded when the ledger has none.
-func plantModel(store: SQLiteLedgerStore, configuration: ServerConfiguration) async throws -> (PlantModel, String) {
+func plantModel(store: any LedgerStore, configuration: ServerConfiguration) async throws -> (PlantModel, String) {
     let given = try configuration.plantPath.map { try PlantModelFile.load(path: $0) }
     if let (stored, version) = try await LedgerPlantModel.latest(in: store) {
         if let given, let path = configuration.plantPath {
@@ -170,7 +172,7 @@ func plantModel(store: SQLiteLedgerStore, configuration: ServerConfiguration) as
     }
     guard let given else {
         throw ServerStartError(
-            "the ledger \(configuration.database) holds no plant model yet; pass --plant plant.yaml (or run spar demo)")
+            "the ledger \(LedgerDatabase.display(configuration.database)) holds no plant model yet; pass --plant plant.yaml (or run spar demo)")
     }
     let version = try await LedgerPlantModel.record(
         given, in: store, allowNewVersion: false, recordedAt: configuration.now(), recordedBy: configuration.recordedBy)

@@ -40,7 +40,9 @@ func connectorServices(live: LiveLedger, configuration: ServerConfiguration) thr
     } catch {
         throw ServerStartError("\(error)")
     }
-    let directory = ConnectorStateFile.directory(forLedger: configuration.database)
+    // A shared PostgreSQL ledger keeps each node's connector cursors in the node's working directory.
+    let directory = ConnectorStateFile.directory(
+        forLedger: LedgerDatabase.isPostgres(configuration.database) ? "spar-data/postgres" : configuration.database)
     return try file.connectors.map { c -> (id: String, service: any Service) in
         let state = ConnectorStateFile(directory: directory, connector: c.id)
         let sink = LiveLedgerSink(live: live, format: "\(c.kind) \(c.id)")

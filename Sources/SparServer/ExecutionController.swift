@@ -15,6 +15,8 @@ struct ExecutionController {
     let authenticator: Authenticator
     let recordedBy: String
     let now: @Sendable () -> Timestamp
+    /// Called after every use case that succeeds: the live ledger tells SSE subscribers about derived events.
+    var appended: @Sendable () async -> Void = {}
 
     var governance: Governance { authenticator.governance }
 
@@ -121,7 +123,9 @@ struct ExecutionController {
     /// Runs a use case, rendering its refusals as problem details.
     func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await body()
+            let out = try await body()
+            await appended()
+            return out
         } catch let e as ExecutionError {
             throw Self.problem(e)
         } catch let e as GovernanceError {

@@ -549,6 +549,34 @@ actor LiveLedger {
     // MARK: live updates
 
     /// A stream of updates, one after every posted batch, until the subscriber stops reading.
+    /// After entries appended outside ``post(_:contentType:principal:)`` — by the execution use cases, or by another
+    /// node on the same database (PostgreSQL NOTIFY) — reads the activity again and tells subscribers which units
+    /// gained events. Nothing is published when the ledger has not grown since the last read.
+    func ledgerGrew() async {
+        let before = unitActivity
+        let sizeBefore = activitySize
+        guard (try? await refreshActivity()) != nil, activitySize != sizeBefore else { return }
+        var units: [String] = []
+        var bySite: [String: LineCounts] = [:]
+        var accepted = 0
+        for (unit, sources) in unitActivity {
+            let delta = sources.values.reduce(0) { $0 + $1.events } - (before[unit]?.values.reduce(0) { $0 + $1.events } ?? 0)
+            guard delta > 0 else { continue }
+            units.append(unit)
+            accepted += delta
+            if let site = siteID(of: EquipmentPath(unit), in: model) {
+                bySite[site, default: LineCounts()].lines += delta
+                bySite[site, default: LineCounts()].accepted += delta
+            }
+        }
+        guard accepted > 0 else { return }
+        publish(
+            LiveUpdate(
+                batch: batches.last?.batch ?? 0, accepted: accepted, duplicates: 0, rejected: 0,
+                latestEventTime: latestEventTime, units: units.sorted(), bySite: bySite,
+                latestBySite: siteActivity.compactMapValues(\.latest)))
+    }
+
     func subscribe() -> (AsyncStream<LiveUpdate>, AsyncStream<LiveUpdate>.Continuation) {
         let (stream, continuation) = AsyncStream.makeStream(of: LiveUpdate.self, bufferingPolicy: .bufferingNewest(32))
         subscriberCounter += 1
