@@ -60,7 +60,7 @@ class Node:
         self.log = os.path.join(log_dir, f"node-{index}.log")
 
     def start(self):
-        db = ["--database", self.args.database] if self.args.database else ["--db", self.args.db]
+        db = ["--database", self.args.database, "--key", self.args.key] if self.args.database else ["--db", self.args.db]
         self.proc = subprocess.Popen(
             [self.args.spar, "serve", *db, "--host", LOOPBACK, "--port", str(self.port)],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
@@ -300,13 +300,19 @@ def main():
             raise SystemExit(f"refusing a non-loopback database host '{host}'")
     os.makedirs(args.dir, exist_ok=True)
     args.db = os.path.join(args.dir, "bench.sqlite")
-    if not args.database and not os.path.exists(args.db):
+    args.key = args.db + ".key"
+    if not os.path.exists(args.db):
         t = time.time()
         subprocess.run([
             args.spar, "bench", "--events", str(args.events), "--units", str(args.sites * args.units_per_site),
             "--sites", str(args.sites), "--days", str(args.days), "--dir", args.dir, "--ingest-only",
             "--no-ingest-processes", "--no-in-memory", "--python", ""], check=True)
         print(f"preloaded in {time.time() - t:.0f} s")
+    if args.database:
+        # The same synthetic enterprise, copied to PostgreSQL with its chain and projection (resumed if copied before).
+        t = time.time()
+        subprocess.run([args.spar, "migrate", "--from", args.db, "--to", args.database, "--key", args.key], check=True)
+        print(f"copied to PostgreSQL in {time.time() - t:.0f} s")
 
     nodes = [Node(args, i, args.dir) for i in range(args.nodes)]
     late = nodes[-1] if args.faults and len(nodes) > 1 else None
@@ -368,6 +374,9 @@ def main():
     if prober:
         prober.join(timeout=10)
     elapsed = time.time() - began
+    # Once quiet, every node must report the same event count (on PostgreSQL each node learns of the others' appends
+    # by NOTIFY; give the last ones a moment to arrive).
+    time.sleep(1)
     counts = [n.health().get("events") for n in nodes if n.alive]
     for n in nodes:
         n.stop()
@@ -375,7 +384,7 @@ def main():
     found = set(ledger_ids(args, f"load-{run.run_id}-"))
     missing = run.acknowledged - found
     verify = subprocess.run(
-        [args.spar, "verify", *(["--database", args.database] if args.database else ["--db", args.db])],
+        [args.spar, "verify", *(["--database", args.database, "--key", args.key] if args.database else ["--db", args.db])],
         capture_output=True, text=True)
     requests = sum(len(v) for v in run.latencies.values())
     report = {

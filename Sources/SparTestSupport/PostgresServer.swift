@@ -14,6 +14,9 @@ public final class PostgresServer: Sendable {
     public let host: String
     public let port: Int
     public let user: String
+    /// A shell command that stops this process's own cluster at once (as a crash would) and starts it again on the
+    /// same port; nil for a server named by `SPAR_TEST_POSTGRES_URL`.
+    public let restartCommand: String?
 
     private static let shared = Mutex<Result<PostgresServer, PostgresServerError>?>(nil)
 
@@ -29,7 +32,8 @@ public final class PostgresServer: Sendable {
         }
     }
 
-    init(host: String, port: Int, user: String) {
+    init(host: String, port: Int, user: String, restartCommand: String? = nil) {
+        self.restartCommand = restartCommand
         self.host = host
         self.port = port
         self.user = user
@@ -135,7 +139,9 @@ public final class PostgresServer: Sendable {
                 guard let command = PostgresServer.Cluster.stopCommand else { return }
                 _ = system(command)
             }
-            return PostgresServer(host: "127.0.0.1", port: port, user: "postgres")
+            let restart = (prefix + ["\(bin)/pg_ctl", "-D", "\(dir)/data", "-o", options, "-l", "\(dir)/log", "-m", "immediate", "-w", "restart"])
+                .map { "'\($0)'" }.joined(separator: " ") + " >/dev/null 2>&1"
+            return PostgresServer(host: "127.0.0.1", port: port, user: "postgres", restartCommand: restart)
         }
     }
 }

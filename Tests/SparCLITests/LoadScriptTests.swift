@@ -12,6 +12,18 @@ struct LoadScriptTests {
         "three nodes under load through a SIGKILL, a restart and a late start: every acknowledged event is in the ledger, no request failed on every node, the nodes agree and spar verify passes"
     )
     func faults() throws {
+        try Self.run(database: nil)
+    }
+
+    @Test(
+        "the same on three nodes over one PostgreSQL database: every acknowledged event is in the ledger once, no request failed on every node, the nodes agree and spar verify passes"
+    )
+    func faultsOnPostgres() throws {
+        try Self.run(database: (try PostgresServer.start().freshDatabase(), nil))
+    }
+
+    /// With `database`, the nodes serve that PostgreSQL database (and `restart`, when given, restarts it mid-run).
+    static func run(database: (url: String, restart: String?)?) throws {
         let spar = try #require(SparProcess.executable)
         let dir = try SparProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -20,8 +32,12 @@ struct LoadScriptTests {
         p.arguments = [
             Self.root.appendingPathComponent("bench/load.py").path, "--spar", spar.path, "--dir", dir.path,
             "--sites", "2", "--units-per-site", "40", "--days", "2", "--events", "2000", "--nodes", "3",
-            "--clients", "3", "--duration", "12", "--faults",
+            "--clients", "3", "--duration", database == nil ? "12" : "20", "--faults",
         ]
+        if let database {
+            p.arguments! += ["--database", database.url]
+            if let restart = database.restart { p.arguments! += ["--pg-restart", restart] }
+        }
         let log = dir.appendingPathComponent("load.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: log)
@@ -50,6 +66,7 @@ struct LoadScriptTests {
             Issue.record("no faults: \(output)")
             return
         }
-        #expect(faults.count == 3, "\(faults)")
+        #expect(faults.count == 3 + (database?.restart == nil ? 0 : 1), "\(faults)")
+
     }
 }
