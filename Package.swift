@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "SparCore", "SparStorage", "SparSQLite", "SparPostgres", "SparInterchange", "SparEngine", "SparDemo",
                 "SparGovernance", "SparCSV", "SparConnectors",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -205,8 +206,8 @@ let package = Package(
         .testTarget(
             name: "SparServerTests",
             dependencies: [
-                "SparServer", "SparGovernance", "SparCore", "SparStorage", "SparSQLite", "SparInterchange", "SparEngine", "SparDemo",
-                "SparTestSupport", "SparCSV", .product(name: "Hummingbird", package: "hummingbird"),
+                "SparServer", "SparGovernance", "SparCore", "SparStorage", "SparSQLite", "SparPostgres", "SparInterchange",
+                "SparEngine", "SparDemo", "SparTestSupport", "SparCSV", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

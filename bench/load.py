@@ -375,9 +375,14 @@ def main():
         prober.join(timeout=10)
     elapsed = time.time() - began
     # Once quiet, every node must report the same event count (on PostgreSQL each node learns of the others' appends
-    # by NOTIFY; give the last ones a moment to arrive).
-    time.sleep(1)
-    counts = [n.health().get("events") for n in nodes if n.alive]
+    # by NOTIFY): poll for up to 15 s and report how long agreement took.
+    quiet = time.time()
+    while True:
+        counts = [n.health().get("events") for n in nodes if n.alive]
+        if len(set(counts)) <= 1 or time.time() - quiet > 15:
+            break
+        time.sleep(0.2)
+    convergence = time.time() - quiet
     for n in nodes:
         n.stop()
 
@@ -401,7 +406,7 @@ def main():
         "replication": {"samples": len(run.replication), "p50ms": round(percentile(run.replication, 50) * 1000, 1),
                         "p99ms": round(percentile(run.replication, 99) * 1000, 1), "notSeenIn5s": run.unreplicated,
                         "from": "node 0", "to": f"node {sink.index}"},
-        "nodeEventCounts": counts, "faults": faults, "verify": verify.returncode == 0,
+        "nodeEventCounts": counts, "nodeConvergenceSeconds": round(convergence, 2), "faults": faults, "verify": verify.returncode == 0,
         "verifyOutput": verify.stdout[-2000:] + verify.stderr[-2000:],
     }
     with open(os.path.join(args.dir, "load-report.json"), "w") as f:
@@ -416,7 +421,7 @@ def main():
     rep = report["replication"]
     print(f"POST on node 0 → /api/stream on node {sink.index}: p50 {rep['p50ms']} ms, p99 {rep['p99ms']} ms "
           f"({rep['samples']} samples, {rep['notSeenIn5s']} not seen within 5 s)")
-    print(f"node event counts at the end: {counts}")
+    print(f"node event counts at the end: {counts} (agreed {convergence:.2f} s after the load stopped)")
     for f in faults:
         print("fault: " + f)
     print("spar verify: " + ("passed" if report["verify"] else "FAILED\n" + report["verifyOutput"]))

@@ -129,6 +129,24 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            "v3-sessions",
+            [
+                """
+                CREATE TABLE spar_session (
+                    key TEXT COLLATE "C" PRIMARY KEY,
+                    user_name TEXT COLLATE "C" NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    last_seen_at BIGINT NOT NULL,
+                    signing_user TEXT COLLATE "C",
+                    last_signing_at BIGINT
+                )
+                """,
+                #"CREATE TABLE spar_attempt (key TEXT COLLATE "C" NOT NULL, at BIGINT NOT NULL)"#,
+                "CREATE INDEX spar_attempt_key ON spar_attempt(key, at)",
+                "CREATE INDEX spar_attempt_at ON spar_attempt(at)",
+            ]
+        ),
     ]
 
     /// The triggers that keep the ledger, its checkpoints and the credentials append-only, by table.

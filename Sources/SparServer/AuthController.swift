@@ -24,7 +24,7 @@ struct AuthController {
         }
         router.post("/login", use: loginForm)
         router.post("/logout") { request, context in
-            if let id = context.caller.session { await authenticator.sessions.remove(id) }
+            if let id = context.caller.session { try await authenticator.sessions.remove(id) }
             if case .open = context.caller { return AuthenticationMiddleware.redirect(to: "/") }
             return AuthenticationMiddleware.redirect(to: "/login", cookie: AuthenticationMiddleware.clearedCookie)
         }
@@ -33,7 +33,7 @@ struct AuthController {
         }
         router.post("/api/session", use: apiLogin)
         router.delete("/api/session") { _, context in
-            if let id = context.caller.session { await authenticator.sessions.remove(id) }
+            if let id = context.caller.session { try await authenticator.sessions.remove(id) }
             return Response(
                 status: .noContent, headers: [.setCookie: AuthenticationMiddleware.clearedCookie])
         }
@@ -111,7 +111,7 @@ struct AuthController {
                 "name": .string(printedName), "roles": .array(p.roles.sorted().map { .string($0.rawValue) }),
                 "sites": .string(p.sites.description), "station": .string(p.station),
             ]
-            if let id, let s = await authenticator.sessions.session(id) {
+            if let id, let s = try await authenticator.sessions.session(id) {
                 o["expiresAt"] = .string(await authenticator.sessions.expiresAt(s).rfc3339)
                 o["signedInAt"] = .string(s.createdAt.rfc3339)
             }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SparCore
 import SparGovernance
@@ -15,68 +16,64 @@ struct Session: Sendable {
     var signing: SigningSession? = nil
 }
 
-/// The server's sessions, in memory only (a restart signs everybody out).
+/// The server's sessions, kept in a ``SessionRecordStore``: in the process for one node, in the shared database when
+/// several nodes serve one PostgreSQL ledger. The store holds the SHA-256 of each id; a session's roles, sites and
+/// printed name come from the directory in force at each use, so a user disabled, locked or changed by an admin on
+/// any node is followed at once.
 actor SessionStore {
-    private var sessions: [String: Session] = [:]
+    let records: any SessionRecordStore
     let settings: AuthenticationSettings
+    private var directory = Directory()
 
-    init(settings: AuthenticationSettings) { self.settings = settings }
+    init(settings: AuthenticationSettings, records: any SessionRecordStore) {
+        self.settings = settings
+        self.records = records
+    }
 
     /// A new session with a fresh id; `replacing` (the caller's previous session, if any) ends, so the id rotates at
     /// every sign-in.
-    func create(principal: Principal, printedName: String, replacing old: String?) -> Session {
-        if let old { sessions[old] = nil }
-        purgeExpired()
+    func create(principal: Principal, printedName: String, replacing old: String?) async throws -> Session {
         let now = settings.clock()
+        try await records.endSessions(
+            idleBefore: now.milliseconds - settings.idleTimeout, createdBefore: now.milliseconds - settings.absoluteTimeout)
         let session = Session(
             id: Self.newID(), principal: principal, printedName: printedName, createdAt: now, lastSeenAt: now)
-        sessions[session.id] = session
+        try await records.createSession(
+            SessionRecord(
+                key: Self.key(session.id), user: principal.name, createdAt: now.milliseconds,
+                lastSeenAt: now.milliseconds),
+            replacing: old.map(Self.key))
         return session
     }
 
-    /// The live session with this id (and marks it used), or nil when there is none or it timed out.
-    func session(_ id: String) -> Session? {
-        guard var s = sessions[id] else { return nil }
+    /// The live session with this id (and marks it used), or nil when there is none, it timed out, or its user is no
+    /// longer enabled.
+    func session(_ id: String) async throws -> Session? {
+        guard let s = try await live(id) else { return nil }
         let now = settings.clock()
-        guard !isExpired(s, now: now) else {
-            sessions[id] = nil
-            return nil
+        if now.milliseconds - s.lastSeenAt.milliseconds >= Self.touchResolution {
+            try await records.touchSession(key: Self.key(id), at: now.milliseconds)
         }
-        s.lastSeenAt = now
-        sessions[id] = s
         return s
     }
 
     /// Notes a signing in the session, so that the next one within the signing timeout needs the password alone.
-    func noteSigning(_ id: String, _ signing: SigningSession) {
-        sessions[id]?.signing = signing
+    func noteSigning(_ id: String, _ signing: SigningSession) async throws {
+        try await records.noteSigning(key: Self.key(id), user: signing.user, at: signing.lastSigningAt?.milliseconds)
     }
 
     /// True while the session exists and has not timed out (without marking it used).
-    func isLive(_ id: String) -> Bool {
-        guard let s = sessions[id] else { return false }
-        return !isExpired(s, now: settings.clock())
+    func isLive(_ id: String) async -> Bool {
+        ((try? await live(id)) ?? nil) != nil
     }
 
     /// Ends a session; true when it existed.
     @discardableResult
-    func remove(_ id: String) -> Bool { sessions.removeValue(forKey: id) != nil }
+    func remove(_ id: String) async throws -> Bool { try await records.endSession(key: Self.key(id)) }
 
-    /// Follows the directory: sessions of users that are gone, disabled or locked end; roles and sites changed by an
-    /// admin apply at once.
-    func reconcile(with directory: Directory) {
-        for (id, s) in sessions {
-            guard let account = directory.users[s.principal.name], account.enabled, !account.locked else {
-                sessions[id] = nil
-                continue
-            }
-            sessions[id]?.principal.roles = account.roles
-            sessions[id]?.principal.sites = account.sites
-            sessions[id]?.printedName = account.printedName
-        }
-    }
-
-    var count: Int { sessions.count }
+    /// Follows the directory: sessions of users that are gone, disabled or locked end at their next use; roles and
+    /// sites changed by an admin apply at once.
+    func follow(_ directory: Directory) { self.directory = directory }
 
     func expiresAt(_ s: Session) -> Timestamp {
         Timestamp(
@@ -84,13 +81,35 @@ actor SessionStore {
                 s.lastSeenAt.milliseconds + settings.idleTimeout, s.createdAt.milliseconds + settings.absoluteTimeout))
     }
 
-    private func isExpired(_ s: Session, now: Timestamp) -> Bool {
-        now.milliseconds >= expiresAt(s).milliseconds
+    /// Last uses closer than this are not written again (the idle timeout is minutes long).
+    static let touchResolution: Int64 = 1_000
+
+    private func live(_ id: String) async throws -> Session? {
+        let key = Self.key(id)
+        guard let r = try await records.session(key: key) else { return nil }
+        let now = settings.clock()
+        guard let account = directory.users[r.user], account.enabled, !account.locked else {
+            try await records.endSession(key: key)
+            return nil
+        }
+        let s = Session(
+            id: id,
+            principal: Principal(kind: .user, name: r.user, roles: account.roles, sites: account.sites, station: ""),
+            printedName: account.printedName, createdAt: Timestamp(milliseconds: r.createdAt),
+            lastSeenAt: Timestamp(milliseconds: r.lastSeenAt),
+            signing: r.signingUser.map {
+                SigningSession(user: $0, lastSigningAt: r.lastSigningAt.map(Timestamp.init(milliseconds:)))
+            })
+        guard now.milliseconds < expiresAt(s).milliseconds else {
+            try await records.endSession(key: key)
+            return nil
+        }
+        return s
     }
 
-    private func purgeExpired() {
-        let now = settings.clock()
-        sessions = sessions.filter { !isExpired($0.value, now: now) }
+    /// The key a session is stored under: the SHA-256 of its id, in hex.
+    static func key(_ id: String) -> String {
+        SHA256.hash(data: Data(id.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// 32 random bytes from the system's CSPRNG, base64url without padding (43 characters).
@@ -103,30 +122,25 @@ actor SessionStore {
     }
 }
 
-/// Sliding one-minute windows of attempts per key (compliance.md A4: login is rate-limited before lockout).
-actor RateLimiter {
-    private var attempts: [String: [Int64]] = [:]
-    private let clock: @Sendable () -> Timestamp
+/// Sliding one-minute windows of attempts per key (compliance.md A4: login is rate-limited before lockout), counted
+/// in the ``SessionRecordStore`` so that every node sharing it counts every node's attempts.
+struct RateLimiter: Sendable {
+    let records: any SessionRecordStore
+    let clock: @Sendable () -> Timestamp
     static let window: Int64 = 60_000
 
-    init(clock: @escaping @Sendable () -> Timestamp) { self.clock = clock }
-
     /// Records one attempt under every key, unless a key already holds its limit of attempts in the last minute:
-    /// then nothing is recorded and the answer is the seconds until that key admits again.
-    func admit(_ keys: [(key: String, limit: Int)]) -> Int? {
-        let now = clock().milliseconds
-        var wait: Int64 = 0
-        for (key, limit) in keys {
-            let recent = (attempts[key] ?? []).filter { $0 > now - Self.window }
-            attempts[key] = recent
-            if recent.count >= limit, let oldest = recent.first {
-                wait = max(wait, oldest + Self.window - now)
-            }
+    /// then nothing is recorded and the answer is the seconds until that key admits again. When the store cannot be
+    /// reached the attempt is refused for a second (fail closed).
+    func admit(_ keys: [(key: String, limit: Int)]) async -> Int? {
+        do {
+            let wait = try await records.admitAttempt(
+                keys: keys.map { SessionAttemptKey($0.key, limit: $0.limit) }, at: clock().milliseconds,
+                window: Self.window)
+            return wait.map { Int(($0 + 999) / 1000) }
+        } catch {
+            return 1
         }
-        if wait > 0 { return Int((wait + 999) / 1000) }
-        for (key, _) in keys { attempts[key, default: []].append(now) }
-        if attempts.count > 10_000 { attempts = attempts.filter { $0.value.last.map { $0 > now - Self.window } ?? false } }
-        return nil
     }
 }
 
@@ -143,11 +157,14 @@ actor Authenticator {
     /// Tokens verified by ``Governance`` since the directory last changed (a revocation clears them).
     private var tokens: [String: (principal: Principal, kind: TokenKind)] = [:]
 
-    init(governance: Governance, settings: AuthenticationSettings) {
+    /// `records` holds sessions and attempts: the ledger's own database when it can (several nodes share them),
+    /// else the process.
+    init(governance: Governance, settings: AuthenticationSettings, records: (any SessionRecordStore)? = nil) {
         self.governance = governance
         self.settings = settings
-        sessions = SessionStore(settings: settings)
-        limiter = RateLimiter(clock: settings.clock)
+        let records = records ?? (governance.store as? any SessionRecordStore) ?? MemorySessionRecords()
+        sessions = SessionStore(settings: settings, records: records)
+        limiter = RateLimiter(records: records, clock: settings.clock)
     }
 
     /// True once users are enrolled. Re-reads the directory when the ledger holds new identity entries, and ends the
@@ -160,7 +177,7 @@ actor Authenticator {
                 identityEntries = n
                 directory = dir
                 tokens = [:]
-                await sessions.reconcile(with: dir)
+                await sessions.follow(dir)
             }
         }
         return !directory.users.isEmpty
@@ -190,7 +207,7 @@ actor Authenticator {
         }
         _ = try await refresh()
         let name = directory.users[principal.name]?.printedName ?? principal.name
-        return await sessions.create(principal: principal, printedName: name, replacing: old)
+        return try await sessions.create(principal: principal, printedName: name, replacing: old)
     }
 
     /// True while a session lives: for long responses (the event stream) that must end with it. Re-reads the
@@ -206,12 +223,12 @@ actor Authenticator {
         record: String, meaning: SignatureMeaning, reason: String?, credentials: Credentials, session id: String,
         station: String
     ) async throws -> (SignatureManifestation, next: SignatureComponents) {
-        let signing = await sessions.session(id)?.signing
+        let signing = try await sessions.session(id)?.signing
         do {
             let (m, updated) = try await governance.sign(
                 record: record, meaning: meaning, reason: reason, credentials: credentials, session: signing,
                 station: station)
-            await sessions.noteSigning(id, updated)
+            try await sessions.noteSigning(id, updated)
             return (m, governance.requiredComponents(session: updated))
         } catch {
             _ = try? await refresh()
@@ -220,14 +237,14 @@ actor Authenticator {
     }
 
     /// The signing state of session `id` (who signed last and when), for a signature made outside ``sign``.
-    func signingSession(_ id: String) async -> SigningSession? { await sessions.session(id)?.signing }
+    func signingSession(_ id: String) async throws -> SigningSession? { try await sessions.session(id)?.signing }
 
     /// Notes a signing made in session `id`.
-    func noteSigning(_ id: String, _ signing: SigningSession) async { await sessions.noteSigning(id, signing) }
+    func noteSigning(_ id: String, _ signing: SigningSession) async throws { try await sessions.noteSigning(id, signing) }
 
     /// What the next signing in session `id` needs.
-    func requiredComponents(session id: String) async -> SignatureComponents {
-        governance.requiredComponents(session: await sessions.session(id)?.signing)
+    func requiredComponents(session id: String) async throws -> SignatureComponents {
+        governance.requiredComponents(session: try await sessions.session(id)?.signing)
     }
 
     /// Admits a signing attempt, like a login attempt.

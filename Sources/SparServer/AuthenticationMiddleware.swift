@@ -61,7 +61,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             return try await next(request, context)
         }
-        if let id = Self.sessionID(request), let session = await authenticator.sessions.session(id) {
+        if let id = Self.sessionID(request), let session = try await authenticator.sessions.session(id) {
             var principal = session.principal
             principal.station = context.station
             context.caller = .principal(principal, printedName: session.printedName, session: id)

@@ -192,13 +192,13 @@ struct ExecutionController {
     {
         let (principal, session) = try session(context)
         try await admitSigning(context, user: principal.name)
-        let signing = await authenticator.signingSession(session)
+        let signing = try await authenticator.signingSession(session)
         return (ExecutionSigner(credentials: Credentials(user: user, password: password), role: role, session: signing), session)
     }
 
     /// Keeps the signer's updated signing session, so that the next signing needs the password only.
     func noteSigning(_ s: SignedExecutionReceipt, session: String) async {
-        if let updated = s.sessions.first { await authenticator.noteSigning(session, updated) }
+        if let updated = s.sessions.first { try? await authenticator.noteSigning(session, updated) }
     }
 
     /// Refuses a signing attempt beyond the rate limit (as sign-ins are limited), with `Retry-After`.

@@ -210,6 +210,8 @@ actor LiveLedger {
     private var eventTotal = 0
     /// The ledger's size when ``sources`` and the activity were last read.
     private var activitySize: Int64 = -1
+    /// The latest activity refresh, which the next one waits for.
+    private var refreshing: Task<Void, any Error>?
     private var generation = 0
     private var batchCounter = 0
     private var latestEventTime: Timestamp?
@@ -288,7 +290,20 @@ actor LiveLedger {
     /// projection change) and reads the per-source activity again when the ledger has grown. After an append of
     /// `appended` event entries on `units` that is the only growth since the last read, only those units' rows are
     /// read and their difference added (the rows only grow); anything else reads every row.
+    ///
+    /// Refreshes run one after another: the actor is reentrant at each store read, and two interleaved refreshes (a
+    /// POST's and another node's NOTIFY) would otherwise leave the older one's size and totals in place.
     func refreshActivity(appended: (entries: Int, units: Set<String>)? = nil) async throws {
+        let previous = refreshing
+        let task = Task {
+            _ = await previous?.result
+            try await self.refreshActivityNow(appended: appended)
+        }
+        refreshing = task
+        try await task.value
+    }
+
+    private func refreshActivityNow(appended: (entries: Int, units: Set<String>)?) async throws {
         let size = try await store.ledgerSize()
         guard size != activitySize else { return }
         let started = ContinuousClock.now
@@ -553,9 +568,19 @@ actor LiveLedger {
     /// node on the same database (PostgreSQL NOTIFY) — reads the activity again and tells subscribers which units
     /// gained events. Nothing is published when the ledger has not grown since the last read.
     func ledgerGrew() async {
+        let previous = refreshing
+        let task = Task { () async throws in
+            _ = await previous?.result
+            await self.ledgerGrewNow()
+        }
+        refreshing = task
+        _ = await task.result
+    }
+
+    private func ledgerGrewNow() async {
         let before = unitActivity
         let sizeBefore = activitySize
-        guard (try? await refreshActivity()) != nil, activitySize != sizeBefore else { return }
+        guard (try? await refreshActivityNow(appended: nil)) != nil, activitySize != sizeBefore else { return }
         var units: [String] = []
         var bySite: [String: LineCounts] = [:]
         var accepted = 0

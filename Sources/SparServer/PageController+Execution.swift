@@ -442,7 +442,7 @@ extension PageController {
         let user = context.caller.principal?.name ?? ""
         let needsUserID: Bool
         if let session = context.caller.session {
-            needsUserID = await executionAPI.authenticator.requiredComponents(session: session) == .userIDAndPassword
+            needsUserID = try await executionAPI.authenticator.requiredComponents(session: session) == .userIDAndPassword
         } else {
             needsUserID = true
         }
@@ -600,7 +600,7 @@ extension PageController {
         }
         var needsUserID = true
         if let session {
-            needsUserID = await executionAPI.authenticator.requiredComponents(session: session) == .userIDAndPassword
+            needsUserID = try await executionAPI.authenticator.requiredComponents(session: session) == .userIDAndPassword
         }
         let ncrs: [[String: Any]] = trace.ncrs.compactMap { state.ncrs[$0] }.map { n in
             [
@@ -735,7 +735,7 @@ extension PageController {
         }
         if let c = n.closure { model["closure"] = c.description }
         if let session = context.caller.session {
-            model["needsUserID"] = await executionAPI.authenticator.requiredComponents(session: session) == .userIDAndPassword
+            model["needsUserID"] = try await executionAPI.authenticator.requiredComponents(session: session) == .userIDAndPassword
         } else {
             model["needsUserID"] = true
         }

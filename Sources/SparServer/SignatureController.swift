@@ -82,7 +82,7 @@ struct SignatureController {
         let signatures = try await governance.signatures(of: record).map(Governance.json)
         var out: [String: JSONValue] = ["record": .string(record), "signatures": .array(signatures)]
         if let session = context.caller.session {
-            out["nextSigningNeeds"] = .string(await authenticator.requiredComponents(session: session).rawValue)
+            out["nextSigningNeeds"] = .string(try await authenticator.requiredComponents(session: session).rawValue)
         }
         return JSONText(.object(out)).response
     }
