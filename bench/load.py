@@ -192,7 +192,10 @@ def client(run, k, nodes, scopes, sites, units, source, start, end):
             path, body = "/api/events", "\n".join(lines).encode()
             headers = {"Content-Type": "application/x-ndjson"}
         t = time.time()
-        answer = run.request(live, k + seq, "GET" if body is None else "POST", path, body, headers)
+        # Every node is offered (a dead one is skipped when its turn comes), so a retry reaches a node that came
+        # back or started while this request was waiting.
+        answer = run.request(nodes, nodes.index(live[(k + seq) % len(live)]), "GET" if body is None else "POST", path,
+                             body, headers)
         elapsed = time.time() - t
         if answer is None:
             with run.lock:

@@ -89,11 +89,40 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         }
     }
 
+    /// How long one read or write may take before it is abandoned with an error. A request must end even when the
+    /// database restarted under it: the client retries (appends are idempotent by event id) instead of waiting.
+    public static let operationDeadline: Duration = .seconds(30)
+
+    /// Runs `body`, or throws when it has not finished within ``operationDeadline`` (leaving it to finish or fail
+    /// on its own; what it holds is released with its connection).
+    static func bounded<T: Sendable>(
+        _ address: String, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let done = Mutex(false)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let claim: @Sendable () -> Bool = { done.withLock { was in defer { was = true }; return !was } }
+            let timer = Task {
+                try? await Task.sleep(for: operationDeadline)
+                guard !Task.isCancelled, claim() else { return }
+                continuation.resume(
+                    throwing: StorageError(
+                        "the database at \(address) did not answer within \(operationDeadline); retry (appends are idempotent)"))
+            }
+            Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                timer.cancel()
+                if claim() { continuation.resume(with: result) }
+            }
+        }
+    }
+
     /// Runs `body` in one read-only transaction that sees one snapshot of the database.
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let logger = logger
+        let client = client
         do {
-            return try await client.withConnection { c in
+            return try await Self.bounded(address) { try await client.withConnection { c in
                 try await c.query("START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
                     let out = try await body(c)
@@ -103,7 +132,7 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
                     _ = try? await c.query("ROLLBACK", logger: logger)
                     throw error
                 }
-            }
+            } }
         } catch let e as StorageError {
             throw e
         } catch {
@@ -112,9 +141,13 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
     }
 
     /// Runs `body` in one read-write transaction, committed when it returns.
-    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = logger
+        let client = client
         do {
-            return try await client.withTransaction(logger: logger) { c in try await body(c) }
+            return try await Self.bounded(address) {
+                try await client.withTransaction(logger: logger) { c in try await body(c) }
+            }
         } catch let e as StorageError {
             throw e
         } catch let e as PostgresTransactionError {
