@@ -20,6 +20,7 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
     /// The private key file that signs this ledger's checkpoints.
     public let signingKeyPath: String
     let client: PostgresClient
+    let operationDeadline: Duration?
     let logger: Logger
     private let runner: Task<Void, Never>
     private let signer = Mutex<CheckpointSigningKey?>(nil)
@@ -30,7 +31,12 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
     /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`)
     /// and migrates it. Checkpoints are signed with the key in `signingKeyPath`, read (or created) on the first append;
     /// an empty path opens the ledger for reading only.
-    public init(url: String, signingKeyPath: String, maximumConnections: Int = 8) async throws {
+    /// With `operationDeadline`, every read and write that takes longer is abandoned with an error (the server sets
+    /// ``serverOperationDeadline``; commands that rebuild or audit a whole ledger run unbounded).
+    public init(
+        url: String, signingKeyPath: String, maximumConnections: Int = 8, operationDeadline: Duration? = nil
+    ) async throws {
+        self.operationDeadline = operationDeadline
         let target = try PostgresAddress(url)
         address = target.redacted
         self.url = url
@@ -89,15 +95,16 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         }
     }
 
-    /// How long one read or write may take before it is abandoned with an error. A request must end even when the
-    /// database restarted under it: the client retries (appends are idempotent by event id) instead of waiting.
-    public static let operationDeadline: Duration = .seconds(30)
+    /// The server's bound on one read or write: a request must end even when the database restarted under it, so
+    /// that the client retries (appends are idempotent by event id) instead of waiting.
+    public static let serverOperationDeadline: Duration = .seconds(30)
 
-    /// Runs `body`, or throws when it has not finished within ``operationDeadline`` (leaving it to finish or fail
-    /// on its own; what it holds is released with its connection).
+    /// Runs `body`, or throws when it has not finished within `deadline` (leaving it to finish or fail on its own;
+    /// what it holds is released with its connection). Without a deadline it simply runs `body`.
     static func bounded<T: Sendable>(
-        _ address: String, _ body: @escaping @Sendable () async throws -> T
+        _ address: String, _ operationDeadline: Duration?, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
+        guard let operationDeadline else { return try await body() }
         let done = Mutex(false)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let claim: @Sendable () -> Bool = { done.withLock { was in defer { was = true }; return !was } }
@@ -122,7 +129,7 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         let logger = logger
         let client = client
         do {
-            return try await Self.bounded(address) { try await client.withConnection { c in
+            return try await Self.bounded(address, operationDeadline) { try await client.withConnection { c in
                 try await c.query("START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
                     let out = try await body(c)
@@ -145,7 +152,7 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         let logger = logger
         let client = client
         do {
-            return try await Self.bounded(address) {
+            return try await Self.bounded(address, operationDeadline) {
                 try await client.withTransaction(logger: logger) { c in try await body(c) }
             }
         } catch let e as StorageError {

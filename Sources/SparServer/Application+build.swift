@@ -5,6 +5,7 @@ import SparCore
 import SparEngine
 import SparGovernance
 import SparInterchange
+import SparPostgres
 import SparSQLite
 import SparStorage
 
@@ -83,7 +84,9 @@ func isLoopback(_ host: String) -> Bool {
 /// Opens the ledger, checks the plant model and brings the persisted KPI projection to the ledger's head (a ledger
 /// written before the projection existed is caught up once, in sequence order); no event is held in memory.
 func loadLiveLedger(_ configuration: ServerConfiguration) async throws -> LiveLedger {
-    let store = try await LedgerDatabase.open(configuration.database, signingKeyPath: configuration.signingKeyPath)
+    let store = try await LedgerDatabase.open(
+        configuration.database, signingKeyPath: configuration.signingKeyPath,
+        operationDeadline: PostgresLedgerStore.serverOperationDeadline)
     let (model, version) = try await plantModel(store: store, configuration: configuration)
     let started = ContinuousClock.now
     let blueprintVersion = try await LedgerBlueprint.latest(in: store)?.version

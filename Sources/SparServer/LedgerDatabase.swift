@@ -11,12 +11,15 @@ public enum LedgerDatabase {
     }
 
     /// Opens the ledger at `database`. An SQLite file's key defaults to `<file>.key`; a PostgreSQL ledger has no
-    /// default (every node gives the same file) and without one is opened for reading only.
-    public static func open(_ database: String, signingKeyPath: String?) async throws
+    /// default (every node gives the same file) and without one is opened for reading only. `operationDeadline` bounds
+    /// each PostgreSQL read and write (the server's requests).
+    public static func open(_ database: String, signingKeyPath: String?, operationDeadline: Duration? = nil) async throws
         -> any KPIProjectionStore & CredentialStore
     {
         if isPostgres(database) {
-            return try await PostgresLedgerStore(url: database, signingKeyPath: signingKeyPath ?? "")
+            return try await PostgresLedgerStore(
+                url: database, signingKeyPath: signingKeyPath ?? "",
+                operationDeadline: operationDeadline)
         }
         return try SQLiteLedgerStore(path: database, signingKeyPath: signingKeyPath)
     }
