@@ -28,7 +28,7 @@ extension PostgresLedgerStore {
                 try await p.rebuildActivity()
             }
             var invalidated: [String: Int64] = [:]
-            for change in changes { try await p.apply(change, invalidated: &invalidated) }
+            try await p.apply(changes, invalidated: &invalidated)
             try await p.invalidate(invalidated)
             try await p.setHead(seq)
         }

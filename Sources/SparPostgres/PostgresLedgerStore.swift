@@ -238,6 +238,7 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
 
             var rows = InsertColumns()
             var invalidated: [String: Int64] = [:]
+            var changes: [KPIRecordChange] = []
             var activity: [PostgresProjection.ActivityKey: (events: Int, earliest: Int64, latest: Int64)] = [:]
             var out: [AppendOutcome] = []
             out.reserveCapacity(batch.count)
@@ -283,7 +284,7 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
                 }
                 if projectionCurrent {
                     if let change = e.kpi {
-                        try await projection.apply(change, invalidated: &invalidated)
+                        changes.append(change)
                     } else if e.kind == .event {
                         projectionCurrent = false
                     }
@@ -293,6 +294,7 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
             }
             if tip.frontier.size > sizeBefore {
                 try await rows.insert(on: c, recordedAt: recordedAt, recordedBy: recordedBy, logger: logger)
+                try await projection.apply(changes, invalidated: &invalidated)
                 try await Self.seal(tip, with: key, at: recordedAt, on: c, logger: logger)
                 if projectionCurrent { try await projection.setHead(tip.frontier.size) }
                 try await projection.invalidate(invalidated)

@@ -64,6 +64,127 @@ struct PostgresProjection {
             """)
     }
 
+    /// Applies changes in order: each run of added records is inserted by one statement and its influence found by
+    /// a few set queries (the rule below gives the same instants whether a run's records are taken one by one or
+    /// together: per unit only the earliest state, and per span key the earliest record, can reach furthest back);
+    /// corrections are applied one at a time.
+    func apply(_ changes: [KPIRecordChange], invalidated: inout [String: Int64]) async throws {
+        var run: [KPIRecord] = []
+        var ids = Set<String>()
+        for change in changes {
+            switch change {
+            case .add(let r) where run.count < Self.runLimit && ids.insert(r.eventID).inserted:
+                run.append(r)
+            default:
+                try await add(run, into: &invalidated)
+                run.removeAll(keepingCapacity: true)
+                ids.removeAll(keepingCapacity: true)
+                if case .add(let r) = change {
+                    run.append(r)
+                    ids.insert(r.eventID)
+                } else {
+                    try await apply(change, invalidated: &invalidated)
+                }
+            }
+        }
+        try await add(run, into: &invalidated)
+    }
+
+    /// Records inserted by one statement at most.
+    static let runLimit = 10_000
+    private static let noOperation = Int64.min
+
+    /// Inserts records with distinct event ids and notes where they can change their units' elements.
+    func add(_ records: [KPIRecord], into invalidated: inout [String: Int64]) async throws {
+        guard !records.isEmpty else { return }
+        if records.count == 1 {
+            try await insert(records[0])
+            try await influence(of: records[0], into: &invalidated)
+            return
+        }
+        try await run(
+            """
+            INSERT INTO kpi_record (event_id, unit, ts, kind, key, flag, operation, body)
+            SELECT i, u, t, k, ke, f, NULLIF(o, \(Self.noOperation)), b
+            FROM unnest(\(records.map(\.eventID))::text[], \(records.map(\.unit))::text[],
+                        \(records.map(\.ts.milliseconds))::bigint[], \(records.map { Int64($0.kind.rawValue) })::bigint[],
+                        \(records.map(\.key))::text[], \(records.map { Int64($0.flag ? 1 : 0) })::bigint[],
+                        \(records.map { $0.operation.map(Int64.init) ?? Self.noOperation })::bigint[],
+                        \(records.map(\.body))::text[]) AS r(i, u, t, k, ke, f, o, b)
+            ON CONFLICT (event_id) DO UPDATE SET unit = excluded.unit, ts = excluded.ts, kind = excluded.kind,
+                key = excluded.key, flag = excluded.flag, operation = excluded.operation, body = excluded.body
+            """)
+
+        func note(_ u: String, _ t: Int64) { invalidated[u] = min(invalidated[u] ?? Int64.max, t) }
+        struct SpanKey: Hashable {
+            var unit: String
+            var kind: Int64
+            var key: String
+        }
+        var earliestState: [String: Int64] = [:]
+        var earliestSpan: [SpanKey: Int64] = [:]
+        var orders = Set<String>()
+        for r in records {
+            let t = r.ts.milliseconds
+            note(r.unit, t - 1)
+            switch r.kind {
+            case .state:
+                earliestState[r.unit] = min(earliestState[r.unit] ?? Int64.max, t)
+            case .order, .clock, .work, .maintenance:
+                let k = SpanKey(unit: r.unit, kind: Int64(r.kind.rawValue), key: r.key)
+                earliestSpan[k] = min(earliestSpan[k] ?? Int64.max, t)
+                if r.kind == .order { orders.insert(r.key) }
+            default:
+                break
+            }
+        }
+        if !earliestState.isEmpty {
+            let units = Array(earliestState.keys)
+            for try await (unit, ts, reason, at, before) in try await run(
+                """
+                SELECT i.unit, i.ts, p.key, p.ts,
+                       (SELECT b.ts FROM kpi_record b WHERE b.unit = i.unit AND b.kind = 1 AND b.ts < p.ts AND b.key <> p.key
+                        ORDER BY b.ts DESC LIMIT 1)
+                FROM unnest(\(units)::text[], \(units.map { earliestState[$0]! })::bigint[]) AS i(unit, ts)
+                LEFT JOIN LATERAL (SELECT key, ts FROM kpi_record r WHERE r.unit = i.unit AND r.kind = 1 AND r.ts < i.ts
+                                   ORDER BY r.ts DESC LIMIT 1) p ON true
+                """
+            ).decode((String, Int64, String?, Int64?, Int64?).self) {
+                guard let reason, let at else { continue }
+                note(unit, min(ts - 1, reason.isEmpty ? at : before ?? Int64.min / 2))
+            }
+        }
+        if !earliestSpan.isEmpty {
+            let keys = Array(earliestSpan.keys)
+            for try await (unit, ts, closed, first) in try await run(
+                """
+                SELECT i.unit, i.ts,
+                       (SELECT r.ts FROM kpi_record r WHERE r.unit = i.unit AND r.kind = i.kind AND r.key = i.key
+                          AND r.ts < i.ts AND r.flag = 1 ORDER BY r.ts DESC LIMIT 1),
+                       (SELECT MIN(r.ts) FROM kpi_record r WHERE r.unit = i.unit AND r.kind = i.kind AND r.key = i.key)
+                FROM unnest(\(keys.map(\.unit))::text[], \(keys.map(\.kind))::bigint[], \(keys.map(\.key))::text[],
+                            \(keys.map { earliestSpan[$0]! })::bigint[]) AS i(unit, kind, key, ts)
+                """
+            ).decode((String, Int64, Int64?, Int64?).self) {
+                if let since = closed ?? first { note(unit, min(ts - 1, since - 1)) }
+            }
+        }
+        if !orders.isEmpty {
+            let keys = Array(orders)
+            for try await (u, t) in try await run(
+                """
+                SELECT unit, MIN(ts) FROM (
+                    SELECT unit, ts FROM kpi_record WHERE kind = 2 AND key <> '' AND key = ANY(\(keys))
+                    UNION ALL
+                    SELECT unit, ts FROM kpi_record WHERE kind = 3 AND operation IS NOT NULL AND key = ANY(\(keys))
+                ) AS o GROUP BY unit
+                """
+            ).decode((String, Int64).self) {
+                note(u, t - 1)
+            }
+        }
+    }
+
     /// Applies one change; an older correction than the one in force changes nothing.
     func apply(_ change: KPIRecordChange, invalidated: inout [String: Int64]) async throws {
         switch change {
