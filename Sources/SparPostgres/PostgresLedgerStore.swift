@@ -43,7 +43,7 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         self.signingKeyPath = signingKeyPath
         var logger = Logger(label: "spar.postgres")
         // The client warns when the first lease comes before its run task has started; that is harmless here.
-        logger.logLevel = .error
+        logger.logLevel = ProcessInfo.processInfo.environment["SPAR_POSTGRES_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         self.logger = logger
         var configuration = PostgresClient.Configuration(
             host: target.host, port: target.port, username: target.user, password: target.password,
@@ -126,20 +126,11 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
 
     /// Runs `body` in one read-only transaction that sees one snapshot of the database.
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let logger = logger
-        let client = client
         do {
-            return try await Self.bounded(address, operationDeadline) { try await client.withConnection { c in
-                try await c.query("START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-                do {
-                    let out = try await body(c)
-                    try await c.query("COMMIT", logger: logger)
-                    return out
-                } catch {
-                    _ = try? await c.query("ROLLBACK", logger: logger)
-                    throw error
-                }
-            } }
+            return try await Self.bounded(address, operationDeadline) { [client, logger] in
+                try await Self.transaction(
+                    on: client, begin: "START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger, body)
+            }
         } catch let e as StorageError {
             throw e
         } catch {
@@ -149,21 +140,62 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
 
     /// Runs `body` in one read-write transaction, committed when it returns.
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let logger = logger
-        let client = client
         do {
-            return try await Self.bounded(address, operationDeadline) {
-                try await client.withTransaction(logger: logger) { c in try await body(c) }
+            return try await Self.bounded(address, operationDeadline) { [client, logger] in
+                try await Self.transaction(on: client, begin: "BEGIN", logger: logger, body)
             }
         } catch let e as StorageError {
             throw e
-        } catch let e as PostgresTransactionError {
-            if let e = e.closureError as? StorageError { throw e }
-            throw StorageError(
-                "could not write to the ledger at \(address)",
-                underlying: Self.describe(e.closureError ?? e.commitError ?? e.beginError ?? e.rollbackError ?? e))
         } catch {
             throw StorageError("could not write to the ledger at \(address)", underlying: Self.describe(error))
+        }
+    }
+
+    /// One transaction on a leased connection: `begin`, `body`, then COMMIT, or ROLLBACK when anything threw.
+    ///
+    /// Every step is raced against the connection closing. postgres-nio hands a query on a connection whose channel
+    /// has just closed to a pipeline that drops it, so that query (typically the ROLLBACK after the server went away)
+    /// would never be answered and the lease never returned; here the transaction fails at once instead, and the pool
+    /// drops the closed connection.
+    static func transaction<T: Sendable>(
+        on client: PostgresClient, begin: PostgresQuery, logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await client.withConnection { c in
+            try await untilClosed(c) {
+                try await c.query(begin, logger: logger)
+                let out: T
+                do {
+                    out = try await body(c)
+                } catch {
+                    if !c.isClosed { _ = try? await c.query("ROLLBACK", logger: logger) }
+                    throw error
+                }
+                try await c.query("COMMIT", logger: logger)
+                return out
+            }
+        }
+    }
+
+    struct ConnectionClosed: Error, CustomStringConvertible {
+        var description: String { "the database closed the connection during the transaction; retry" }
+    }
+
+    /// Runs `body`, or throws as soon as `connection` closes (leaving `body` to end on its own).
+    static func untilClosed<T: Sendable>(
+        _ connection: PostgresConnection, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let done = Mutex(false)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let claim: @Sendable () -> Bool = { done.withLock { was in defer { was = true }; return !was } }
+            connection.closeFuture.whenComplete { _ in
+                if claim() { continuation.resume(throwing: ConnectionClosed()) }
+            }
+            Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                if claim() { continuation.resume(with: result) }
+            }
         }
     }
 

@@ -156,10 +156,10 @@ enum PostgresSchema {
         "credential": ["credential_append_only", "credential_no_truncate"],
     ]
 
-    /// Applies the migrations not yet recorded, each in its own transaction, holding a lock so that nodes starting
-    /// together migrate once.
+    /// Applies the migrations not yet recorded, in one transaction holding a lock so that nodes starting together
+    /// migrate once.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { c in
+        try await PostgresLedgerStore.transaction(on: client, begin: "BEGIN", logger: logger) { c in
             try await c.query("SELECT pg_advisory_xact_lock(\(PostgresLedgerStore.chainLock))", logger: logger)
             try await c.query(
                 "CREATE TABLE IF NOT EXISTS spar_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",

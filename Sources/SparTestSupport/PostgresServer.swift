@@ -17,6 +17,7 @@ public final class PostgresServer: Sendable {
     /// A shell command that stops this process's own cluster at once (as a crash would) and starts it again on the
     /// same port; nil for a server named by `SPAR_TEST_POSTGRES_URL`.
     public let restartCommand: String?
+    private let stopCommand: String?
 
     private static let shared = Mutex<Result<PostgresServer, PostgresServerError>?>(nil)
 
@@ -32,8 +33,9 @@ public final class PostgresServer: Sendable {
         }
     }
 
-    init(host: String, port: Int, user: String, restartCommand: String? = nil) {
+    init(host: String, port: Int, user: String, restartCommand: String? = nil, stopCommand: String? = nil) {
         self.restartCommand = restartCommand
+        self.stopCommand = stopCommand
         self.host = host
         self.port = port
         self.user = user
@@ -86,7 +88,8 @@ public final class PostgresServer: Sendable {
 
     /// A cluster of this process's own.
     enum Cluster {
-        nonisolated(unsafe) static var stopCommand: String?
+        static let stopCommands = Mutex<[String]>([])
+        static let registered = Mutex(false)
 
         static func binaries() throws -> String {
             let root = "/usr/lib/postgresql"
@@ -133,16 +136,32 @@ public final class PostgresServer: Sendable {
             ])
             let options = "-h 127.0.0.1 -p \(port) -k \(dir) -c fsync=off -c synchronous_commit=off -c max_connections=200"
             try sh(["\(bin)/pg_ctl", "-D", "\(dir)/data", "-o", options, "-l", "\(dir)/log", "-w", "-t", "60", "start"])
-            stopCommand = (prefix + ["\(bin)/pg_ctl", "-D", "\(dir)/data", "-m", "immediate", "stop"]).map { "'\($0)'" }
+            let stop = (prefix + ["\(bin)/pg_ctl", "-D", "\(dir)/data", "-m", "immediate", "stop"]).map { "'\($0)'" }
                 .joined(separator: " ") + " >/dev/null 2>&1"
-            atexit {
-                guard let command = PostgresServer.Cluster.stopCommand else { return }
-                _ = system(command)
+            stopCommands.withLock { $0.append(stop) }
+            if !registered.withLock({ was in defer { was = true }; return was }) {
+                atexit {
+                    for command in PostgresServer.Cluster.stopCommands.withLock({ $0 }) { _ = system(command) }
+                }
             }
             let restart = (prefix + ["\(bin)/pg_ctl", "-D", "\(dir)/data", "-o", options, "-l", "\(dir)/log", "-m", "immediate", "-w", "restart"])
                 .map { "'\($0)'" }.joined(separator: " ") + " >/dev/null 2>&1"
-            return PostgresServer(host: "127.0.0.1", port: port, user: "postgres", restartCommand: restart)
+            return PostgresServer(host: "127.0.0.1", port: port, user: "postgres", restartCommand: restart, stopCommand: stop)
         }
+    }
+
+    /// A cluster of its own (not the shared one), for a test that restarts or stops its server while other tests
+    /// run; stopped by ``stop()`` or when the process exits.
+    public static func privateCluster() throws -> PostgresServer {
+        if let url = ProcessInfo.processInfo.environment["SPAR_TEST_POSTGRES_URL"], !url.isEmpty {
+            throw PostgresServerError("a private cluster needs the installed initdb, not SPAR_TEST_POSTGRES_URL")
+        }
+        return try Cluster.create()
+    }
+
+    /// Stops this process's own cluster at once (immediate shutdown).
+    public func stop() {
+        if let stopCommand { _ = system(stopCommand) }
     }
 }
 
