@@ -115,6 +115,8 @@ class Run:
         self.events = []
         self.stop = threading.Event()
         self.run_id = f"{int(time.time())}"
+        self.failures = []
+        self.began = time.time()
 
     def note(self, kind, seconds, status):
         with self.lock:
@@ -124,8 +126,10 @@ class Run:
     def request(self, nodes, pick, method, path, body=None, headers=None):
         """Sends to the picked live node, then to the others; returns (status, body) or None when all failed."""
         order = nodes[pick % len(nodes):] + nodes[:pick % len(nodes)]
+        tried = []
         for attempt, node in enumerate(order):
             if not node.alive:
+                tried.append(f"node {node.index}: not running")
                 continue
             try:
                 c = http.client.HTTPConnection(LOOPBACK, node.port, timeout=120)
@@ -139,9 +143,16 @@ class Run:
                     with self.lock:
                         self.retries += attempt
                 return r.status, data
-            except OSError:
+            except OSError as e:
+                tried.append(f"node {node.index}: {e}")
                 continue
+        self.fail(f"{method} {path.split('?')[0]}: no node answered ({'; '.join(tried)})")
         return None
+
+    def fail(self, what):
+        with self.lock:
+            if len(self.failures) < 20:
+                self.failures.append(f"{time.time() - self.began:.1f} s: {what}")
 
 
 def equipment(node):
@@ -213,6 +224,7 @@ def client(run, k, nodes, scopes, sites, units, source, start, end):
         elif kind == "post" or status >= 400 and not (kind == "kpi" and status == 400):
             with run.lock:
                 run.errors[kind] += 1
+            run.fail(f"{kind} {path.split('?')[0]}: status {status}: {data[:300].decode(errors='replace')}")
 
 
 def iso(ms):
@@ -335,7 +347,7 @@ def main():
     sink = nodes[-1] if len(nodes) > 1 else nodes[0]
     threads = [threading.Thread(target=client, args=(run, k, nodes, scopes, sites, units, source, start, end), daemon=True)
                for k in range(args.clients)]
-    began = time.time()
+    began = run.began = time.time()
     for t in threads:
         t.start()
     prober = None
@@ -409,7 +421,7 @@ def main():
         "replication": {"samples": len(run.replication), "p50ms": round(percentile(run.replication, 50) * 1000, 1),
                         "p99ms": round(percentile(run.replication, 99) * 1000, 1), "notSeenIn5s": run.unreplicated,
                         "from": "node 0", "to": f"node {sink.index}"},
-        "nodeEventCounts": counts, "nodeConvergenceSeconds": round(convergence, 2), "faults": faults, "verify": verify.returncode == 0,
+        "failures": run.failures, "nodeEventCounts": counts, "nodeConvergenceSeconds": round(convergence, 2), "faults": faults, "verify": verify.returncode == 0,
         "verifyOutput": verify.stdout[-2000:] + verify.stderr[-2000:],
     }
     with open(os.path.join(args.dir, "load-report.json"), "w") as f:
@@ -427,8 +439,16 @@ def main():
     print(f"node event counts at the end: {counts} (agreed {convergence:.2f} s after the load stopped)")
     for f in faults:
         print("fault: " + f)
+    for f in run.failures:
+        print("failed request: " + f)
     print("spar verify: " + ("passed" if report["verify"] else "FAILED\n" + report["verifyOutput"]))
     bad = missing or any(v["errors"] for v in report["kinds"].values()) or not report["verify"]
+    if bad:
+        for n in nodes:
+            with open(n.log, errors="replace") as f:
+                lines = [l.rstrip() for l in f if " error " in l or "warning" in l or "fatal" in l.lower()]
+            for l in lines[-10:]:
+                print(f"node {n.index} log: {l[:500]}")
     sys.exit(1 if bad else 0)
 
 

@@ -457,7 +457,8 @@ public struct ProjectedKPI: Sendable {
             }
         }
         if consistent, !fresh.isEmpty, let version {
-            _ = try await store.storeBuckets(unit: path, model: model, version: version, fresh)
+            // A cache: the answer is already computed, so a write that fails (a database restarting) loses nothing.
+            _ = try? await store.storeBuckets(unit: path, model: model, version: version, fresh)
         }
 
         return plans.enumerated().map { i, plan in

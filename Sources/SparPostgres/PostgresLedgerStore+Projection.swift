@@ -110,7 +110,9 @@ extension PostgresLedgerStore {
         let logger = logger
         return try await write { c in
             let p = PostgresProjection(connection: c, logger: logger)
-            // The unit's version row is locked, so an append bumping it waits for this transaction or runs first.
+            // The unit's version row (created if missing) is locked, so an append bumping it waits for this
+            // transaction or runs first.
+            try await p.run("INSERT INTO kpi_unit_version (unit, version) VALUES (\(unit), 0) ON CONFLICT (unit) DO NOTHING")
             let current =
                 try await p.optionalInt("SELECT version FROM kpi_unit_version WHERE unit = \(unit) FOR SHARE") ?? 0
             guard current == version else { return false }

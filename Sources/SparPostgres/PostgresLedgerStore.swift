@@ -63,6 +63,21 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
 
     deinit { runner.cancel() }
 
+    /// Whether `error` is the connection's or the server's state rather than the request's: the connection failed or
+    /// closed, the server is shutting down or starting (SQLSTATE class 08, 57P01–57P03), or a transaction lost a
+    /// serialization race or a deadlock (40001, 40P01).
+    static func isTransient(_ error: any Error) -> Bool {
+        if error is ConnectionClosed { return true }
+        guard let e = error as? PSQLError else { return false }
+        switch e.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
+            return true
+        default:
+            guard let state = e.serverInfo?[.sqlState] else { return false }
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "40001", "40P01"].contains(state)
+        }
+    }
+
     /// The text of a database error, with the server's message (postgres-nio's own description hides it).
     static func describe(_ error: any Error) -> String {
         if let e = error as? PSQLError {
@@ -113,7 +128,8 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
                 guard !Task.isCancelled, claim() else { return }
                 continuation.resume(
                     throwing: StorageError(
-                        "the database at \(address) did not answer within \(operationDeadline); retry (appends are idempotent)"))
+                        "the database at \(address) did not answer within \(operationDeadline); retry (appends are idempotent)",
+                        isTransient: true))
             }
             Task {
                 let result: Result<T, any Error>
@@ -134,7 +150,8 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         } catch let e as StorageError {
             throw e
         } catch {
-            throw StorageError("could not read the ledger at \(address)", underlying: Self.describe(error))
+            throw StorageError(
+                "could not read the ledger at \(address)", underlying: Self.describe(error), isTransient: Self.isTransient(error))
         }
     }
 
@@ -147,7 +164,9 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         } catch let e as StorageError {
             throw e
         } catch {
-            throw StorageError("could not write to the ledger at \(address)", underlying: Self.describe(error))
+            throw StorageError(
+                "could not write to the ledger at \(address)", underlying: Self.describe(error),
+                isTransient: Self.isTransient(error))
         }
     }
 

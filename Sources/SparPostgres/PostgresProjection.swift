@@ -290,20 +290,23 @@ struct PostgresProjection {
         note(unit, from)
     }
 
-    /// Drops the cached buckets that end after each unit's noted instant and bumps the unit's version.
+    /// Bumps each unit's version, then drops its cached buckets that end after the unit's noted instant.
+    ///
+    /// Versions first: ``PostgresLedgerStore/storeBuckets(unit:model:version:_:)`` locks the version row and then
+    /// writes buckets, so taking the locks in the same order means the two never deadlock.
     func invalidate(_ invalidated: [String: Int64]) async throws {
         guard !invalidated.isEmpty else { return }
-        let units = Array(invalidated.keys)
+        let units = invalidated.keys.sorted()
         let froms = units.map { invalidated[$0]! }
-        try await run(
-            """
-            DELETE FROM kpi_bucket b USING unnest(\(units)::text[], \(froms)::bigint[]) AS i(unit, since)
-            WHERE b.unit = i.unit AND b."end" > i.since
-            """)
         try await run(
             """
             INSERT INTO kpi_unit_version (unit, version) SELECT u, 1 FROM unnest(\(units)::text[]) AS i(u)
             ON CONFLICT (unit) DO UPDATE SET version = kpi_unit_version.version + 1
+            """)
+        try await run(
+            """
+            DELETE FROM kpi_bucket b USING unnest(\(units)::text[], \(froms)::bigint[]) AS i(unit, since)
+            WHERE b.unit = i.unit AND b."end" > i.since
             """)
     }
 

@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SparInterchange
+import SparStorage
 
 /// An RFC 9457 problem: rendered as `application/problem+json` with a stable `code` (and, for a browser asking for
 /// HTML, as a small page). Handlers throw it; ``ProblemMiddleware`` renders everything else as one of these too.
@@ -123,6 +125,7 @@ extension ProblemDetails {
         case "misdirected-request": "Not a host this server answers for"
         case "signing-failed": "Not signed: re-authentication failed"
         case "internal-error": "Internal error"
+        case "database-unavailable": "The database is unavailable for the moment; retry"
         case "execution-refused": "The execution record refuses this"
         case "conflict": "Another write came first; try again"
         default: "Bad request"
@@ -169,6 +172,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 ?? (error.status == .notFound
                     ? "no route for \(request.method) \(request.uri.path); see /openapi.json" : error.status.reasonPhrase)
             throw ProblemDetails(error.status, code: code, title: ProblemDetails.title(code), detail: detail)
+        } catch let error as StorageError where error.isTransient {
+            context.logger.warning(
+                "spar.request.database-unavailable", metadata: ["spar.error": "\(error)", "spar.path": "\(request.uri.path)"])
+            var p = ProblemDetails(
+                .serviceUnavailable, code: "database-unavailable", title: ProblemDetails.title("database-unavailable"),
+                detail: "\(error.message); retry (writes are idempotent by event id)")
+            p.headers[.retryAfter] = "1"
+            throw p
         } catch let error as any HTTPResponseError where error.status.code < 500 {
             throw ProblemDetails(
                 error.status, code: "bad-request", title: ProblemDetails.title("bad-request"), detail: "\(error)")

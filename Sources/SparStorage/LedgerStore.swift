@@ -183,9 +183,13 @@ public enum AppendOutcome: Sendable, Hashable {
 public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var underlying: String?
-    public init(_ message: String, underlying: String? = nil) {
+    /// The database could not be reached, dropped the connection or did not answer in time: the same operation can
+    /// simply be retried (appends are idempotent by event id). The server answers such errors 503 with `Retry-After`.
+    public var isTransient: Bool
+    public init(_ message: String, underlying: String? = nil, isTransient: Bool = false) {
         self.message = message
         self.underlying = underlying
+        self.isTransient = isTransient
     }
     public var description: String { underlying.map { "\(message) (\($0))" } ?? message }
 }

@@ -16,10 +16,13 @@ struct LoadScriptTests {
     }
 
     @Test(
-        "the same on three nodes over one PostgreSQL database: every acknowledged event is in the ledger once, no request failed on every node, the nodes agree and spar verify passes"
+        "the same on three nodes over one PostgreSQL database, which is also restarted mid-run: every acknowledged event is in the ledger once, no request failed on every node, the nodes agree and spar verify passes"
     )
     func faultsOnPostgres() throws {
-        try Self.run(database: (try PostgresServer.start().freshDatabase(), nil))
+        // A cluster of its own: the restart must not reach the other suites' databases.
+        let server = try PostgresServer.privateCluster()
+        defer { server.stop() }
+        try Self.run(database: (try server.freshDatabase(), server.restartCommand))
     }
 
     /// With `database`, the nodes serve that PostgreSQL database (and `restart`, when given, restarts it mid-run).
