@@ -398,6 +398,16 @@ def main():
             break
         time.sleep(0.2)
     convergence = time.time() - quiet
+    # The chain lock on PostgreSQL: how much of the run it was held, and how long appends waited for it (a node
+    # killed mid-run reports only what it did since it came back).
+    lock = {"appends": 0, "waitSeconds": 0.0, "maxWaitSeconds": 0.0, "heldSeconds": 0.0}
+    for n in nodes:
+        if n.alive:
+            c = n.health().get("chainLock") or {}
+            lock["appends"] += int(c.get("appends", 0))
+            lock["waitSeconds"] += c.get("waitSeconds", 0.0)
+            lock["heldSeconds"] += c.get("heldSeconds", 0.0)
+            lock["maxWaitSeconds"] = max(lock["maxWaitSeconds"], c.get("maxWaitSeconds", 0.0))
     for n in nodes:
         n.stop()
 
@@ -421,7 +431,7 @@ def main():
         "replication": {"samples": len(run.replication), "p50ms": round(percentile(run.replication, 50) * 1000, 1),
                         "p99ms": round(percentile(run.replication, 99) * 1000, 1), "notSeenIn5s": run.unreplicated,
                         "from": "node 0", "to": f"node {sink.index}"},
-        "failures": run.failures, "nodeEventCounts": counts, "nodeConvergenceSeconds": round(convergence, 2), "faults": faults, "verify": verify.returncode == 0,
+        "failures": run.failures, "chainLock": lock, "nodeEventCounts": counts, "nodeConvergenceSeconds": round(convergence, 2), "faults": faults, "verify": verify.returncode == 0,
         "verifyOutput": verify.stdout[-2000:] + verify.stderr[-2000:],
     }
     with open(os.path.join(args.dir, "load-report.json"), "w") as f:
@@ -436,6 +446,10 @@ def main():
     rep = report["replication"]
     print(f"POST on node 0 → /api/stream on node {sink.index}: p50 {rep['p50ms']} ms, p99 {rep['p99ms']} ms "
           f"({rep['samples']} samples, {rep['notSeenIn5s']} not seen within 5 s)")
+    if lock["appends"]:
+        print(f"chain lock: {lock['appends']} appends held it {lock['heldSeconds']:.1f} s of the {elapsed:.0f} s run "
+              f"({100 * lock['heldSeconds'] / elapsed:.0f} %); wait per append mean "
+              f"{1000 * lock['waitSeconds'] / lock['appends']:.1f} ms, longest {1000 * lock['maxWaitSeconds']:.0f} ms")
     print(f"node event counts at the end: {counts} (agreed {convergence:.2f} s after the load stopped)")
     for f in faults:
         print("fault: " + f)

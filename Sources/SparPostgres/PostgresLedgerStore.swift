@@ -24,6 +24,23 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
     let logger: Logger
     private let runner: Task<Void, Never>
     private let signer = Mutex<CheckpointSigningKey?>(nil)
+    private let lockStatistics = Mutex(ChainLockStatistics())
+
+    /// How this process's appends used the chain lock: the evidence for one serialised chain (a per-site chain can
+    /// only remove the waiting, never the time the lock is held).
+    public struct ChainLockStatistics: Sendable, Equatable {
+        /// Appends that took the lock.
+        public var appends = 0
+        /// Time spent waiting for the lock, summed.
+        public var waitSeconds = 0.0
+        /// The longest single wait.
+        public var maxWaitSeconds = 0.0
+        /// Time from taking the lock to the end of the commit that released it, summed.
+        public var heldSeconds = 0.0
+    }
+
+    /// This process's chain lock figures since the store was opened.
+    public var chainLockStatistics: ChainLockStatistics { lockStatistics.withLock { $0 } }
 
     /// The advisory lock every append holds for its transaction: one writer at a time continues the chain.
     static let chainLock: Int64 = 0x5350_4152_4C45_4447
@@ -218,6 +235,10 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         }
     }
 
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
     /// The columns of `ledger` in the order ``entry(_:)`` reads them.
     static let entryColumns = "seq, id, kind, ts, unit, type, source, body, recorded_at, recorded_by, hash"
 
@@ -246,8 +267,23 @@ public final class PostgresLedgerStore: KPIProjectionStore, CredentialStore {
         let key = try signingKey()
         let logger = logger
         let address = address
+        let asked = ContinuousClock.now
+        let acquired = Mutex<ContinuousClock.Instant?>(nil)
+        defer {
+            if let at = acquired.withLock({ $0 }) {
+                let wait = Self.seconds(at - asked)
+                let held = Self.seconds(ContinuousClock.now - at)
+                lockStatistics.withLock {
+                    $0.appends += 1
+                    $0.waitSeconds += wait
+                    $0.maxWaitSeconds = max($0.maxWaitSeconds, wait)
+                    $0.heldSeconds += held
+                }
+            }
+        }
         return try await write { c in
             try await c.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
+            acquired.withLock { $0 = ContinuousClock.now }
             var tip = try await Self.tip(c, key: key, ledger: address, logger: logger)
             let sizeBefore = tip.frontier.size
             let projection = PostgresProjection(connection: c, logger: logger)

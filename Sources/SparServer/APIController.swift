@@ -5,6 +5,7 @@ import SparCSV
 import SparCore
 import SparEngine
 import SparInterchange
+import SparPostgres
 
 /// The HTTP API (`/api/…`), as specified in `Resources/openapi.json`.
 struct APIController {
@@ -41,6 +42,13 @@ struct APIController {
                 let s = await live.snapshot().scoped(to: context.caller.sites)
                 health["events"] = .number(Double(s.eventCount))
                 health["plantModelVersion"] = .string(live.modelVersion)
+                if let pg = live.store as? PostgresLedgerStore {
+                    let c = pg.chainLockStatistics
+                    health["chainLock"] = .object([
+                        "appends": .number(Double(c.appends)), "waitSeconds": .number(c.waitSeconds),
+                        "maxWaitSeconds": .number(c.maxWaitSeconds), "heldSeconds": .number(c.heldSeconds),
+                    ])
+                }
             }
             return JSONText(.object(health))
         }
