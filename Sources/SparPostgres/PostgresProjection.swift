@@ -314,24 +314,36 @@ struct PostgresProjection {
         try await optionalInt("SELECT version FROM kpi_unit_version WHERE unit = \(unit)") ?? 0
     }
 
-    /// The records of one unit that a query over `[from, to)` needs (the SQLite store's `slice`, rule for rule).
+    /// The records of one unit that a query over `[from, to)` needs (the SQLite store's `slice`, rule for rule), in
+    /// a fixed handful of statements however many orders, workers and serials the window holds.
     func slice(unit: String, from: Int64, to: Int64, failureReasons: Set<String>) async throws -> UnitSliceBodies {
         var seen = Set<String>()
         var bodies: [String] = []
-        func take(_ q: PostgresQuery) async throws {
-            for try await (id, body) in try await run(q).decode((String, String).self) {
-                if seen.insert(id).inserted { bodies.append(body) }
-            }
+        func keep(_ id: String, _ body: String) {
+            if seen.insert(id).inserted { bodies.append(body) }
         }
-        let version = try await version(unit: unit)
-        guard try await optionalInt("SELECT 1::bigint FROM kpi_record WHERE unit = \(unit) LIMIT 1") != nil else {
-            return UnitSliceBodies(bodies: [], hasRecords: false, version: version)
+        var version: Int64 = 0
+        var has = false
+        for try await (v, e) in try await run(
+            """
+            SELECT (SELECT version FROM kpi_unit_version WHERE unit = \(unit)),
+                   EXISTS (SELECT 1 FROM kpi_record WHERE unit = \(unit))
+            """
+        ).decode((Int64?, Bool).self) {
+            version = v ?? 0
+            has = e
         }
+        guard has else { return UnitSliceBodies(bodies: [], hasRecords: false, version: version) }
 
+        let spanKinds: [KPIRecord.Kind] = [.order, .clock, .work, .maintenance]
+        struct SpanKey: Hashable {
+            var kind: Int64
+            var key: String
+        }
         var namedOrders = Set<String>()
         var serials = Set<String>()
         var lastState: (ts: Int64, key: String)?
-        var spanKeys: [KPIRecord.Kind: Set<String>] = [:]
+        var spanKeys = Set<SpanKey>()
         func noteState(_ ts: Int64, _ key: String) {
             if ts < to, lastState.map({ ts >= $0.ts }) ?? true { lastState = (ts, key) }
         }
@@ -345,33 +357,23 @@ struct PostgresProjection {
             case .count where !key.isEmpty: namedOrders.insert(key)
             case .inspection where ts < to: serials.insert(key)
             case .state: noteState(ts, key)
-            case let kind? where [.order, .clock, .work, .maintenance].contains(kind): spanKeys[kind, default: []].insert(key)
+            case let kind? where spanKinds.contains(kind): spanKeys.insert(SpanKey(kind: k, key: key))
             default: break
             }
-            if seen.insert(id).inserted { bodies.append(body) }
+            keep(id, body)
         }
 
+        // The last two states before the window (all of them when there are fewer).
         let state: Int64 = 1
-        var earlier: [(String, String, String, Int64)] = []
-        for try await row in try await run(
+        for try await (id, body, key, ts) in try await run(
             """
             SELECT event_id, body, key, ts FROM kpi_record WHERE unit = \(unit) AND kind = \(state) AND ts < \(from)
-              AND ts >= (SELECT ts FROM kpi_record WHERE unit = \(unit) AND kind = \(state) AND ts < \(from)
-                         ORDER BY ts DESC LIMIT 1 OFFSET 1)
+              AND ts >= COALESCE((SELECT ts FROM kpi_record WHERE unit = \(unit) AND kind = \(state) AND ts < \(from)
+                                  ORDER BY ts DESC LIMIT 1 OFFSET 1), \(Int64.min))
             """
         ).decode((String, String, String, Int64).self) {
-            earlier.append(row)
-        }
-        if earlier.isEmpty {
-            for try await row in try await run(
-                "SELECT event_id, body, key, ts FROM kpi_record WHERE unit = \(unit) AND kind = \(state) AND ts < \(from)"
-            ).decode((String, String, String, Int64).self) {
-                earlier.append(row)
-            }
-        }
-        for (id, body, key, ts) in earlier {
             noteState(ts, key)
-            if seen.insert(id).inserted { bodies.append(body) }
+            keep(id, body)
         }
 
         let running = lastState.map(\.key).flatMap { failureReasons.contains($0) ? $0 : nil }
@@ -391,57 +393,65 @@ struct PostgresProjection {
                 n += 1
                 after = ts
                 afterID = id
-                if seen.insert(id).inserted { bodies.append(body) }
+                keep(id, body)
                 if running == nil || key != running { break pages }
             }
             if n < 64 { break }
         }
 
-        for kind in [KPIRecord.Kind.order, .clock, .work, .maintenance] {
-            let k = Int64(kind.rawValue)
-            var open: [(String, Int64?)] = []
-            for try await (key, closed, opened) in try await run(
-                """
-                SELECT key, MAX(CASE WHEN flag = 1 THEN ts END), MAX(CASE WHEN flag = 0 THEN ts END)
-                FROM kpi_record WHERE unit = \(unit) AND kind = \(k) AND ts < \(from) GROUP BY key
-                """
-            ).decode((String, Int64?, Int64?).self) {
-                guard let opened else { continue }
-                if let closed, opened < closed { continue }
-                open.append((key, closed))
-            }
-            for (key, closed) in open {
-                try await take(
-                    """
-                    SELECT event_id, body FROM kpi_record WHERE unit = \(unit) AND kind = \(k) AND key = \(key)
-                      AND ts >= \(closed ?? Int64.min) AND ts < \(from)
-                    """)
-                spanKeys[kind, default: []].insert(key)
-            }
+        // Spans (orders, clock, labor, maintenance) opened before the window and not closed by then: their records
+        // since the last close.
+        var open: [(kind: Int64, key: String, since: Int64)] = []
+        for try await (k, key, closed, opened) in try await run(
+            """
+            SELECT kind, key, MAX(CASE WHEN flag = 1 THEN ts END), MAX(CASE WHEN flag = 0 THEN ts END)
+            FROM kpi_record WHERE unit = \(unit) AND kind = ANY(\(spanKinds.map { Int64($0.rawValue) })) AND ts < \(from)
+            GROUP BY kind, key
+            """
+        ).decode((Int64, String, Int64?, Int64?).self) {
+            guard let opened else { continue }
+            if let closed, opened < closed { continue }
+            open.append((k, key, closed ?? Int64.min))
+            spanKeys.insert(SpanKey(kind: k, key: key))
         }
-
-        for (kind, keys) in spanKeys {
-            let k = Int64(kind.rawValue)
-            for key in keys.sorted() {
-                try await take(
-                    """
-                    SELECT event_id, body FROM kpi_record WHERE unit = \(unit) AND kind = \(k) AND key = \(key) AND ts > \(to)
-                      AND (flag = 1 OR kind = 3)
-                    ORDER BY ts LIMIT 1
-                    """)
+        if !open.isEmpty {
+            for try await (id, body) in try await run(
+                """
+                SELECT r.event_id, r.body
+                FROM unnest(\(open.map(\.kind))::bigint[], \(open.map(\.key))::text[], \(open.map(\.since))::bigint[])
+                     AS i(kind, key, since)
+                JOIN kpi_record r ON r.unit = \(unit) AND r.kind = i.kind AND r.key = i.key AND r.ts >= i.since
+                                 AND r.ts < \(from)
+                """
+            ).decode((String, String).self) {
+                keep(id, body)
             }
         }
 
-        for order in namedOrders.sorted() {
-            try await take("SELECT event_id, body FROM kpi_record WHERE unit = \(unit) AND kind = 3 AND key = \(order)")
+        // What ends each span after the window, every record of each order counted in it, and each inspected
+        // serial's first passing inspection before it: one statement.
+        let spans = Array(spanKeys)
+        let orders = namedOrders.sorted()
+        let serialList = serials.sorted()
+        guard !spans.isEmpty || !orders.isEmpty || !serialList.isEmpty else {
+            return UnitSliceBodies(bodies: bodies, hasRecords: true, version: version)
         }
-        for serial in serials.sorted() {
-            try await take(
-                """
-                SELECT event_id, body FROM kpi_record
-                WHERE unit = \(unit) AND kind = 10 AND key = \(serial) AND flag = 1 AND ts < \(from)
-                ORDER BY ts LIMIT 1
-                """)
+        for try await (id, body) in try await run(
+            """
+            SELECT x.event_id, x.body FROM unnest(\(spans.map(\.kind))::bigint[], \(spans.map(\.key))::text[]) AS i(kind, key)
+            CROSS JOIN LATERAL (SELECT event_id, body FROM kpi_record
+                                WHERE unit = \(unit) AND kind = i.kind AND key = i.key AND ts > \(to) AND (flag = 1 OR kind = 3)
+                                ORDER BY ts LIMIT 1) AS x
+            UNION ALL
+            SELECT event_id, body FROM kpi_record WHERE unit = \(unit) AND kind = 3 AND key = ANY(\(orders))
+            UNION ALL
+            SELECT y.event_id, y.body FROM unnest(\(serialList)::text[]) AS s(serial)
+            CROSS JOIN LATERAL (SELECT event_id, body FROM kpi_record
+                                WHERE unit = \(unit) AND kind = 10 AND key = s.serial AND flag = 1 AND ts < \(from)
+                                ORDER BY ts LIMIT 1) AS y
+            """
+        ).decode((String, String).self) {
+            keep(id, body)
         }
         return UnitSliceBodies(bodies: bodies, hasRecords: true, version: version)
     }
