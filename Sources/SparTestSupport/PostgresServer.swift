@@ -103,7 +103,7 @@ public final class PostgresServer: Sendable {
             return "\(root)/\(v)/bin"
         }
 
-        static func create() throws -> PostgresServer {
+        static func create(durable: Bool = false) throws -> PostgresServer {
             let bin = try binaries()
             let dir = "/tmp/spar-pg-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -134,7 +134,10 @@ public final class PostgresServer: Sendable {
                 "\(bin)/initdb", "-D", "\(dir)/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8",
                 "--no-sync",
             ])
-            let options = "-h 127.0.0.1 -p \(port) -k \(dir) -c fsync=off -c synchronous_commit=off -c max_connections=200"
+            // The shared cluster trades durability for speed; one that a test crashes must keep every commit it
+            // acknowledged, or the test would see the configuration lose them.
+            let durability = durable ? "" : " -c fsync=off -c synchronous_commit=off"
+            let options = "-h 127.0.0.1 -p \(port) -k \(dir)\(durability) -c max_connections=200"
             try sh(["\(bin)/pg_ctl", "-D", "\(dir)/data", "-o", options, "-l", "\(dir)/log", "-w", "-t", "60", "start"])
             let stop = (prefix + ["\(bin)/pg_ctl", "-D", "\(dir)/data", "-m", "immediate", "stop"]).map { "'\($0)'" }
                 .joined(separator: " ") + " >/dev/null 2>&1"
@@ -151,12 +154,13 @@ public final class PostgresServer: Sendable {
     }
 
     /// A cluster of its own (not the shared one), for a test that restarts or stops its server while other tests
-    /// run; stopped by ``stop()`` or when the process exits.
+    /// run: durable (fsync and synchronous commit on), so that a crash loses no acknowledged commit; stopped by
+    /// ``stop()`` or when the process exits.
     public static func privateCluster() throws -> PostgresServer {
         if let url = ProcessInfo.processInfo.environment["SPAR_TEST_POSTGRES_URL"], !url.isEmpty {
             throw PostgresServerError("a private cluster needs the installed initdb, not SPAR_TEST_POSTGRES_URL")
         }
-        return try Cluster.create()
+        return try Cluster.create(durable: true)
     }
 
     /// Stops this process's own cluster at once (immediate shutdown).

@@ -41,6 +41,8 @@ struct PostgresRestartTests {
     final class Probe: Sendable {
         let counter = Mutex(0)
         let outcomes = Mutex<[Outcome]>([])
+        /// Ids of the events of every append that answered.
+        let acknowledged = Mutex<[String]>([])
         let stop = Mutex(false)
 
         /// Fifty new count events over seven units.
@@ -71,7 +73,9 @@ struct PostgresRestartTests {
                         let entries = batch()
                         let outcome = await Self.within(20) {
                             if worker % 2 == 0 {
-                                _ = try await store.append(entries, recordedAt: Timestamp(milliseconds: 2), recordedBy: "t")
+                                let out = try await store.append(entries, recordedAt: Timestamp(milliseconds: 2), recordedBy: "t")
+                                #expect(out.allSatisfy { if case .accepted = $0 { true } else { false } })
+                                probe.acknowledged.withLock { $0 += entries.map(\.id) }
                             } else {
                                 _ = try await store.ledgerSize()
                                 _ = try await store.latestCheckpoint()
@@ -97,6 +101,10 @@ struct PostgresRestartTests {
         // The restart caught operations in flight (each worker is always inside one), and they failed rather than hung.
         #expect(seen.contains(.failed), "\(seen.count) operations, none in flight at the restart")
 
+        // The server ran durable (fsync, synchronous commit): nothing an append acknowledged was lost in the crash.
+        let ids = probe.acknowledged.withLock { $0 }
+        let stored = try await store.bodies(ids: ids)
+        #expect(ids.count > 100 && stored.count == ids.count, "\(ids.count - stored.count) of \(ids.count) acknowledged events lost")
         let size = try await store.ledgerSize()
         let after = await Self.within(20) {
             let out = try await store.append(batch(), recordedAt: Timestamp(milliseconds: 3), recordedBy: "t")
