@@ -124,10 +124,14 @@ class Run:
             self.statuses[(kind, status)] = self.statuses.get((kind, status), 0) + 1
 
     def request(self, nodes, pick, method, path, body=None, headers=None):
-        """Sends to the picked live node, then to the others; returns (status, body) or None when all failed."""
+        """Sends to the picked live node, then to the others; when none answered, waits a second (as a 503's
+        Retry-After says) and goes round again, three rounds at most; returns (status, body) or None."""
         order = nodes[pick % len(nodes):] + nodes[:pick % len(nodes)]
         tried = []
-        for attempt, node in enumerate(order):
+        rounds = 3
+        for attempt, node in enumerate(order * rounds):
+            if attempt and attempt % len(order) == 0:
+                time.sleep(1)
             if not node.alive:
                 tried.append(f"node {node.index}: not running")
                 continue
@@ -437,7 +441,7 @@ def main():
     with open(os.path.join(args.dir, "load-report.json"), "w") as f:
         json.dump(report, f, indent=2)
     print(f"{args.nodes} node(s), {args.clients} clients, {elapsed:.0f} s on {report['store']}: "
-          f"{report['requestsPerSecond']} requests/s, {run.retries} retried on another node")
+          f"{report['requestsPerSecond']} requests/s, {run.retries} retried (on another node, or after a second when no node answered)")
     print(f"{'kind':6} {'requests':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7}")
     for k, v in report["kinds"].items():
         print(f"{k:6} {v['requests']:>9} {v['p50ms']:>9} {v['p99ms']:>9} {v['errors']:>7}")
